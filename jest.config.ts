@@ -1,0 +1,19 @@
+import type { Config } from 'jest';
+
+// Tests run from TypeScript sources: each @yieldio/* import maps to the package's
+// src/index.ts, so a test never needs a build first. The type-check is a separate
+// step (`npm run typecheck`), so ts-jest only transpiles here, which keeps the suite fast.
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/spec'],
+  testMatch: ['**/*.test.ts'],
+  moduleNameMapper: {
+    '^@yieldio/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', target: 'ES2022', isolatedModules: true } }],
+  },
+  testTimeout: 20000,
+};
+
+export default config;

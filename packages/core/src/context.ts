@@ -1,0 +1,177 @@
+/**
+ * Context variables: Python's `contextvars`, which asyncio tasks run in.
+ *
+ * A `Context` maps `ContextVar`s to values. Exactly one context is current at any
+ * moment; `ctx.run(fn)` makes `ctx` current while `fn` runs. Every task runs its steps
+ * in its own context, a copy of the one current when the task was created, so a
+ * `ContextVar.set` inside a task is seen by that task (and the tasks it creates) but
+ * not by its parent. The loop's `Handle` runs each callback in the context it was
+ * scheduled from.
+ *
+ * Copies are cheap: a context's mapping is never changed in place. `set` replaces the
+ * current context's map with a new one (copy-on-write), so `copyContext()` is one
+ * allocation however many variables there are, and `set` is O(number of variables).
+ * Python uses a HAMT to make `set` O(log n); contexts here hold a handful of
+ * variables, so a plain Map copy is simpler and as fast.
+ */
+import { InvalidStateError, LookupError } from './errors';
+
+type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
+
+export class Context {
+  /** Never mutated: `ContextVar.set` swaps in a new map. */
+  _vars: Vars;
+  /** Whether `run` is executing in this context now (Python forbids entering twice). */
+  _entered = false;
+
+  constructor(vars: Vars = new Map()) {
+    this._vars = vars;
+  }
+
+  /** Run `fn(...args)` with this context current, and return what it returns. */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    const prev = enterContext(this);
+    try {
+      return fn(...args);
+    } finally {
+      leaveContext(this, prev);
+    }
+  }
+
+  /** A new context with the same values. */
+  copy(): Context {
+    return new Context(this._vars);
+  }
+
+  /** The value of `variable` in this context, or `defaultValue` when it has none. */
+  get<T>(variable: ContextVar<T>, defaultValue?: T): T | undefined {
+    return this._vars.has(variable) ? (this._vars.get(variable) as T) : defaultValue;
+  }
+
+  has(variable: ContextVar<unknown>): boolean {
+    return this._vars.has(variable);
+  }
+
+  keys(): IterableIterator<ContextVar<unknown>> {
+    return this._vars.keys();
+  }
+
+  get size(): number {
+    return this._vars.size;
+  }
+}
+
+/** The root context: current whenever no `Context.run` is active. */
+let current: Context = new Context();
+
+/** Make `ctx` current; returns the context to restore. Internal: the task step uses it. */
+export function enterContext(ctx: Context): Context {
+  if (ctx._entered) {
+    throw new InvalidStateError(
+      'Context.run(): cannot enter a context that is already entered; use ctx.copy().run(...) to run in a copy',
+    );
+  }
+  ctx._entered = true;
+  const prev = current;
+  current = ctx;
+  return prev;
+}
+
+export function leaveContext(ctx: Context, prev: Context): void {
+  ctx._entered = false;
+  current = prev;
+}
+
+/** A copy of the current context (Python's `contextvars.copy_context()`). */
+export function copyContext(): Context {
+  return current.copy();
+}
+
+/** The context current now. */
+export function currentContext(): Context {
+  return current;
+}
+
+const MISSING: unique symbol = Symbol('MISSING');
+
+/** A variable whose value depends on the current context (Python's `ContextVar`). */
+export class ContextVar<T> {
+  readonly name: string;
+  readonly #default: T | typeof MISSING;
+
+  constructor(name: string, options?: { default?: T }) {
+    if (typeof name !== 'string') {
+      throw new TypeError(`ContextVar(): expected a name (a string), got ${typeof name}`);
+    }
+    this.name = name;
+    this.#default = options !== undefined && 'default' in options ? (options.default as T) : MISSING;
+  }
+
+  /**
+   * The value in the current context; else `defaultValue` if given; else the default the
+   * variable was created with; else throws `LookupError`.
+   */
+  get(...defaultValue: [] | [T]): T {
+    const vars = current._vars;
+    if (vars.has(this)) return vars.get(this) as T;
+    if (defaultValue.length > 0) return defaultValue[0] as T;
+    if (this.#default !== MISSING) return this.#default;
+    throw new LookupError(
+      `ContextVar.get(): ${JSON.stringify(this.name)} has no value in this context and no default; ` +
+        `set it first, or pass a default: variable.get(fallback)`,
+    );
+  }
+
+  /** Set the value in the current context; the token undoes it with `reset`. */
+  set(value: T): Token<T> {
+    const ctx = current;
+    const vars = ctx._vars;
+    const token = new Token(ctx, this, vars.has(this) ? (vars.get(this) as T) : MISSING);
+    const next = new Map(vars);
+    next.set(this, value);
+    ctx._vars = next;
+    return token;
+  }
+
+  /** Restore the value the variable had before the `set` that returned `token`. */
+  reset(token: Token<T>): void {
+    if (!(token instanceof Token)) {
+      throw new TypeError(`ContextVar.reset(): expected a Token from set(), got ${typeof token}`);
+    }
+    if (token.used) {
+      throw new InvalidStateError(`ContextVar.reset(): this token of ${JSON.stringify(this.name)} has already been used once`);
+    }
+    if (token.variable !== this) {
+      throw new TypeError(
+        `ContextVar.reset(): the token was created by ContextVar ${JSON.stringify(token.variable.name)}, not ${JSON.stringify(this.name)}`,
+      );
+    }
+    if (token.context !== current) {
+      throw new InvalidStateError(
+        `ContextVar.reset(): the token of ${JSON.stringify(this.name)} was created in a different Context; reset it where it was set`,
+      );
+    }
+    const next = new Map(current._vars);
+    if (token.oldValue === MISSING) next.delete(this);
+    else next.set(this, token.oldValue);
+    current._vars = next;
+    token.used = true;
+  }
+
+  toString(): string {
+    return `<ContextVar name=${JSON.stringify(this.name)}>`;
+  }
+}
+
+/** What `ContextVar.set` returns, for `reset`. */
+export class Token<T> {
+  used = false;
+  constructor(
+    readonly context: Context,
+    readonly variable: ContextVar<T>,
+    readonly oldValue: T | typeof MISSING,
+  ) {}
+
+  /** Token.MISSING: `oldValue` when the variable had no value before the `set`. */
+  static readonly MISSING: typeof MISSING = MISSING;
+}

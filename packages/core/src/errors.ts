@@ -1,0 +1,113 @@
+/**
+ * The errors core raises, and the base ones the other packages build on.
+ *
+ * asyncio's exceptions live in `Lib/asyncio/exceptions.py`; ours keep their names.
+ * Each class sets `name` to its class name on the prototype, so `String(err)` and stack
+ * traces say `CancelledError: ...` rather than `Error: ...`.
+ *
+ * Where we differ: Python's `CancelledError` derives from `BaseException` so that a bare
+ * `except Exception` does not swallow it. JavaScript has no such split (a `catch` catches
+ * everything), so code that catches broadly must rethrow `CancelledError` itself.
+ * `TimeoutError` is our own class, not the DOM's `DOMException` flavour.
+ */
+
+function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): void {
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+}
+
+/** A task or future was cancelled. `message` carries the `cancel(msg)` argument. */
+export class CancelledError extends Error {}
+named(CancelledError, 'CancelledError');
+
+/** A `timeout`, `waitFor` or `asCompleted` deadline passed. `cause` is the `CancelledError` it replaced. */
+export class TimeoutError extends Error {}
+named(TimeoutError, 'TimeoutError');
+
+/** A call that the object's current state does not allow; the message names the state. */
+export class InvalidStateError extends Error {}
+named(InvalidStateError, 'InvalidStateError');
+
+/** `Context`/`ContextVar` lookup of a variable that has no value and no default. */
+export class LookupError extends Error {}
+named(LookupError, 'LookupError');
+
+/**
+ * Ctrl-C arrived while `run()` waited: the main task was cancelled and did not swallow it
+ * (asyncio's `Runner` raises Python's `KeyboardInterrupt` here).
+ */
+export class KeyboardInterrupt extends Error {}
+named(KeyboardInterrupt, 'KeyboardInterrupt');
+
+/** `sendfile` cannot be done natively for this transport (raised by `@yieldio/net`). */
+export class SendfileNotAvailableError extends Error {}
+named(SendfileNotAvailableError, 'SendfileNotAvailableError');
+
+/**
+ * Several errors at once, as Python's `ExceptionGroup` (PEP 654): what a `taskGroup`
+ * raises when children fail. It is an `AggregateError`, so `errors` works too;
+ * `exceptions` is the asyncio spelling.
+ */
+export class ExceptionGroup extends AggregateError {
+  constructor(message: string, exceptions: readonly unknown[]) {
+    if (!Array.isArray(exceptions) || exceptions.length === 0) {
+      throw new TypeError(
+        `ExceptionGroup(): expected a non-empty array of exceptions, got ${
+          Array.isArray(exceptions) ? 'an empty array' : typeof exceptions
+        }`,
+      );
+    }
+    super(exceptions, message);
+  }
+
+  /** The errors in the group, in the order they happened. */
+  get exceptions(): readonly unknown[] {
+    return this.errors;
+  }
+
+  /**
+   * The part of the group that matches, or null (Python's `subgroup`). Nested groups are
+   * searched and kept nested; `match` is an error class or a predicate.
+   */
+  subgroup(match: ErrorMatcher): ExceptionGroup | null {
+    return this.split(match)[0];
+  }
+
+  /** `[matching, rest]`, each a group or null: how `except*` takes a group apart. */
+  split(match: ErrorMatcher): [ExceptionGroup | null, ExceptionGroup | null] {
+    const test = toPredicate(match);
+    if (test(this)) return [this, null];
+    const matched: unknown[] = [];
+    const rest: unknown[] = [];
+    for (const exc of this.errors) {
+      if (exc instanceof ExceptionGroup) {
+        const [m, r] = exc.split(test);
+        if (m) matched.push(m);
+        if (r) rest.push(r);
+      } else if (test(exc)) {
+        matched.push(exc);
+      } else {
+        rest.push(exc);
+      }
+    }
+    return [
+      matched.length > 0 ? new ExceptionGroup(this.message, matched) : null,
+      rest.length > 0 ? new ExceptionGroup(this.message, rest) : null,
+    ];
+  }
+}
+named(ExceptionGroup, 'ExceptionGroup');
+
+/** What `ExceptionGroup.split` and `subgroup` accept. */
+export type ErrorMatcher = (abstract new (...args: never[]) => unknown) | ((exc: unknown) => boolean);
+
+function toPredicate(match: ErrorMatcher): (exc: unknown) => boolean {
+  if (typeof match !== 'function') {
+    throw new TypeError(`ExceptionGroup.split(): expected an error class or a predicate, got ${typeof match}`);
+  }
+  // A class has a prototype object; an arrow function does not.
+  if (match.prototype !== undefined && match.prototype !== null && Object.getOwnPropertyNames(match.prototype).length > 0) {
+    const cls = match as abstract new (...args: never[]) => unknown;
+    return (exc) => exc instanceof cls;
+  }
+  return match as (exc: unknown) => boolean;
+}

@@ -1,0 +1,317 @@
+/**
+ * Future: a result that is not ready yet (asyncio `futures.py`).
+ *
+ * A future is in one of three states, and moves at most once, from pending to done:
+ *
+ *     pending --setResult/setException--> finished
+ *     pending --cancel-------------------> cancelled
+ *
+ * Every wrong-state call throws `InvalidStateError` naming the state. When a future
+ * becomes done, its done callbacks are *scheduled* with `loop.callSoon`, in the order they
+ * were added; none is ever called synchronously, so code that completes a future never
+ * runs someone else's callback in the middle of its own work.
+ *
+ * `yield* fut` is `await fut`. A future is iterable: its iterator yields the future itself
+ * once (the task that runs the coroutine sees it and suspends until the future is done),
+ * then returns the result or throws the exception. That is asyncio's `Future.__await__`:
+ *
+ *     if not self.done(): yield self
+ *     return self.result()
+ *
+ * From `async` code a future is a thenable (`await fut` works) and has `toPromise()`.
+ *
+ * An exception that nobody retrieved (no `result()`, `exception()`, `yield*` or `then`) is
+ * reported to the loop's exception handler once: when the future is garbage-collected
+ * (Python's `__del__`), or at the latest when its loop closes, so a short program does
+ * not end with an error no one saw.
+ */
+import { CancelledError, InvalidStateError } from './errors';
+import type { Context } from './context';
+import { copyContext } from './context';
+import { describe } from './repr';
+import type { EventLoop } from './loop';
+import { getEventLoop } from './running';
+
+export type FutureState = 'pending' | 'cancelled' | 'finished';
+
+/** A done callback receives the future it was added to. */
+export type DoneCallback<F> = (fut: F) => void;
+
+/** Marks "no exception" (a coroutine may `throw undefined`, so undefined cannot). */
+export const NO_EXCEPTION: unique symbol = Symbol('NO_EXCEPTION');
+
+/** A future's exception that nobody has looked at yet (see the module note). */
+export interface UnretrievedError {
+  readonly message: string;
+  readonly exception: unknown;
+  readonly future: WeakRef<Future<unknown>>;
+  readonly sourceTraceback: string | undefined;
+}
+
+export interface FutureOptions {
+  loop?: EventLoop;
+  /** What the future stands for, shown by `toString()` and in a `DeadlockError`. */
+  description?: string;
+}
+
+export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
+  _state: FutureState = 'pending';
+  _result: T | undefined = undefined;
+  _exception: unknown = NO_EXCEPTION;
+  readonly _loop: EventLoop;
+  /** Done callbacks and their contexts, interleaved: [cb0, ctx0, cb1, ctx1, ...]. */
+  _callbacks: Array<DoneCallback<never> | Context | null> | null = null;
+  _cancelMessage: string | undefined = undefined;
+  /** The CancelledError a task's coroutine raised, handed to `result()` once. */
+  _cancelledExc: CancelledError | null = null;
+  /** Set while an exception is unretrieved; cleared by result(), exception(), yield*, then. */
+  _unretrieved: UnretrievedError | null = null;
+  /** Futures that wait on this one without a task between (gather, shield): for the call graph. */
+  _awaitedBy: Future<unknown> | Future<unknown>[] | null = null;
+  description: string | undefined;
+
+  constructor(options?: FutureOptions) {
+    this._loop = options?.loop ?? getEventLoop('Future()');
+    this.description = options?.description;
+  }
+
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  done(): boolean {
+    return this._state !== 'pending';
+  }
+
+  cancelled(): boolean {
+    return this._state === 'cancelled';
+  }
+
+  /**
+   * The result. Throws the exception if one was set, `CancelledError` if the future was
+   * cancelled, and `InvalidStateError` if it is still pending.
+   */
+  result(): T {
+    if (this._state === 'cancelled') throw this._makeCancelledError();
+    if (this._state === 'pending') {
+      throw new InvalidStateError(`result(): ${this} is pending; its result is not ready yet (wait for it: yield* fut)`);
+    }
+    this._markRetrieved();
+    if (this._exception !== NO_EXCEPTION) throw this._exception;
+    return this._result as T;
+  }
+
+  /** The exception set on the future, or null if it finished with a result. */
+  exception(): unknown {
+    if (this._state === 'cancelled') throw this._makeCancelledError();
+    if (this._state === 'pending') {
+      throw new InvalidStateError(`exception(): ${this} is pending; its exception is not set yet (wait for it: yield* fut)`);
+    }
+    this._markRetrieved();
+    return this._exception === NO_EXCEPTION ? null : this._exception;
+  }
+
+  setResult(result: T): void {
+    if (this._state !== 'pending') {
+      throw new InvalidStateError(`setResult(): ${this} is already ${this._state}; a future is completed once`);
+    }
+    this._result = result;
+    this._state = 'finished';
+    this._scheduleCallbacks();
+  }
+
+  setException(exception: unknown): void {
+    if (this._state !== 'pending') {
+      throw new InvalidStateError(`setException(): ${this} is already ${this._state}; a future is completed once`);
+    }
+    if (exception === undefined || exception === null) {
+      throw new TypeError(`setException(): expected an exception (an Error), got ${describe(exception)}`);
+    }
+    if (exception instanceof CancelledError) {
+      // asyncio turns this into cancel() in tasks; on a plain future it is a mistake.
+      throw new TypeError('setException(): a CancelledError cannot be set as an exception; call cancel() instead');
+    }
+    this._setExceptionUnchecked(exception);
+  }
+
+  /** setException without the argument checks: for tasks, whose coroutines may throw anything. */
+  _setExceptionUnchecked(exception: unknown): void {
+    this._exception = exception;
+    this._state = 'finished';
+    // A CancelledError set by gather is a cancellation, not an error to report.
+    if (!(exception instanceof CancelledError)) this._unretrieved = this._loop._trackUnretrieved(this, exception);
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Cancel the future: if it is pending, it becomes cancelled, its callbacks are
+   * scheduled, and this returns true; if it is done already, this returns false.
+   */
+  cancel(msg?: string): boolean {
+    this._markRetrieved();
+    if (this._state !== 'pending') return false;
+    this._state = 'cancelled';
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /**
+   * Call `fn(fut)` once the future is done, through `loop.callSoon` (so never synchronously,
+   * even when the future is already done), in `context` or the current one.
+   */
+  addDoneCallback(fn: DoneCallback<this>, options?: { context?: Context }): void {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`addDoneCallback(): expected a function to call with the future, got ${describe(fn)}`);
+    }
+    // As asyncio: without a context, the callback runs in a copy of the current one.
+    this._addDoneCallback(fn as DoneCallback<never>, options?.context ?? copyContext());
+  }
+
+  /** addDoneCallback without checks; a null context runs the callback in whatever is current. */
+  _addDoneCallback(fn: DoneCallback<never>, context: Context | null): void {
+    if (this._state !== 'pending') {
+      this._loop._callSoonWithContext(fn, [this], context);
+      return;
+    }
+    (this._callbacks ??= []).push(fn, context);
+  }
+
+  /** Remove every registration of `fn`; returns how many were removed. */
+  removeDoneCallback(fn: DoneCallback<this>): number {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return 0;
+    let kept = 0;
+    for (let i = 0; i < callbacks.length; i += 2) {
+      if (callbacks[i] !== fn) {
+        callbacks[kept++] = callbacks[i];
+        callbacks[kept++] = callbacks[i + 1];
+      }
+    }
+    const removed = (callbacks.length - kept) / 2;
+    callbacks.length = kept;
+    return removed;
+  }
+
+  [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
+    return new FutureIterator(this);
+  }
+
+  /** A Promise that settles with this future (for `async` code). */
+  toPromise(): Promise<T> {
+    if (this._state !== 'pending') {
+      try {
+        return Promise.resolve(this.result());
+      } catch (exc) {
+        return Promise.reject(exc);
+      }
+    }
+    this._markRetrieved();
+    return new Promise<T>((resolve, reject) => {
+      this.addDoneCallback((fut) => {
+        try {
+          resolve(fut.result());
+        } catch (exc) {
+          reject(exc);
+        }
+      });
+    });
+  }
+
+  /** Futures are thenables: `await fut` works in `async` functions. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.toPromise().then(onFulfilled, onRejected);
+  }
+
+  toString(): string {
+    const what = this.description === undefined ? '' : ` ${this.description}`;
+    if (this._state === 'finished' && this._exception !== NO_EXCEPTION) {
+      return `<${this.constructor.name} finished${what} exception=${describeException(this._exception)}>`;
+    }
+    return `<${this.constructor.name} ${this._state}${what}>`;
+  }
+
+  _markRetrieved(): void {
+    const record = this._unretrieved;
+    if (record !== null) {
+      this._unretrieved = null;
+      this._loop._untrackUnretrieved(record);
+    }
+  }
+
+  /** The CancelledError that `result()` raises (asyncio `_make_cancelled_error`). */
+  _makeCancelledError(): CancelledError {
+    const exc = this._cancelledExc;
+    if (exc !== null) {
+      this._cancelledExc = null;
+      return exc;
+    }
+    return new CancelledError(this._cancelMessage ?? '');
+  }
+
+  /** Hand each done callback to the loop, in registration order (asyncio `__schedule_callbacks`). */
+  _scheduleCallbacks(): void {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (let i = 0; i < callbacks.length; i += 2) {
+      loop._callSoonWithContext(callbacks[i] as DoneCallback<never>, [this], callbacks[i + 1] as Context | null);
+    }
+  }
+}
+
+/**
+ * What `yield* fut` iterates: yields the future once if it is pending, then returns its
+ * result (or throws). One small object per await; a generator would cost more.
+ */
+class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
+  #fut: Future<T>;
+  #yielded = false;
+
+  constructor(fut: Future<T>) {
+    this.#fut = fut;
+  }
+
+  next(): IteratorResult<Future<T>, T> {
+    const fut = this.#fut;
+    if (!this.#yielded && fut._state === 'pending') {
+      this.#yielded = true;
+      return { done: false, value: fut };
+    }
+    if (fut._state === 'pending') {
+      // Only a driver other than our Task resumes a coroutine before its future is done.
+      throw new InvalidStateError(
+        `yield* ${fut}: resumed while the future is still pending; coroutines must be run by a Task (run(), createTask())`,
+      );
+    }
+    return { done: true, value: fut.result() };
+  }
+
+  // A task throws the awaited future's exception into the coroutine; yield* forwards
+  // it here, and it must surface at the `yield*`, unchanged.
+  throw(exc: unknown): IteratorResult<Future<T>, T> {
+    throw exc;
+  }
+
+  return(value?: T): IteratorResult<Future<T>, T> {
+    return { done: true, value: value as T };
+  }
+}
+
+function describeException(exc: unknown): string {
+  if (exc instanceof Error) return `${exc.name}(${JSON.stringify(exc.message)})`;
+  return describe(exc);
+}
+
+/** `fut.setResult(value)` unless the future was cancelled meanwhile (a timer's callback). */
+export function setResultUnlessCancelled<T>(fut: Future<T>, value: T): void {
+  if (fut._state === 'pending') fut.setResult(value);
+}
+
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}

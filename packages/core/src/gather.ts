@@ -1,0 +1,150 @@
+/**
+ * gather(a, b, c): run awaitables concurrently; their results, in argument order
+ * (asyncio `tasks.gather`).
+ *
+ * Coroutines are wrapped in tasks; the same future passed twice is awaited once.
+ * Without `returnExceptions`, the first exception becomes the gather's, and the other
+ * children are *not* cancelled (asyncio's choice; a `taskGroup` is the tool that cancels
+ * siblings). With it, exceptions (and a `CancelledError` for a cancelled child) take
+ * their place in the results. Cancelling the gather cancels every child that is not done;
+ * the gather then ends cancelled even with `returnExceptions` (bpo-32684).
+ *
+ * Two forms: `gather(a, b, c)` gives a typed tuple; `gather([a, b, c], { returnExceptions })`
+ * takes an array and options.
+ */
+import type { AwaitedOf, Awaitable } from './coro';
+import { CancelledError } from './errors';
+import { Future } from './future';
+import type { DoneCallback } from './future';
+import type { EventLoop } from './loop';
+import { toFuture } from './ensure-future';
+import { getEventLoop } from './running';
+
+export interface GatherOptions {
+  returnExceptions?: boolean;
+}
+
+type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
+type ResultsOrErrors<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | unknown };
+
+export function gather<A extends readonly Awaitable<unknown>[]>(
+  aws: [...A],
+  options: GatherOptions & { returnExceptions: true },
+): GatheringFuture<ResultsOrErrors<A>>;
+export function gather<A extends readonly Awaitable<unknown>[]>(aws: [...A], options?: GatherOptions): GatheringFuture<Results<A>>;
+export function gather<A extends readonly Awaitable<unknown>[]>(...aws: A): GatheringFuture<Results<A>>;
+export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
+  let aws: readonly unknown[] = args;
+  let returnExceptions = false;
+  if (Array.isArray(args[0])) {
+    if (args.length > 2 || (args.length === 2 && (typeof args[1] !== 'object' || args[1] === null))) {
+      throw new TypeError('gather(): pass awaitables as arguments, gather(a, b), or as one array with options, gather([a, b], { returnExceptions })');
+    }
+    aws = args[0];
+    returnExceptions = Boolean((args[1] as GatherOptions | undefined)?.returnExceptions);
+  }
+  return gatherFutures(aws as Awaitable<unknown>[], returnExceptions);
+}
+
+function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boolean): GatheringFuture<unknown[]> {
+  if (aws.length === 0) {
+    const outer = new GatheringFuture<unknown[]>([], getEventLoop('gather'));
+    outer.setResult([]);
+    return outer;
+  }
+  // Every argument is checked before any task is created: a bad one creates nothing.
+  let loop: EventLoop | undefined;
+  const seen = new Map<unknown, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  for (let i = 0; i < aws.length; i++) {
+    const aw = aws[i];
+    if (aw instanceof Future) {
+      if (loop === undefined) loop = aw._loop;
+      else if (aw._loop !== loop) throw new TypeError(`gather(): argument ${i + 1} (${aw}) belongs to another event loop`);
+    }
+  }
+  const pending: Future<unknown>[] = [];
+  for (let i = 0; i < aws.length; i++) {
+    let fut = seen.get(aws[i]);
+    if (fut === undefined) {
+      fut = toFuture('gather', aws[i], loop, i);
+      loop ??= fut._loop;
+      seen.set(aws[i], fut);
+      pending.push(fut);
+    }
+    children.push(fut);
+  }
+  const outer = new GatheringFuture<unknown[]>(children, loop!);
+  const nfuts = pending.length;
+  let nfinished = 0;
+
+  const onChildDone = (fut: Future<unknown>): void => {
+    nfinished++;
+    if (outer.done()) {
+      // Too late to matter; mark the exception as seen so it is not reported.
+      if (!fut.cancelled()) fut.exception();
+      return;
+    }
+    if (!returnExceptions) {
+      if (fut.cancelled()) {
+        // Not outer.cancel(): asyncio ends the gather *with* the CancelledError, so
+        // `outer.cancelled()` stays false and awaiting it throws the error.
+        outer._setExceptionUnchecked(fut._makeCancelledError());
+        return;
+      }
+      const exc = fut.exception();
+      if (exc !== null) {
+        outer._setExceptionUnchecked(exc);
+        return;
+      }
+    }
+    if (nfinished === nfuts) {
+      const results = children.map((child) => {
+        if (child.cancelled()) return new CancelledError(child._cancelMessage ?? '');
+        const exc = child.exception();
+        return exc === null ? child._result : exc;
+      });
+      if (outer._cancelRequested) {
+        // The gather was cancelled: it raises CancelledError whatever returnExceptions says.
+        outer._setExceptionUnchecked(fut.cancelled() ? fut._makeCancelledError() : new CancelledError(''));
+      } else {
+        outer.setResult(results);
+      }
+    }
+  };
+  const doneAlready: Future<unknown>[] = [];
+  for (const fut of pending) {
+    if (fut.done()) {
+      doneAlready.push(fut);
+    } else {
+      fut._addDoneCallback(onChildDone as DoneCallback<never>, null);
+      fut._awaitedBy = fut._awaitedBy === null ? outer : ([] as Future<unknown>[]).concat(fut._awaitedBy, outer);
+    }
+  }
+  // Children done already (eager tasks, finished futures) count now, as in asyncio: if all
+  // are, the gather is done without waiting a pass.
+  for (const fut of doneAlready) onChildDone(fut);
+  return outer;
+}
+
+/** The future `gather` returns: cancelling it cancels the children. */
+export class GatheringFuture<T> extends Future<T> {
+  readonly _children: readonly Future<unknown>[];
+  _cancelRequested = false;
+
+  constructor(children: readonly Future<unknown>[], loop: EventLoop) {
+    super({ loop, description: `gather(${children.length})` });
+    this._children = children;
+  }
+
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let cancelled = false;
+    for (const child of this._children) {
+      if (child.cancel(msg)) cancelled = true;
+    }
+    // A child actually cancelled: the gather ends cancelled even with returnExceptions.
+    if (cancelled) this._cancelRequested = true;
+    return cancelled;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Handles: what `callSoon`, `callLater` and `callAt` return, and what the loop's ready
+ * queue and timer heap hold (asyncio `events.py`, `Handle` and `TimerHandle`).
+ *
+ * A handle is a callback, its arguments and the context to run it in. `cancel()` drops
+ * the callback and arguments at once so they can be freed; the loop skips a cancelled
+ * handle when it reaches it rather than searching for it (a cancelled timer stays in
+ * the heap until it reaches the top, or until the loop rebuilds the heap because most
+ * of it is cancelled: see `EventLoop.nextDeadline`).
+ *
+ * `_run` is the only place a callback is invoked, and it never throws: an exception
+ * goes to the loop's exception handler, as in asyncio's `Handle._run`.
+ */
+import type { Context } from './context';
+import { enterContext, leaveContext } from './context';
+import type { EventLoop } from './loop';
+
+// The loop's interface as handles see it; the loop passes itself.
+interface HandleOwner {
+  callExceptionHandler(context: ExceptionContext): void;
+  _timerHandleCancelled(handle: TimerHandle): void;
+}
+
+/** What an exception handler receives (asyncio's context dict). */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: unknown;
+  task?: unknown;
+  handle?: Handle;
+  /** Where the task or future was created (debug mode only). */
+  sourceTraceback?: string;
+  [key: string]: unknown;
+}
+
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+export class Handle {
+  _callback: ((...args: never[]) => unknown) | null;
+  _args: readonly unknown[];
+  _context: Context | null;
+  readonly _loop: HandleOwner;
+  _cancelled = false;
+
+  constructor(
+    callback: (...args: never[]) => unknown,
+    args: readonly unknown[] | null,
+    loop: EventLoop | HandleOwner,
+    context: Context | null,
+  ) {
+    this._callback = callback;
+    this._args = args ?? NO_ARGS;
+    this._loop = loop as HandleOwner;
+    this._context = context;
+  }
+
+  /** Stop the callback from running, if it has not run yet. */
+  cancel(): void {
+    if (!this._cancelled) {
+      this._cancelled = true;
+      this._callback = null;
+      this._args = NO_ARGS;
+    }
+  }
+
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  getContext(): Context | null {
+    return this._context;
+  }
+
+  /** Call the callback in its context; report, never throw, what it throws. */
+  _run(): void {
+    const callback = this._callback as (...args: unknown[]) => unknown;
+    const ctx = this._context;
+    const prev = ctx === null ? null : enterContext(ctx);
+    try {
+      callback.apply(undefined, this._args as unknown[]);
+    } catch (exc) {
+      this._loop.callExceptionHandler({ message: `Exception in callback ${this.describeCallback()}`, exception: exc, handle: this });
+    } finally {
+      if (ctx !== null) leaveContext(ctx, prev!);
+    }
+  }
+
+  describeCallback(): string {
+    const cb = this._callback;
+    if (cb === null) return '<cancelled>';
+    return `${cb.name.replace(/^bound /, '') || '<anonymous>'}()`;
+  }
+
+  toString(): string {
+    return `<${this.constructor.name}${this._cancelled ? ' cancelled' : ''} ${this.describeCallback()}>`;
+  }
+}
+
+/** A handle with a deadline: what the loop's timer heap holds. */
+export class TimerHandle extends Handle {
+  readonly _when: number;
+  /**
+   * Tie-breaker: timers due at the same moment fire in the order they were scheduled
+   * (libuv's `start_id`). A counter per loop, so the order is the same on every run.
+   */
+  readonly _seq: number;
+  /** True while the handle sits in the loop's heap. */
+  _scheduled = true;
+
+  constructor(
+    when: number,
+    seq: number,
+    callback: (...args: never[]) => unknown,
+    args: readonly unknown[] | null,
+    loop: EventLoop | HandleOwner,
+    context: Context | null,
+  ) {
+    super(callback, args, loop, context);
+    this._when = when;
+    this._seq = seq;
+  }
+
+  /** The loop time (seconds) at which the callback is due. */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (!this._cancelled && this._scheduled) this._loop._timerHandleCancelled(this);
+    super.cancel();
+  }
+
+  override toString(): string {
+    return `<TimerHandle${this._cancelled ? ' cancelled' : ''} when=${this._when} ${this.describeCallback()}>`;
+  }
+}

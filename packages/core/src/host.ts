@@ -1,0 +1,80 @@
+/**
+ * The host: what the loop stands on for time, waiting and (later) I/O.
+ *
+ * The loop never touches a clock or a Node timer. It asks its host what time it is, and
+ * the host drives it: between passes the host waits until the loop's next deadline, or
+ * until something from outside (an I/O callback, a settled Promise) calls `wake()`.
+ * This is Trio's shape (`unrolled_run` yields its timeout to a driver; `trio.abc.Clock`)
+ * more than asyncio's, whose loop calls `selector.select(timeout)` itself: a Node host
+ * cannot block inside a pass, so the pass is split at the wait and the host owns the wait.
+ *
+ *   - `RealHost` (real-host.ts) sits on Node's event loop (or a browser's): it runs passes
+ *     in batches per macrotask and arms one timer for the next deadline when idle.
+ *   - `VirtualHost` (virtual-host.ts) is synchronous: time starts at 0 and jumps to the
+ *     next deadline when nothing is ready; when nothing can ever happen again, that is a
+ *     deadlock, and it says so instead of hanging.
+ *
+ * A simulated network will implement the I/O part of this seam (`@yieldio/net` adds it)
+ * so that user code runs unchanged on either host.
+ */
+
+/** What a host sees of the loop it drives. */
+export interface LoopDriver {
+  /**
+   * Phases 1 and 2 of a pass: drop cancelled timers, then say when the next pass has
+   * work: `-Infinity` if something is ready now (or the loop is stopping), the earliest
+   * timer's deadline otherwise, `Infinity` if nothing is scheduled at all.
+   */
+  nextDeadline(): number;
+  /** Phases 4 and 5: move due timers to the ready queue, run exactly what is ready. */
+  runOnce(): void;
+  /** True once `stop()` was called: the host returns after the pass that saw it. */
+  isStopping(): boolean;
+}
+
+interface HostBase {
+  /** 'real' for a wall clock and real I/O, 'virtual' for simulation. */
+  readonly kind: 'real' | 'virtual';
+  /**
+   * Timers due within this many seconds of now run now. Node's timers have 1 ms
+   * granularity and may fire a fraction early; the virtual clock is exact (0).
+   */
+  readonly resolution: number;
+  /** Seconds on this host's monotonic clock. */
+  time(): number;
+  /**
+   * Something outside a pass made work for the loop (a callback or timer was scheduled
+   * from an I/O callback or a settled Promise): stop waiting and run a pass soon.
+   * Cheap and idempotent; a host that is not waiting ignores it.
+   */
+  wake(): void;
+  /**
+   * Reorder the callbacks about to run in one pass, in place. Only a simulation does
+   * (`simulate({ chaos })`); a real host leaves the order FIFO and omits this.
+   */
+  readonly permute?: (batch: unknown[]) => void;
+  /**
+   * Call `handler` on Ctrl-C (SIGINT) until the returned function is called. A host
+   * without signals returns null.
+   */
+  onInterrupt(handler: () => void): (() => void) | null;
+  /** Observe each task step (`simulate({ onStep })`): for traces in tests. */
+  readonly onStep?: (taskName: string, time: number) => void;
+}
+
+/** A host that drives the loop synchronously: `runForever` returns when the loop stops. */
+export interface SyncHost extends HostBase {
+  readonly synchronous: true;
+  run(driver: LoopDriver): void;
+}
+
+/** A host that drives the loop from its own event loop: `runForever` returns a Promise. */
+export interface AsyncHost extends HostBase {
+  readonly synchronous: false;
+  run(driver: LoopDriver): Promise<void>;
+}
+
+export type Host = SyncHost | AsyncHost;
+
+/** What `runUntilComplete` returns on a loop with host `H`: a value, or a Promise of it. */
+export type Completion<H extends Host, T> = H extends SyncHost ? T : Promise<T>;

@@ -1,0 +1,499 @@
+/**
+ * The event loop: a ready queue of callbacks, a heap of timers, and one pass that runs
+ * them (asyncio `base_events.py`, `BaseEventLoop._run_once`).
+ *
+ * A pass reads top to bottom:
+ *   1. drop cancelled timers (lazily: from the top of the heap, or rebuild the heap when
+ *      most of it is cancelled);
+ *   2. compute how long the host may wait: not at all if a callback is ready, until the
+ *      earliest timer otherwise;
+ *   3. the host waits (real time passes, or the virtual clock jumps);
+ *   4. move the timers that are due to the ready queue, earliest first, ties in the
+ *      order they were scheduled;
+ *   5. run exactly the callbacks that are ready now. What they schedule runs next pass,
+ *      so a callback that reschedules itself cannot starve timers or I/O.
+ *
+ * Phases 1-2 are `nextDeadline`, 4-5 are `runOnce`; the host (host.ts) owns phase 3.
+ * This is the only place callbacks are called; everything else appends to `ready`.
+ *
+ * Where we differ from asyncio: `runUntilComplete` returns a Promise on the real host
+ * (Node cannot block its thread), and the loop keeps every pending task alive in
+ * `_tasks` (asyncio holds them weakly, so an unreferenced task can vanish mid-flight).
+ */
+import { Heap } from 'heap-js';
+import type { Context } from './context';
+import { currentContext } from './context';
+import { InvalidStateError } from './errors';
+import type { UnretrievedError } from './future';
+import { Future, NO_EXCEPTION } from './future';
+import { Handle, TimerHandle } from './handle';
+import type { ExceptionContext } from './handle';
+import type { Completion, Host } from './host';
+import { RealHost } from './real-host';
+import { describe, isGenerator } from './repr';
+import { setRunningLoop, getRunningLoopOrNull } from './running';
+import type { Coro } from './coro';
+import type { TaskOptions } from './task';
+import { Task, describeCoroArgument } from './task';
+import { deadlockError, untilError } from './deadlock';
+import { logger } from './log';
+
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+export type TaskFactory = (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown>;
+
+/** idle: not running; running: between runForever() and its return; closed: for good. */
+export type LoopState = 'idle' | 'running' | 'closed';
+
+// asyncio's thresholds for rebuilding the heap instead of popping cancelled timers.
+const MIN_SCHEDULED_TIMER_HANDLES = 100;
+const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
+
+function compareTimers(a: TimerHandle, b: TimerHandle): number {
+  return a._when - b._when || a._seq - b._seq;
+}
+
+export class EventLoop<H extends Host = Host> {
+  /** The seam to time and I/O; see host.ts. */
+  readonly host: H;
+  _state: LoopState = 'idle';
+  /** Callbacks to run next pass. Swapped with `_spare` each pass, so a pass allocates nothing. */
+  _ready: Handle[] = [];
+  _spare: Handle[] = [];
+  /** Timers, earliest first. Invariant: `_timerCancelledCount` counts the cancelled ones in it. */
+  _scheduled = new Heap<TimerHandle>(compareTimers);
+  _timerCancelledCount = 0;
+  _timerSeq = 0;
+  _stopping = false;
+  /** Inside `runOnce`: callbacks scheduled now need no wake-up of the host. */
+  _inPass = false;
+  /** Every pending task of this loop, held strongly until it is done. */
+  readonly _tasks = new Set<Task<unknown>>();
+  _currentTask: Task<unknown> | null = null;
+  _debug = false;
+  /** In debug mode, a callback that runs longer than this (seconds) is logged. */
+  slowCallbackDuration = 0.1;
+  _exceptionHandler: ExceptionHandler | null = null;
+  _taskFactory: TaskFactory | null = null;
+  /** Exceptions no one has retrieved yet; reported at GC or at close (see future.ts). */
+  readonly _unretrieved = new Set<UnretrievedError>();
+  readonly _unretrievedRegistry: FinalizationRegistry<UnretrievedError>;
+  _taskCounter = 0;
+
+  constructor(host?: H, options?: { debug?: boolean }) {
+    this.host = host ?? (new RealHost() as Host as H);
+    this._debug = options?.debug ?? false;
+    this._unretrievedRegistry = new FinalizationRegistry((record) => {
+      if (this._unretrieved.delete(record)) this._reportUnretrieved(record);
+    });
+  }
+
+  // ---- Scheduling ---------------------------------------------------------------
+
+  /** Call `callback(...args)` on the next pass. */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this._checkClosed('callSoon');
+    checkCallback('callSoon', callback);
+    return this._callSoonWithContext(callback as (...args: never[]) => unknown, args, currentContext());
+  }
+
+  /** callSoon without checks, in a given context: for futures and tasks. */
+  _callSoonWithContext(callback: (...args: never[]) => unknown, args: readonly unknown[] | null, context: Context | null): Handle {
+    const handle = new Handle(callback, args, this, context);
+    this._ready.push(handle);
+    if (!this._inPass) this.host.wake();
+    return handle;
+  }
+
+  /** Put an existing handle on the ready queue (a task's reusable step handle). */
+  _schedule(handle: Handle): void {
+    this._ready.push(handle);
+    if (!this._inPass) this.host.wake();
+  }
+
+  /** Call `callback(...args)` after `delay` seconds (negative means now). */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    this._checkClosed('callLater');
+    checkTime('callLater', 'delay', delay);
+    checkCallback('callLater', callback);
+    return this._callAt(this.time() + delay, callback as (...args: never[]) => unknown, args, currentContext());
+  }
+
+  /** Call `callback(...args)` at loop time `when` (seconds, as `time()`). */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    this._checkClosed('callAt');
+    checkTime('callAt', 'when', when);
+    checkCallback('callAt', callback);
+    return this._callAt(when, callback as (...args: never[]) => unknown, args, currentContext());
+  }
+
+  _callAt(when: number, callback: (...args: never[]) => unknown, args: readonly unknown[] | null, context: Context | null): TimerHandle {
+    const timer = new TimerHandle(when, this._timerSeq++, callback, args, this, context);
+    this._scheduled.push(timer);
+    if (!this._inPass) this.host.wake();
+    return timer;
+  }
+
+  _timerHandleCancelled(_handle: TimerHandle): void {
+    this._timerCancelledCount++;
+  }
+
+  /** The loop's clock, in seconds. */
+  time(): number {
+    return this.host.time();
+  }
+
+  // ---- The pass -------------------------------------------------------------------
+
+  /** Phases 1 and 2 (see the module note). */
+  nextDeadline(): number {
+    this._dropCancelledTimers();
+    if (this._ready.length > 0 || this._stopping) return -Infinity;
+    const first = this._scheduled.peek();
+    return first === undefined ? Infinity : first._when;
+  }
+
+  /** Phase 1. */
+  _dropCancelledTimers(): void {
+    const scheduled = this._scheduled;
+    const count = scheduled.length;
+    if (count > MIN_SCHEDULED_TIMER_HANDLES && this._timerCancelledCount / count > MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
+      // Most timers are cancelled (timeouts usually are): rebuild rather than pop each.
+      const live: TimerHandle[] = [];
+      for (const timer of scheduled.toArray()) {
+        if (timer._cancelled) timer._scheduled = false;
+        else live.push(timer);
+      }
+      scheduled.init(live);
+      this._timerCancelledCount = 0;
+      return;
+    }
+    let first = scheduled.peek();
+    while (first !== undefined && first._cancelled) {
+      this._timerCancelledCount--;
+      scheduled.pop();
+      first._scheduled = false;
+      first = scheduled.peek();
+    }
+  }
+
+  /** Phases 4 and 5 (see the module note). */
+  runOnce(): void {
+    // Phase 4: due timers join the ready queue, earliest first.
+    const end = this.host.time() + this.host.resolution;
+    const scheduled = this._scheduled;
+    let first = scheduled.peek();
+    while (first !== undefined && first._when <= end) {
+      scheduled.pop();
+      first._scheduled = false;
+      if (first._cancelled) this._timerCancelledCount--;
+      else this._ready.push(first);
+      first = scheduled.peek();
+    }
+
+    // Phase 5: run exactly what is ready now. New callbacks go to the other array.
+    const batch = this._ready;
+    this._ready = this._spare;
+    const permute = this.host.permute;
+    if (permute !== undefined && batch.length > 1) permute(batch);
+    const outer = getRunningLoopOrNull();
+    setRunningLoop(this);
+    this._inPass = true;
+    try {
+      if (this._debug) {
+        for (let i = 0; i < batch.length; i++) this._runTimed(batch[i]);
+      } else {
+        for (let i = 0; i < batch.length; i++) {
+          const handle = batch[i];
+          if (!handle._cancelled) handle._run();
+        }
+      }
+    } finally {
+      batch.length = 0;
+      this._spare = batch;
+      this._inPass = false;
+      setRunningLoop(outer);
+    }
+  }
+
+  _runTimed(handle: Handle): void {
+    if (handle._cancelled) return;
+    const t0 = this.host.time();
+    handle._run();
+    const took = this.host.time() - t0;
+    if (took >= this.slowCallbackDuration) {
+      logger.warning(`Executing ${handle} took ${took.toFixed(3)} seconds`);
+    }
+  }
+
+  isStopping(): boolean {
+    return this._stopping;
+  }
+
+  // ---- Running and stopping ------------------------------------------------------
+
+  /**
+   * Run passes until `stop()` is called. On a synchronous (virtual) host this returns
+   * when the loop stops; on the real host it returns a Promise.
+   */
+  runForever(): Completion<H, void> {
+    this._checkClosed('runForever');
+    this._checkNotRunning('runForever');
+    this._state = 'running';
+    const done = (): void => {
+      this._stopping = false;
+      if (this._state === 'running') this._state = 'idle';
+    };
+    const host = this.host;
+    if (host.synchronous) {
+      try {
+        host.run(this);
+      } finally {
+        done();
+      }
+      return undefined as Completion<H, void>;
+    }
+    return host.run(this).finally(done) as Completion<H, void>;
+  }
+
+  /**
+   * Run until `aw` (a future, task or coroutine) is done, and return its result or throw
+   * its exception. A coroutine is wrapped in a task first.
+   */
+  runUntilComplete<T>(aw: Future<T> | Coro<T>): Completion<H, T> {
+    this._checkClosed('runUntilComplete');
+    this._checkNotRunning('runUntilComplete');
+    let fut: Future<T>;
+    if (aw instanceof Future) {
+      if (aw._loop !== (this as EventLoop)) {
+        throw new TypeError(`runUntilComplete(): ${aw} belongs to another event loop; run it on its own loop`);
+      }
+      fut = aw;
+    } else if (isGenerator(aw)) {
+      fut = this.createTask(aw);
+    } else {
+      throw new TypeError(`runUntilComplete(): expected a coroutine, a future or a task, got ${describeCoroArgument(aw)}`);
+    }
+    const stopLoop = (): void => this.stop();
+    fut.addDoneCallback(stopLoop);
+    const finish = (): T => {
+      fut.removeDoneCallback(stopLoop);
+      if (!fut.done()) {
+        throw new InvalidStateError('runUntilComplete(): the event loop stopped before the future completed');
+      }
+      return fut.result();
+    };
+    const onError = (err: unknown): never => {
+      fut.removeDoneCallback(stopLoop);
+      // The future's exception, if any, is not what escaped: do not report it as unseen.
+      if (fut.done() && !fut.cancelled()) fut._markRetrieved();
+      throw err;
+    };
+    const host = this.host;
+    if (host.synchronous) {
+      try {
+        (this.runForever as () => void)();
+      } catch (err) {
+        return onError(err);
+      }
+      return finish() as Completion<H, T>;
+    }
+    return (this.runForever() as Promise<void>).then(finish, onError) as Completion<H, T>;
+  }
+
+  /** Stop after the current pass (or after one pass, if called before running). */
+  stop(): void {
+    this._stopping = true;
+    if (!this._inPass) this.host.wake();
+  }
+
+  isRunning(): boolean {
+    return this._state === 'running';
+  }
+
+  isClosed(): boolean {
+    return this._state === 'closed';
+  }
+
+  /**
+   * Close the loop: drop every pending callback and timer. Reports exceptions that no one
+   * retrieved. Closing twice is fine; closing a running loop is not.
+   */
+  close(): void {
+    if (this._state === 'running') {
+      throw new InvalidStateError('close(): the event loop is running; stop it first (loop.stop()) and close it after');
+    }
+    if (this._state === 'closed') return;
+    this._state = 'closed';
+    this._ready.length = 0;
+    this._scheduled.clear();
+    this._timerCancelledCount = 0;
+    for (const record of this._unretrieved) this._reportUnretrieved(record);
+    this._unretrieved.clear();
+  }
+
+  // ---- Futures and tasks ------------------------------------------------------------
+
+  createFuture<T = unknown>(options?: { description?: string }): Future<T> {
+    return new Future<T>({ loop: this as EventLoop, description: options?.description });
+  }
+
+  /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
+  createTask<T>(coro: Coro<T>, options: TaskOptions = {}): Task<T> {
+    this._checkClosed('createTask');
+    const factory = this._taskFactory;
+    if (factory === null) return new Task(coro, { ...options, loop: this as EventLoop });
+    if (!isGenerator(coro)) {
+      throw new TypeError(`createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
+    }
+    const task = factory(this as EventLoop, coro, options) as Task<T>;
+    if (options.name !== undefined) task.setName(options.name);
+    return task;
+  }
+
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== 'function') {
+      throw new TypeError(`setTaskFactory(): expected a function (loop, coro, options) => Task, or null, got ${describe(factory)}`);
+    }
+    this._taskFactory = factory;
+  }
+
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  _nextTaskName(): string {
+    return `Task-${++this._taskCounter}`;
+  }
+
+  // ---- Errors ----------------------------------------------------------------------
+
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') {
+      throw new TypeError(`setExceptionHandler(): expected a function (loop, context) => void, or null, got ${describe(handler)}`);
+    }
+    this._exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /** Report an error that has nowhere else to go: a callback threw, a task failed unseen. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      this.defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      handler(this as EventLoop, context);
+    } catch (exc) {
+      // The handler itself failed: say so, and still report the original error.
+      try {
+        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: exc, context });
+      } catch {
+        // The logger failed too: there is nothing left to report to.
+      }
+    }
+  }
+
+  /** Log the context: message, then each other key, then the exception's stack. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || 'Unhandled exception in event loop'];
+    for (const key of Object.keys(context).sort()) {
+      if (key === 'message' || key === 'exception') continue;
+      const value = context[key];
+      lines.push(`${key}: ${key === 'sourceTraceback' ? `\n${value}` : String(value)}`);
+    }
+    const exc = context.exception;
+    if (exc !== undefined) lines.push(exc instanceof Error && exc.stack ? exc.stack : String(exc));
+    logger.error(lines.join('\n'));
+  }
+
+  _trackUnretrieved(fut: Future<unknown>, exception: unknown): UnretrievedError {
+    const isTask = 'getCoro' in fut;
+    const record: UnretrievedError = {
+      message: `${isTask ? 'Task' : 'Future'} exception was never retrieved`,
+      exception,
+      future: new WeakRef(fut),
+      sourceTraceback: (fut as { _sourceTraceback?: string })._sourceTraceback,
+    };
+    this._unretrieved.add(record);
+    this._unretrievedRegistry.register(fut, record, record);
+    return record;
+  }
+
+  _untrackUnretrieved(record: UnretrievedError): void {
+    this._unretrieved.delete(record);
+    this._unretrievedRegistry.unregister(record);
+  }
+
+  _reportUnretrieved(record: UnretrievedError): void {
+    const fut = record.future.deref();
+    const context: ExceptionContext = { message: record.message, exception: record.exception };
+    if (fut !== undefined) context['getCoro' in fut ? 'task' : 'future'] = fut;
+    if (record.sourceTraceback !== undefined) context.sourceTraceback = record.sourceTraceback;
+    this.callExceptionHandler(context);
+  }
+
+  // ---- Debug -------------------------------------------------------------------------
+
+  setDebug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  // ---- Guards ------------------------------------------------------------------------
+
+  _checkClosed(method: string): void {
+    if (this._state === 'closed') {
+      throw new InvalidStateError(`${method}(): the event loop is closed; create a new one (newEventLoop()) or use run()`);
+    }
+  }
+
+  _checkNotRunning(method: string): void {
+    if (this._state === 'running') {
+      throw new InvalidStateError(
+        `${method}(): this event loop is already running; from inside it, await instead: yield* aw`,
+      );
+    }
+    if (getRunningLoopOrNull() !== null) {
+      throw new InvalidStateError(
+        `${method}(): another event loop is running in this thread; from inside it, await instead: yield* aw`,
+      );
+    }
+  }
+
+  /** For the virtual host: the error for a program that can never finish. */
+  deadlockError(): Error {
+    return deadlockError(this as EventLoop);
+  }
+
+  untilError(until: number): Error {
+    return untilError(this as EventLoop, until);
+  }
+
+  toString(): string {
+    return `<EventLoop ${this.host.kind} ${this._state}${this._debug ? ' debug' : ''}>`;
+  }
+}
+
+function checkCallback(method: string, callback: unknown): void {
+  if (typeof callback !== 'function') {
+    throw new TypeError(`${method}(): expected a function to call, got ${describe(callback)}`);
+  }
+}
+
+function checkTime(method: string, what: string, value: unknown): void {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${method}(): ${what} must be a number of seconds, got ${describe(value)}`);
+  }
+  if (Number.isNaN(value)) {
+    throw new RangeError(`${method}(): ${what} must be a number of seconds, got NaN`);
+  }
+}
+
+export { NO_EXCEPTION };

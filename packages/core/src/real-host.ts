@@ -1,0 +1,143 @@
+/**
+ * RealHost: the loop on the wall clock, driven by Node's own event loop (or a browser's).
+ *
+ * Node owns the thread: we cannot block in `select()` as asyncio does, so the host
+ * returns to Node between batches and comes back on a macrotask:
+ *
+ *   - While callbacks are ready it runs passes back to back, for up to `SLICE` seconds,
+ *     then yields with `setImmediate` so Node can poll I/O and run its own timers.
+ *   - When nothing is ready it arms one `setTimeout` for the next deadline, or none at all
+ *     if nothing is scheduled, and returns: an idle loop costs no CPU (no busy wait),
+ *     and with nothing armed Node may exit when nothing else keeps it alive.
+ *   - `wake()` (a callback scheduled from an I/O callback or a settled Promise) disarms the
+ *     timer and runs a pass on the next macrotask.
+ *
+ * Rejected: running each pass on its own macrotask (a `setImmediate` per pass costs more
+ * than a pass of a few tasks), and microtasks (`queueMicrotask`) as the pass driver
+ * (they starve Node's I/O: nothing else runs until the microtask queue is empty).
+ *
+ * Uses only globals that Node and browsers share (`setTimeout`, `performance`), with
+ * `setImmediate` where it exists and a `MessageChannel` elsewhere; never a Node module.
+ */
+import type { AsyncHost, LoopDriver } from './host';
+
+/** How long to run passes back to back before letting Node poll for I/O. */
+const SLICE = 0.005;
+/** Never arm a timer further out than this (Node clamps larger delays to 1 ms!). */
+const MAX_WAIT = 24 * 3600;
+
+type Immediate = (fn: () => void) => void;
+
+const runSoon: Immediate = (() => {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') return (fn) => void g.setImmediate!(fn);
+  if (typeof MessageChannel === 'function') {
+    // Browsers: a message is a macrotask, without setTimeout's 4 ms clamp.
+    const queue: Array<() => void> = [];
+    const channel = new MessageChannel();
+    (channel.port1 as unknown as { onmessage: (() => void) | null }).onmessage = () => queue.shift()!();
+    return (fn) => {
+      queue.push(fn);
+      channel.port2.postMessage(null);
+    };
+  }
+  return (fn) => void setTimeout(fn, 0);
+})();
+
+interface NodeProcessLike {
+  on(event: 'SIGINT', fn: () => void): unknown;
+  off(event: 'SIGINT', fn: () => void): unknown;
+  listenerCount(event: 'SIGINT'): number;
+}
+
+export class RealHost implements AsyncHost {
+  readonly kind = 'real' as const;
+  readonly synchronous = false as const;
+  readonly resolution = 0.001;
+
+  #driver: LoopDriver | null = null;
+  #resolve: (() => void) | null = null;
+  #reject: ((err: unknown) => void) | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Waiting for a deadline or a wake-up (no tick is queued). */
+  #waiting = false;
+  readonly #tick = (): void => this.#runBatch();
+
+  time(): number {
+    return performance.now() / 1000;
+  }
+
+  run(driver: LoopDriver): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#driver = driver;
+      this.#resolve = resolve;
+      this.#reject = reject;
+      this.#runBatch();
+    });
+  }
+
+  wake(): void {
+    if (!this.#waiting) return;
+    this.#waiting = false;
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    runSoon(this.#tick);
+  }
+
+  onInterrupt(handler: () => void): (() => void) | null {
+    const proc = (globalThis as { process?: NodeProcessLike }).process;
+    // Like asyncio's Runner, leave Ctrl-C alone if the program installed its own handler.
+    if (proc === undefined || typeof proc.on !== 'function' || proc.listenerCount('SIGINT') > 0) return null;
+    proc.on('SIGINT', handler);
+    return () => void proc.off('SIGINT', handler);
+  }
+
+  /** Run passes until the loop stops, waits, or the slice is used up. */
+  #runBatch(): void {
+    this.#timer = null;
+    this.#waiting = false;
+    const driver = this.#driver!;
+    const sliceEnd = this.time() + SLICE;
+    try {
+      for (;;) {
+        const deadline = driver.nextDeadline();
+        if (deadline > -Infinity) {
+          const delay = deadline - this.time();
+          if (delay > this.resolution) {
+            this.#wait(delay);
+            return;
+          }
+        }
+        driver.runOnce();
+        if (driver.isStopping()) {
+          this.#finish();
+          return;
+        }
+        if (this.time() >= sliceEnd) {
+          runSoon(this.#tick);
+          return;
+        }
+      }
+    } catch (err) {
+      // Only a bug in the loop itself gets here: callbacks' errors go to the handler.
+      const reject = this.#reject!;
+      this.#driver = this.#resolve = this.#reject = null;
+      reject(err);
+    }
+  }
+
+  #wait(delay: number): void {
+    this.#waiting = true;
+    if (delay !== Infinity) {
+      this.#timer = setTimeout(this.#tick, Math.ceil(Math.min(delay, MAX_WAIT) * 1000));
+    }
+  }
+
+  #finish(): void {
+    const resolve = this.#resolve!;
+    this.#driver = this.#resolve = this.#reject = null;
+    resolve();
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * run(coro) and Runner: the entry points (asyncio 3.11+ `runners.py`).
+ *
+ * `run(main())` makes a fresh loop, runs `main()` as a task until it is done, then cancels
+ * whatever tasks are left, waits for them, and closes the loop. On the real clock it
+ * returns a Promise (Node cannot block its thread); on a virtual loop (`simulate`) the
+ * same code returns the value.
+ *
+ * Ctrl-C (SIGINT) while the main task runs cancels it, as 3.11's Runner does; if the task
+ * lets the cancellation through, `run` throws `KeyboardInterrupt`. A second Ctrl-C gives
+ * the signal back to Node, whose default ends the process.
+ */
+import type { Coro } from './coro';
+import { CancelledError, InvalidStateError, KeyboardInterrupt } from './errors';
+import type { Context } from './context';
+import type { EventLoop } from './loop';
+import type { Completion, Host } from './host';
+import { gather } from './gather';
+import { newEventLoop } from './events';
+import { isGenerator } from './repr';
+import { getRunningLoopOrNull, setCurrentLoop } from './running';
+import { describeCoroArgument } from './task';
+import type { Task } from './task';
+
+export type RunnerState = 'created' | 'initialized' | 'closed';
+
+export interface RunnerOptions<H extends Host> {
+  debug?: boolean;
+  /** Makes the loop; default `newEventLoop()` (real clock). */
+  loopFactory?: () => EventLoop<H>;
+}
+
+export class Runner<H extends Host = Host> {
+  _state: RunnerState = 'created';
+  _loop: EventLoop<H> | null = null;
+  readonly #debug: boolean | undefined;
+  readonly #loopFactory: (() => EventLoop<H>) | undefined;
+  #interruptCount = 0;
+
+  constructor(options: RunnerOptions<H> = {}) {
+    this.#debug = options.debug;
+    this.#loopFactory = options.loopFactory;
+  }
+
+  /** The runner's loop (created on first use). */
+  getLoop(): EventLoop<H> {
+    this.#lazyInit();
+    return this._loop!;
+  }
+
+  /** Run `coro` as the main task until it is done; return (or resolve to) its result. */
+  run<T>(coro: Coro<T>, options?: { context?: Context }): Completion<H, T> {
+    if (getRunningLoopOrNull() !== null) {
+      throw new InvalidStateError('Runner.run(): cannot be called from a running event loop; await the coroutine instead: yield* coro');
+    }
+    if (!isGenerator(coro)) {
+      throw new TypeError(`run(): expected a coroutine, got ${describeCoroArgument(coro)}`);
+    }
+    this.#lazyInit();
+    const loop = this._loop!;
+    const task = loop.createTask(coro, { context: options?.context });
+    this.#interruptCount = 0;
+    const removeInterrupt = loop.host.onInterrupt(() => this.#onInterrupt(task));
+    const onError = (err: unknown): never => {
+      removeInterrupt?.();
+      if (err instanceof CancelledError && this.#interruptCount > 0 && task.uncancel() === 0) {
+        throw new KeyboardInterrupt('interrupted (SIGINT): the main task was cancelled', { cause: err });
+      }
+      throw err;
+    };
+    if (loop.host.synchronous) {
+      let result: T;
+      try {
+        result = (loop.runUntilComplete as (aw: Task<T>) => T)(task);
+      } catch (err) {
+        return onError(err);
+      }
+      removeInterrupt?.();
+      return result as Completion<H, T>;
+    }
+    return (loop.runUntilComplete(task) as Promise<T>).then((result) => {
+      removeInterrupt?.();
+      return result;
+    }, onError) as Completion<H, T>;
+  }
+
+  /** Cancel the tasks left, wait for them, close the loop. Closing twice is fine. */
+  close(): Completion<H, void> {
+    if (this._state !== 'initialized') return (this._loop?.host.synchronous === false ? Promise.resolve() : undefined) as Completion<H, void>;
+    const loop = this._loop!;
+    const finish = (): void => {
+      setCurrentLoop(null);
+      loop.close();
+      this._loop = null;
+      this._state = 'closed';
+    };
+    const cancelled = cancelAllTasks(loop);
+    if (cancelled === undefined) {
+      finish();
+      return (loop.host.synchronous ? undefined : Promise.resolve()) as Completion<H, void>;
+    }
+    if (cancelled instanceof Promise) return cancelled.finally(finish) as Completion<H, void>;
+    finish();
+    return undefined as Completion<H, void>;
+  }
+
+  /** `using runner = new Runner(...)`: closes on scope exit (synchronous loops only). */
+  [Symbol.dispose](): void {
+    if (this._state !== 'initialized') return;
+    if (!this._loop!.host.synchronous && this._loop!._tasks.size > 0) {
+      throw new InvalidStateError(
+        'Runner[Symbol.dispose](): tasks are still running and the real clock cannot wait synchronously; use `await using` or `await runner.close()`',
+      );
+    }
+    this.close();
+  }
+
+  /** `await using runner = new Runner()`: closes, waiting for leftover tasks. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #lazyInit(): void {
+    if (this._state === 'closed') throw new InvalidStateError('Runner: the runner is closed; create a new one');
+    if (this._state === 'initialized') return;
+    this._loop = this.#loopFactory ? this.#loopFactory() : (newEventLoop() as unknown as EventLoop<H>);
+    if (this.#debug !== undefined) this._loop.setDebug(this.#debug);
+    setCurrentLoop(this._loop as EventLoop);
+    this._state = 'initialized';
+  }
+
+  #onInterrupt(mainTask: Task<unknown>): void {
+    this.#interruptCount++;
+    if (this.#interruptCount === 1 && !mainTask.done()) {
+      mainTask.cancel();
+      return;
+    }
+    // Second Ctrl-C: stop handling it, and let Node's default (exit) take over.
+    const proc = (globalThis as { process?: { kill(pid: number, sig: string): void; pid: number } }).process;
+    this._loop?.host.onInterrupt(() => undefined)?.();
+    proc?.kill(proc.pid, 'SIGINT');
+  }
+}
+
+/**
+ * Cancel every pending task and run the loop until they are done (asyncio
+ * `_cancel_all_tasks`). Returns undefined if there was nothing to cancel.
+ */
+function cancelAllTasks<H extends Host>(loop: EventLoop<H>): Completion<H, void> | undefined {
+  const toCancel = [...loop._tasks];
+  if (toCancel.length === 0) return undefined;
+  for (const task of toCancel) task.cancel();
+  const report = (): void => {
+    for (const task of toCancel) {
+      if (task.cancelled()) continue;
+      const exc = task.exception();
+      if (exc !== null) {
+        loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task });
+      }
+    }
+  };
+  const all = loop.runUntilComplete(gather(toCancel, { returnExceptions: true }));
+  if (all instanceof Promise) return all.then(report) as Completion<H, void>;
+  report();
+  return undefined as Completion<H, void>;
+}
+
+/**
+ * Run `coro` on a fresh real-clock loop and return a Promise of its result; then cancel
+ * what is left and close the loop (asyncio `run`).
+ */
+export function run<T>(coro: Coro<T>, options?: { debug?: boolean }): Promise<T> {
+  if (getRunningLoopOrNull() !== null) {
+    throw new InvalidStateError('run(): cannot be called from a running event loop; await the coroutine instead: yield* coro');
+  }
+  if (!isGenerator(coro)) {
+    throw new TypeError(`run(): expected a coroutine, got ${describeCoroArgument(coro)}`);
+  }
+  const runner = new Runner({ debug: options?.debug, loopFactory: newEventLoop });
+  return runner.run(coro).then(
+    async (result) => {
+      await runner.close();
+      return result;
+    },
+    async (err: unknown) => {
+      await runner.close();
+      throw err;
+    },
+  );
+}

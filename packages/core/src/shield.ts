@@ -1,0 +1,38 @@
+/**
+ * shield(aw): protect an awaitable from cancellation (asyncio `tasks.shield`).
+ *
+ * Returns an outer future that follows the inner one. Cancelling the outer (or the task
+ * that awaits it) leaves the inner running; the awaiting task gets `CancelledError`, the
+ * inner goes on, and its result is dropped (its exception marked seen). Cancelling the
+ * inner itself cancels the outer.
+ */
+import type { Awaitable } from './coro';
+import type { DoneCallback } from './future';
+import { Future } from './future';
+import { toFuture } from './ensure-future';
+
+export function shield<T>(aw: Awaitable<T>): Future<T> {
+  const inner = toFuture('shield', aw);
+  if (inner.done()) return inner;
+  const outer = inner._loop.createFuture<T>({ description: 'shield()' });
+  const onInnerDone = (): void => {
+    if (outer.cancelled()) {
+      if (!inner.cancelled()) inner.exception();
+      return;
+    }
+    if (inner.cancelled()) {
+      outer.cancel();
+      return;
+    }
+    const exc = inner.exception();
+    if (exc !== null) outer._setExceptionUnchecked(exc);
+    else outer.setResult(inner._result as T);
+  };
+  const onOuterDone = (): void => {
+    if (!inner.done()) inner.removeDoneCallback(onInnerDone);
+  };
+  inner._addDoneCallback(onInnerDone as DoneCallback<never>, null);
+  outer._addDoneCallback(onOuterDone as DoneCallback<never>, null);
+  inner._awaitedBy = outer;
+  return outer;
+}

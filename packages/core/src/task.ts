@@ -1,0 +1,328 @@
+/**
+ * Task: a future that runs a coroutine (asyncio `tasks.py`, `Task`).
+ *
+ * The whole of "await on generators" is the step. A task resumes its generator; the
+ * generator runs until it yields; the task looks at what was yielded:
+ *
+ *     a future   -> wait: add `wakeup` as the future's done callback. When the future is
+ *                   done, `wakeup` steps again, sending the result in or throwing the
+ *                   exception in, at the `yield*` where the coroutine stopped.
+ *     nothing    -> a bare `yield`: step again on the next pass (`sleep(0)`).
+ *     other      -> a mistake: throw a TypeError into the coroutine, at that yield,
+ *                   saying what was yielded and what to do instead.
+ *
+ * and when the generator returns or throws, the task's own future is done. That is the
+ * six-line `Task.step` of the "500 Lines" crawler, grown the features asyncio added:
+ * cancellation (`cancel`, `_mustCancel`), bad yields, the current task, eager start.
+ * Read `_step` beside CPython's `Task.__step` and `__step_run_and_handle_result`.
+ *
+ * Cancellation is a request (3.11+): `cancel()` cancels the future the task waits on, so
+ * `CancelledError` is thrown in at the yield point, and the coroutine may catch it.
+ * `cancelling()` counts requests not yet withdrawn with `uncancel()`; `timeout` and
+ * `taskGroup` use the count to tell their own cancellation from one that came from outside.
+ *
+ * Where we differ: bad yields throw `TypeError` (asyncio: `RuntimeError`), because the
+ * mistake is a wrong value; and the loop holds pending tasks strongly.
+ */
+import type { Context } from './context';
+import { copyContext, enterContext, leaveContext } from './context';
+import type { Coro } from './coro';
+import { CancelledError, InvalidStateError } from './errors';
+import { Future, NO_EXCEPTION } from './future';
+import type { DoneCallback } from './future';
+import { Handle } from './handle';
+import type { EventLoop } from './loop';
+import { describe, isGenerator, isGeneratorFunction, isThenable } from './repr';
+import { getRunningLoop } from './running';
+
+export interface TaskOptions {
+  name?: string;
+  /** The context the coroutine runs in; default: a copy of the current one. */
+  context?: Context;
+  /** Run the coroutine now, up to its first suspension (asyncio 3.12 `eager_start`). */
+  eagerStart?: boolean;
+}
+
+export class Task<T = unknown> extends Future<T> {
+  readonly _coro: Coro<T>;
+  readonly _context: Context;
+  _name: string;
+  /** The future this task waits on, or null while it is ready or running. */
+  _futWaiter: Future<unknown> | null = null;
+  /** A cancel() arrived while no future could carry it: throw CancelledError at the next step. */
+  _mustCancel = false;
+  /** cancel() calls not yet withdrawn by uncancel() (3.11+). */
+  _numCancelsRequested = 0;
+  _sourceTraceback: string | undefined;
+  /** `_step` and `_wakeup` bound once, and one reusable handle for "step next pass". */
+  readonly _stepBound: (exc?: unknown, value?: unknown) => void;
+  readonly _wakeupBound: (fut: Future<unknown>) => void;
+  readonly _stepHandle: Handle;
+
+  constructor(coro: Coro<T>, options: TaskOptions & { loop?: EventLoop } = {}) {
+    if (!isGenerator(coro)) {
+      throw new TypeError(`Task(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
+    }
+    const loop = options.loop ?? getRunningLoop('Task()');
+    super({ loop });
+    loop._checkClosed('createTask');
+    this._coro = coro;
+    this._context = options.context ?? copyContext();
+    this._name = options.name === undefined ? loop._nextTaskName() : String(options.name);
+    if (loop._debug) this._sourceTraceback = new Error('task created here').stack;
+    this._stepBound = (exc?: unknown, value?: unknown) => this._step(exc, value);
+    this._wakeupBound = (fut: Future<unknown>) => this._wakeup(fut);
+    this._stepHandle = new Handle(this._stepBound, null, loop, null);
+
+    if (options.eagerStart && loop.isRunning()) {
+      this._eagerStart();
+    } else {
+      loop._schedule(this._stepHandle);
+      loop._tasks.add(this as Task<unknown>);
+    }
+  }
+
+  getCoro(): Coro<T> {
+    return this._coro;
+  }
+
+  getContext(): Context {
+    return this._context;
+  }
+
+  getName(): string {
+    return this._name;
+  }
+
+  setName(name: unknown): void {
+    this._name = String(name);
+  }
+
+  override setResult(_result: T): never {
+    throw new InvalidStateError('setResult(): a Task sets its own result when its coroutine returns; use a Future to set one by hand');
+  }
+
+  override setException(_exception: unknown): never {
+    throw new InvalidStateError('setException(): a Task sets its own exception when its coroutine throws; use a Future to set one by hand');
+  }
+
+  /**
+   * Ask the task to stop: `CancelledError` is thrown into the coroutine at the point
+   * where it waits (or at its next step). Returns false if the task is already done.
+   * The coroutine may catch the error and go on; this is a request, not a kill.
+   */
+  override cancel(msg?: string): boolean {
+    this._markRetrieved();
+    if (this._state !== 'pending') return false;
+    this._numCancelsRequested++;
+    const waiter = this._futWaiter;
+    // Cancelling what we wait on wakes us with CancelledError. Leave _futWaiter set: it may
+    // be a task that catches the cancellation, and then we may have to cancel it again.
+    if (waiter !== null && waiter.cancel(msg)) return true;
+    // Otherwise our step is already scheduled: it will throw CancelledError in.
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** How many cancel() requests are pending (not withdrawn by uncancel()). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /** Withdraw one cancel() request; returns how many remain. */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      if (this._numCancelsRequested === 0) this._mustCancel = false;
+    }
+    return this._numCancelsRequested;
+  }
+
+  /**
+   * One step of the coroutine: asyncio's `__step`. `exc` is thrown in if given;
+   * otherwise `value` is sent in (the result of the future we waited on).
+   */
+  _step(exc: unknown = NO_EXCEPTION, value?: unknown): void {
+    if (this._state !== 'pending') {
+      throw new InvalidStateError(`yieldio bug: _step() on ${this}, which is already ${this._state}`);
+    }
+    if (this._mustCancel) {
+      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
+      this._mustCancel = false;
+    }
+    this._futWaiter = null;
+
+    const loop = this._loop;
+    const prevTask = loop._currentTask;
+    if (prevTask !== null) {
+      throw new InvalidStateError(`yieldio bug: cannot step ${this} while ${prevTask} is running`);
+    }
+    loop._currentTask = this as Task<unknown>;
+    const onStep = loop.host.onStep;
+    if (onStep !== undefined) onStep(this._name, loop.time());
+    const prevContext = enterContext(this._context);
+    try {
+      this._runStep(exc, value);
+    } finally {
+      leaveContext(this._context, prevContext);
+      loop._currentTask = null;
+    }
+  }
+
+  /** Resume the generator, then deal with what it did: asyncio `__step_run_and_handle_result`. */
+  _runStep(exc: unknown, value: unknown): void {
+    let step: IteratorResult<unknown, T>;
+    try {
+      step = exc === NO_EXCEPTION ? this._coro.next(value) : this._coro.throw(exc);
+    } catch (err) {
+      // The coroutine ended with an exception.
+      this._finish();
+      if (err instanceof CancelledError) {
+        // ...by letting the cancellation through: the task is cancelled.
+        this._cancelledExc = err;
+        super.cancel(err.message);
+      } else {
+        this._setExceptionUnchecked(err);
+      }
+      return;
+    }
+
+    if (step.done) {
+      // The coroutine returned. A cancel() that came in during this last step still wins.
+      this._finish();
+      if (this._mustCancel) {
+        this._mustCancel = false;
+        super.cancel(this._cancelMessage);
+      } else {
+        this._state = 'finished';
+        this._result = step.value;
+        this._scheduleCallbacks();
+      }
+      return;
+    }
+
+    const yielded = step.value;
+    const loop = this._loop;
+    if (yielded instanceof Future) {
+      // Case 1: a future. Wait until it is done, then `_wakeup` steps us again.
+      if (yielded._loop !== loop) {
+        this._throwInSoon(new TypeError(`${this} yielded ${yielded}, which belongs to another event loop; await futures of this loop only`));
+      } else if (yielded === (this as Future<unknown>)) {
+        this._throwInSoon(new TypeError(`${this} awaited itself, which can never finish`));
+      } else {
+        // No context for the callback: `_step` enters the task's own.
+        yielded._addDoneCallback(this._wakeupBound as DoneCallback<never>, null);
+        this._futWaiter = yielded;
+        // A cancel() during this step: pass it on to what we now wait on.
+        if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
+      }
+    } else if (yielded === undefined) {
+      // Case 2: a bare `yield`. Give up control for one pass.
+      loop._schedule(this._stepHandle);
+    } else if (isGenerator(yielded)) {
+      // Case 3: a coroutine yielded rather than delegated to.
+      this._throwInSoon(new TypeError(`${this} yielded a coroutine (a generator object); delegate to it instead: yield* child()`));
+    } else if (isThenable(yielded)) {
+      // Case 4: a Promise. The loop cannot wait on one directly.
+      this._throwInSoon(new TypeError(`${this} yielded a Promise; wrap it in a future: yield* wrapPromise(promise)`));
+    } else {
+      // Case 5: anything else.
+      this._throwInSoon(new TypeError(`${this} yielded ${describe(yielded)}; yield* a future, a task or a coroutine, or a bare yield to give up one pass`));
+    }
+  }
+
+  /** A bad yield: throw the error into the coroutine at that yield, on the next pass. */
+  _throwInSoon(exc: TypeError): void {
+    this._loop._callSoonWithContext(this._stepBound as (...args: never[]) => unknown, [exc], null);
+  }
+
+  /** The future we waited on is done: step again with its outcome (asyncio `__wakeup`). */
+  _wakeup(fut: Future<unknown>): void {
+    if (fut._state === 'finished' && fut._exception === NO_EXCEPTION) {
+      this._step(NO_EXCEPTION, fut._result);
+      return;
+    }
+    let exc: unknown;
+    try {
+      fut.result();
+    } catch (err) {
+      exc = err;
+    }
+    this._step(exc);
+  }
+
+  /** Run the first step now, inside the caller's step (asyncio 3.12 `__eager_start`). */
+  _eagerStart(): void {
+    const loop = this._loop;
+    const prevTask = loop._currentTask;
+    loop._currentTask = null;
+    try {
+      this._step();
+    } finally {
+      loop._currentTask = prevTask;
+    }
+    // Done already: never scheduled, never registered. Otherwise it is pending like any task.
+    if (this._state === 'pending') loop._tasks.add(this as Task<unknown>);
+  }
+
+  /** The task is leaving the pending state: the loop stops holding it. */
+  _finish(): void {
+    this._loop._tasks.delete(this as Task<unknown>);
+  }
+
+  override toString(): string {
+    let text = `<Task ${this._state} name=${JSON.stringify(this._name)}`;
+    if (this._state === 'pending' && this._futWaiter !== null) text += ` waiting for ${this._futWaiter}`;
+    if (this._state === 'finished' && this._exception !== NO_EXCEPTION) {
+      const exc = this._exception;
+      text += ` exception=${exc instanceof Error ? `${exc.name}(${JSON.stringify(exc.message)})` : describe(exc)}`;
+    }
+    return text + '>';
+  }
+}
+
+/** Describe a wrong argument where a coroutine was expected, with the likely fix. */
+export function describeCoroArgument(value: unknown): string {
+  if (isGeneratorFunction(value)) {
+    const name = value.name || 'main';
+    return `generator function ${name}; call it to get a coroutine: ${name}()`;
+  }
+  if (isThenable(value)) return 'a Promise; wrap it in a future: wrapPromise(promise)';
+  if (typeof value === 'function') {
+    return `${describe(value)}; a coroutine comes from calling a generator function (function*)`;
+  }
+  return describe(value);
+}
+
+/** Start a coroutine as a task on the running loop (asyncio `create_task`). */
+export function createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
+  if (!isGenerator(coro)) {
+    throw new TypeError(`createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
+  }
+  return getRunningLoop('createTask').createTask(coro, options);
+}
+
+/** The task running now on the running loop (or on `loop`), or null. */
+export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  const target = loop ?? getRunningLoop('currentTask');
+  return target._currentTask;
+}
+
+/** Every task of the running loop (or of `loop`) that is not done yet. */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  const target = loop ?? getRunningLoop('allTasks');
+  return new Set(target._tasks);
+}
+
+/** Task factory that starts every task eagerly (asyncio 3.12 `eager_task_factory`). */
+export function eagerTaskFactory(loop: EventLoop, coro: Coro<unknown>, options: TaskOptions): Task<unknown> {
+  return new Task(coro, { eagerStart: true, ...options, loop });
+}
+
+/** A task factory that builds `Task` subclass `cls` with eager start (asyncio `create_eager_task_factory`). */
+export function createEagerTaskFactory(
+  cls: new (coro: Coro<unknown>, options: TaskOptions & { loop?: EventLoop }) => Task<unknown>,
+): (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown> {
+  return (loop, coro, options) => new cls(coro, { eagerStart: true, ...options, loop });
+}

@@ -1,0 +1,90 @@
+/**
+ * VirtualHost: the loop on a virtual clock, for deterministic simulation.
+ *
+ * Synchronous: `run` drives passes in a plain loop and returns when the loop stops.
+ * Time starts at 0 and only moves when nothing is ready, straight to the next deadline,
+ * so `sleep(3600)` takes no real time (Trio's `MockClock` with `autojump_threshold=0`,
+ * tokio's `time::pause`). Nothing outside can make work for a synchronous loop, so when
+ * nothing is ready and no timer is pending, nothing ever will be: the host throws the
+ * `DeadlockError` the loop describes, instead of hanging.
+ *
+ * With `chaos`, the callbacks ready in one pass run in an order permuted by a seeded
+ * PRNG: the same seed gives the same order, bit for bit, so a failing interleaving can be
+ * replayed. Without it, the order is FIFO, as on the real host.
+ */
+import type { LoopDriver, SyncHost } from './host';
+import { Random } from './random';
+
+export interface VirtualHostOptions {
+  /** Seed for `chaos` (any 32-bit integer). Default 0. */
+  seed?: number;
+  /** Permute the callbacks ready in each pass with the seeded PRNG. */
+  chaos?: boolean;
+  /** Stop with `SimulationTimeoutError` rather than let virtual time pass this many seconds. */
+  until?: number;
+  /** Called before each task step, with the task's name and the virtual time. */
+  onStep?: (taskName: string, time: number) => void;
+}
+
+/** What the loop supplies for the errors the virtual host raises. */
+export interface StuckReporter extends LoopDriver {
+  deadlockError(): Error;
+  untilError(until: number): Error;
+}
+
+export class VirtualHost implements SyncHost {
+  readonly kind = 'virtual' as const;
+  readonly synchronous = true as const;
+  readonly resolution = 0;
+  readonly permute?: (batch: unknown[]) => void;
+  readonly onStep?: (taskName: string, time: number) => void;
+  readonly seed: number;
+  readonly until: number;
+  #now = 0;
+
+  constructor(options: VirtualHostOptions = {}) {
+    const { seed = 0, chaos = false, until = Infinity, onStep } = options;
+    if (!Number.isInteger(seed)) {
+      throw new TypeError(`simulate(): seed must be an integer, got ${String(seed)}`);
+    }
+    if (typeof until !== 'number' || Number.isNaN(until) || until < 0) {
+      throw new RangeError(`simulate(): until must be a number of virtual seconds >= 0, got ${String(until)}`);
+    }
+    this.seed = seed;
+    this.until = until;
+    this.onStep = onStep;
+    if (chaos) {
+      const random = new Random(seed);
+      this.permute = (batch) => random.shuffle(batch);
+    }
+  }
+
+  time(): number {
+    return this.#now;
+  }
+
+  run(driver: LoopDriver): void {
+    const reporter = driver as StuckReporter;
+    for (;;) {
+      const deadline = driver.nextDeadline();
+      if (deadline === Infinity) throw reporter.deadlockError();
+      if (deadline > this.#now) {
+        if (deadline > this.until) {
+          this.#now = this.until;
+          throw reporter.untilError(this.until);
+        }
+        this.#now = deadline; // the jump
+      }
+      driver.runOnce();
+      if (driver.isStopping()) return;
+    }
+  }
+
+  wake(): void {
+    // Nothing outside a pass can schedule work on a synchronous host.
+  }
+
+  onInterrupt(): null {
+    return null;
+  }
+}
