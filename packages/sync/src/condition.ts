@@ -1,0 +1,158 @@
+/**
+ * Condition: wait until notified, under a lock (asyncio `locks.py`, `Condition`, 3.13+).
+ *
+ * A condition pairs a `Lock` (its own, or one passed in and shared) with a queue of
+ * waiters. `wait()` must be called holding the lock: it releases the lock, waits for a
+ * `notify()`, and re-acquires the lock before it returns. It re-acquires the lock even
+ * when it is cancelled (while waiting for the notify or while re-acquiring), and only
+ * then re-raises the `CancelledError`, so code after `wait()` (and the `using` that
+ * releases the lock) always runs holding the lock.
+ *
+ * A waiter that was notified but leaves with an error (cancelled before it could run)
+ * passes one notification on to the next waiter (gh-112202, 3.13): a notify is never
+ * swallowed by a cancellation. The price, as in asyncio, is a possible spurious wake-up,
+ * which condition variables allow: `waitFor(predicate)` re-checks for you.
+ *
+ * Where we differ: misuse (`wait`/`notify` without the lock) is core's
+ * `InvalidStateError` rather than `RuntimeError`, and `notify(n)` checks `n`.
+ */
+import { CancelledError, InvalidStateError } from '@yieldio/core';
+import type { Coro } from '@yieldio/core';
+import { describe } from './errors';
+import type { Hold } from './hold';
+import { holdOf } from './hold';
+import { Lock } from './lock';
+import { LoopBound } from './loop-bound';
+import { WaiterQueue } from './waiters';
+
+export class Condition extends LoopBound {
+  readonly _lock: Lock;
+  readonly _waiters = new WaiterQueue();
+
+  /** A condition over `lock`, or over a new `Lock` of its own. */
+  constructor(lock?: Lock | null) {
+    super();
+    if (lock === undefined || lock === null) {
+      lock = new Lock();
+    } else if (!(lock instanceof Lock)) {
+      throw new TypeError(`Condition(): lock must be a Lock, or omitted for a new one, got ${describe(lock)}`);
+    }
+    this._lock = lock;
+  }
+
+  locked(): boolean {
+    return this._lock.locked();
+  }
+
+  acquire(): Coro<true> {
+    return this._lock.acquire();
+  }
+
+  release(): void {
+    if (!this._lock.locked()) {
+      throw new InvalidStateError('Condition.release(): the lock is unlocked; release only a lock you acquired');
+    }
+    this._lock.release();
+  }
+
+  /** `using _ = yield* cond.hold();`: acquire the lock now, release it when the block is left. */
+  hold(): Coro<Hold> {
+    return holdOf(this._lock, this._lock.acquire());
+  }
+
+  /**
+   * Release the lock, wait for a notify, re-acquire the lock; returns true. Call it
+   * holding the lock. May wake spuriously: re-check what you wait for, or use `waitFor`.
+   */
+  *wait(): Coro<true> {
+    if (!this._lock.locked()) {
+      throw new InvalidStateError(
+        'Condition.wait(): the lock is not acquired; acquire it first (using _ = yield* cond.hold()), then wait',
+      );
+    }
+    const fut = this._getLoop('Condition.wait').createFuture<boolean>({ description: 'Condition.wait()' });
+    this._lock.release();
+    try {
+      try {
+        this._waiters.push(fut);
+        try {
+          yield fut;
+          return true;
+        } finally {
+          this._waiters.remove(fut);
+        }
+      } finally {
+        // Re-acquire, even if cancelled, as often as it takes. Only CancelledError is
+        // retried: any other error from acquire is a bug that must not spin here.
+        let cancelled: CancelledError | null = null;
+        for (;;) {
+          try {
+            yield* this._lock.acquire();
+            break;
+          } catch (exc) {
+            if (!(exc instanceof CancelledError)) throw exc;
+            cancelled = exc;
+          }
+        }
+        if (cancelled !== null) throw cancelled;
+      }
+    } catch (exc) {
+      // We may have been notified before the error: pass the notification on.
+      this._notify(1);
+      throw exc;
+    }
+  }
+
+  /** Wait until `predicate()` is truthy; returns its last value. Call it holding the lock. */
+  *waitFor<T>(predicate: () => T): Coro<T> {
+    if (typeof predicate !== 'function') {
+      throw new TypeError(`Condition.waitFor(): predicate must be a function, got ${describe(predicate)}; for example cond.waitFor(() => queue.length > 0)`);
+    }
+    let result = predicate();
+    while (!result) {
+      yield* this.wait();
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Wake up to `n` waiters (default 1). They return from `wait()` once they get the lock. */
+  notify(n = 1): void {
+    if (typeof n !== 'number') {
+      throw new TypeError(`Condition.notify(): n must be an integer >= 0 (how many waiters to wake), got ${describe(n)}`);
+    }
+    if (!(Number.isInteger(n) || n === Infinity) || n < 0) {
+      throw new RangeError(`Condition.notify(): n must be an integer >= 0 (how many waiters to wake), got ${describe(n)}; notifyAll() wakes them all`);
+    }
+    if (!this._lock.locked()) {
+      throw new InvalidStateError('Condition.notify(): the lock is not acquired; notify while holding it (using _ = yield* cond.hold())');
+    }
+    this._notify(n);
+  }
+
+  /** Wake every waiter. */
+  notifyAll(): void {
+    if (!this._lock.locked()) {
+      throw new InvalidStateError('Condition.notifyAll(): the lock is not acquired; notify while holding it (using _ = yield* cond.hold())');
+    }
+    this._notify(this._waiters.length);
+  }
+
+  /** Wake the first `n` waiters not woken yet. */
+  _notify(n: number): void {
+    const waiters = this._waiters;
+    let woken = 0;
+    for (let i = 0; i < waiters.length && woken < n; i++) {
+      const fut = waiters.at(i);
+      if (!fut.done()) {
+        woken++;
+        fut.setResult(false);
+      }
+    }
+  }
+
+  override toString(): string {
+    const waiters = this._waiters.length;
+    return `<Condition [${this._lock._state}${waiters > 0 ? `, waiters:${waiters}` : ''}]>`;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Lock: a mutual-exclusion lock for tasks (asyncio `locks.py`, `Lock`, 3.14).
+ *
+ * Not owned: any task may release it. Waiters get it in arrival order (FIFO), and no
+ * newcomer takes it past them: while a live waiter is queued, `acquire()` queues too,
+ * even if the lock is free this instant. `release()` does not hand the lock over; it
+ * unlocks and wakes the waiter at the head, which locks it again when it runs. In
+ * between, `locked()` is false but no one can barge, because the woken waiter is still
+ * queued (it leaves the queue itself when it runs).
+ *
+ * The classic race: the woken waiter is cancelled before it runs. It then never locks
+ * the lock, so it must pass the wake-up on to the next waiter, or that one is stranded
+ * behind a free lock (bpo-27585, bpo-32734). See the invariant at `_state`.
+ *
+ * `using _ = yield* lock.hold()` is `async with lock:` (hold.ts).
+ *
+ * Where we differ: asyncio's `RuntimeError` for releasing an unlocked lock is core's
+ * `InvalidStateError`; the waiting future is awaited with a bare `yield fut` rather
+ * than `yield* fut`, to save an iterator object on the hot path (the result is known:
+ * the wake-up carries no value).
+ */
+import { CancelledError, InvalidStateError } from '@yieldio/core';
+import type { Coro } from '@yieldio/core';
+import { Hold, holdOf } from './hold';
+import { LoopBound } from './loop-bound';
+import { WaiterQueue } from './waiters';
+
+export type LockState = 'unlocked' | 'locked';
+
+export class Lock extends LoopBound {
+  /**
+   * The lock invariant: whenever the lock is unlocked and a waiter that is not cancelled
+   * is queued, the waiter at the head has been woken (its future is done) and is about
+   * to run, so it will either lock the lock or, if it is cancelled first, wake the next.
+   */
+  _state: LockState = 'unlocked';
+  readonly _waiters = new WaiterQueue();
+
+  locked(): boolean {
+    return this._state === 'locked';
+  }
+
+  /** Wait until the lock is free and no earlier waiter is queued, then lock it. */
+  *acquire(): Coro<true> {
+    // Fair: wait behind any queued waiter. Going ahead when every one of them is
+    // cancelled is an optimisation (they are leaving anyway).
+    if (this._state === 'unlocked' && this._waiters.allCancelled()) {
+      this._state = 'locked';
+      return true;
+    }
+    const fut = this._getLoop('Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()' });
+    this._waiters.push(fut);
+    try {
+      try {
+        yield fut;
+      } finally {
+        this._waiters.remove(fut);
+      }
+    } catch (exc) {
+      // Cancelled, perhaps after release() woke us: keep the lock invariant by waking
+      // the next waiter, unless someone already holds the lock (then its release will).
+      if (exc instanceof CancelledError && this._state === 'unlocked') this._wakeUpFirst();
+      throw exc;
+    }
+    this._state = 'locked';
+    return true;
+  }
+
+  /** Unlock, and wake the first waiter. Releasing an unlocked lock is an error. */
+  release(): void {
+    if (this._state !== 'locked') {
+      throw new InvalidStateError(
+        'Lock.release(): the lock is unlocked; release only a lock you acquired (yield* lock.acquire(), or using _ = yield* lock.hold())',
+      );
+    }
+    this._state = 'unlocked';
+    this._wakeUpFirst();
+  }
+
+  /** `using _ = yield* lock.hold();`: acquire now, release when the block is left. */
+  hold(): Coro<Hold> {
+    return holdOf(this, this.acquire());
+  }
+
+  /**
+   * Wake the waiter at the head, unless it is already woken (done). Only the head: if it
+   * is a cancelled waiter, its own cancellation path wakes the next one when it runs.
+   */
+  _wakeUpFirst(): void {
+    if (this._waiters.length === 0) return;
+    const fut = this._waiters.at(0);
+    if (!fut.done()) fut.setResult(true);
+  }
+
+  override toString(): string {
+    const waiters = this._waiters.length;
+    return `<Lock [${this._state}${waiters > 0 ? `, waiters:${waiters}` : ''}]>`;
+  }
+}
