@@ -18,6 +18,8 @@
  * so that user code runs unchanged on either host.
  */
 
+import type { Network } from './network';
+
 /** What a host sees of the loop it drives. */
 export interface LoopDriver {
   /**
@@ -60,6 +62,12 @@ interface HostBase {
   onInterrupt(handler: () => void): (() => void) | null;
   /** Observe each task step (`simulate({ onStep })`): for traces in tests. */
   readonly onStep?: (taskName: string, time: number) => void;
+  /**
+   * Sockets, datagrams and name lookups (network.ts), or null where there are none: the
+   * real host gets Node's when `@yieldio/net` is imported; the virtual host has none
+   * unless `simulate(main(), { network })` gives it a simulated one.
+   */
+  readonly network: Network | null;
 }
 
 /** A host that drives the loop synchronously: `runForever` returns when the loop stops. */

@@ -27,6 +27,24 @@ export type { ExceptionContext } from './handle';
 export { EventLoop } from './loop';
 export type { ExceptionHandler, TaskFactory, LoopState } from './loop';
 export type { Host, SyncHost, AsyncHost, LoopDriver, Completion } from './host';
+export type {
+  Network,
+  NetworkAddress,
+  StreamSocket,
+  StreamHandlers,
+  ConnectRequest,
+  ListenRequest,
+  Listener,
+  ListenerHandlers,
+  IncomingStream,
+  DatagramRequest,
+  DatagramSocket,
+  DatagramHandlers,
+  ResolvedAddress,
+  TlsOptions,
+  TlsUpgrade,
+  TlsInfo,
+} from './network';
 export { RealHost } from './real-host';
 export { VirtualHost } from './virtual-host';
 export type { VirtualHostOptions } from './virtual-host';

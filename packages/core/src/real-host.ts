@@ -20,6 +20,7 @@
  * `setImmediate` where it exists and a `MessageChannel` elsewhere; never a Node module.
  */
 import type { AsyncHost, LoopDriver } from './host';
+import type { Network } from './network';
 
 /** How long to run passes back to back before letting Node poll for I/O. */
 const SLICE = 0.005;
@@ -54,6 +55,21 @@ export class RealHost implements AsyncHost {
   readonly kind = 'real' as const;
   readonly synchronous = false as const;
   readonly resolution = 0.001;
+  /**
+   * The network of every real host that was not given its own: `@yieldio/net` installs
+   * Node's when imported (core cannot import Node modules; it runs in browsers too).
+   */
+  static defaultNetwork: Network | null = null;
+  #network: Network | null = null;
+
+  get network(): Network | null {
+    return this.#network ?? RealHost.defaultNetwork;
+  }
+
+  /** Give this host its own network (a fake, in tests); null goes back to the default. */
+  set network(network: Network | null) {
+    this.#network = network;
+  }
 
   #driver: LoopDriver | null = null;
   #resolve: (() => void) | null = null;

@@ -13,6 +13,7 @@
  * replayed. Without it, the order is FIFO, as on the real host.
  */
 import type { LoopDriver, SyncHost } from './host';
+import type { Network } from './network';
 import { Random } from './random';
 
 export interface VirtualHostOptions {
@@ -24,6 +25,11 @@ export interface VirtualHostOptions {
   until?: number;
   /** Called before each task step, with the task's name and the virtual time. */
   onStep?: (taskName: string, time: number) => void;
+  /**
+   * A simulated network (see network.ts). Default: none, so opening a socket inside
+   * `simulate()` fails with an error that says real I/O is not available there.
+   */
+  network?: Network | null;
 }
 
 /** What the loop supplies for the errors the virtual host raises. */
@@ -40,10 +46,11 @@ export class VirtualHost implements SyncHost {
   readonly onStep?: (taskName: string, time: number) => void;
   readonly seed: number;
   readonly until: number;
+  readonly network: Network | null;
   #now = 0;
 
   constructor(options: VirtualHostOptions = {}) {
-    const { seed = 0, chaos = false, until = Infinity, onStep } = options;
+    const { seed = 0, chaos = false, until = Infinity, onStep, network = null } = options;
     if (!Number.isInteger(seed)) {
       throw new TypeError(`simulate(): seed must be an integer, got ${String(seed)}`);
     }
@@ -53,6 +60,7 @@ export class VirtualHost implements SyncHost {
     this.seed = seed;
     this.until = until;
     this.onStep = onStep;
+    this.network = network;
     if (chaos) {
       const random = new Random(seed);
       this.permute = (batch) => random.shuffle(batch);
