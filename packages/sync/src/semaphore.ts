@@ -14,7 +14,9 @@
  * Together these mean no free slot is left unused while a live waiter is queued.
  *
  * `BoundedSemaphore` refuses a `release()` that would raise the value above the initial
- * one: more releases than acquires is a bug. Where we differ: a bad value is a
+ * one: more releases than acquires is a bug. As in asyncio, the check sees free slots
+ * only; a slot reserved for a woken waiter that has not run yet counts as taken, so an
+ * extra release in that window goes unnoticed until the value reaches the bound. Where we differ: a bad value is a
  * `TypeError`/`RangeError` (asyncio: `ValueError`, and it accepts a float), and an
  * over-release is core's `InvalidStateError`.
  */
