@@ -17,6 +17,8 @@
  *   - take: the heap is rebuilt with the top entry, and the error is thrown: a get that
  *     fails removes nothing (asyncio's `heappop` can lose it);
  *   - drain (shutdown): errors are ignored; every item is returned.
+ * A rebuild that meets the error again leaves the heap marked dirty, and the next
+ * operation rebuilds it first, so the order heals once the comparator works again.
  *
  * Rejected: checking a new item against every item already stored (a put would cost
  * O(n) comparisons rather than O(log n)), and our own heap (the issue asks for heap-js).
@@ -40,6 +42,8 @@ export class PriorityStore<T> implements ItemStore<T> {
   _seq = 0;
   /** The first exception the comparator threw during the current operation. */
   _error: unknown = NO_ERROR;
+  /** The last rebuild met a comparator error, so part of the heap is in insertion order: rebuild before the next operation. */
+  _dirty = false;
 
   constructor(comparator: Comparator<T>) {
     this._comparator = comparator;
@@ -51,12 +55,14 @@ export class PriorityStore<T> implements ItemStore<T> {
   }
 
   push(item: T): void {
+    if (this._dirty) this._rebuild(this._heap.heapArray);
     const entry: Entry<T> = { item, seq: this._seq++ };
     this._heap.add(entry);
     if (this._error !== NO_ERROR) this._recover(this._heap.heapArray.filter((e) => e !== entry));
   }
 
   take(): T {
+    if (this._dirty) this._rebuild(this._heap.heapArray);
     const top = this._heap.peek() as Entry<T>;
     this._heap.pop();
     if (this._error !== NO_ERROR) this._recover([top, ...this._heap.heapArray]);
@@ -83,16 +89,22 @@ export class PriorityStore<T> implements ItemStore<T> {
     return a.seq - b.seq;
   }
 
-  /**
-   * The comparator threw: rebuild the heap from `entries` (what it held before the
-   * operation) with real comparisons again, then throw the error. Pairs that still
-   * cannot be compared fall back to insertion order; no entry is lost either way.
-   */
+  /** The comparator threw: rebuild the heap from `entries` (what it held before), then throw the error. */
   _recover(entries: Entry<T>[]): never {
     const exc = this._error;
+    this._rebuild(entries);
+    throw exc;
+  }
+
+  /**
+   * Heapify `entries` with real comparisons. Pairs the comparator still cannot compare
+   * fall back to insertion order, and the heap stays dirty, to be rebuilt again at the
+   * next operation (so it heals once the comparator works). No entry is lost either way.
+   */
+  _rebuild(entries: Entry<T>[]): void {
     this._error = NO_ERROR;
     this._heap.init(entries);
+    this._dirty = this._error !== NO_ERROR;
     this._error = NO_ERROR;
-    throw exc;
   }
 }
