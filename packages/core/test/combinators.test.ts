@@ -692,6 +692,21 @@ describe('wait()', () => {
     loop.close();
   });
 
+  test('a cancelled wait leaves no callback on the futures and no timer behind', () => {
+    const loop = newVirtualEventLoop();
+    const a = loop.createTask(sleep(10));
+    const waiting = loop.createTask(wait([a], { timeout: 100 }));
+    runBriefly(loop);
+    waiting.cancel();
+    expect(() => loop.runUntilComplete(waiting)).toThrow(CancelledError);
+    expect(a._callbacks ?? []).toHaveLength(0); // white-box, as CPython's _callbacks checks
+    a.cancel();
+    expect(() => loop.runUntilComplete(a)).toThrow(CancelledError);
+    runBriefly(loop);
+    expect(loop.time()).toBe(0);
+    loop.close();
+  });
+
   test('wait() takes any iterable of tasks, such as an iterator', () => {
     simulate(
       (function* (): Coro<void> {
@@ -1089,6 +1104,18 @@ describe('shield()', () => {
     inner.setResult(1);
     runBriefly(loop);
     expect(inner.result()).toBe(1);
+    loop.close();
+  });
+
+  test('cancelling the outer future removes its callback from the inner one', () => {
+    const loop = newVirtualEventLoop();
+    const inner = loop.createFuture<number>();
+    const outer = shield(inner);
+    runBriefly(loop);
+    outer.cancel();
+    runBriefly(loop);
+    expect(outer._callbacks ?? []).toHaveLength(0); // white-box, as test_shield_cancel_outer
+    expect(inner._callbacks ?? []).toHaveLength(0);
     loop.close();
   });
 

@@ -16,6 +16,7 @@ import {
   Runner,
   copyContext,
   createTask,
+  currentTask,
   getEventLoop,
   getRunningLoop,
   newEventLoop,
@@ -155,6 +156,19 @@ describe('run()', () => {
     }
     await expect(run(main())).rejects.toBeInstanceOf(FancyExit);
     expect(lazyboy!.done()).toBe(true);
+  });
+
+  test('run() rejects with CancelledError when the program cancels its own main task', async () => {
+    function* main(): Coro<void> {
+      currentTask()!.cancel('from inside');
+      yield* sleep(1);
+    }
+    const exc = await run(main()).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(exc).toBeInstanceOf(CancelledError);
+    expect((exc as CancelledError).message).toBe('from inside');
   });
 
   test('run() closes its loop, and leaves no current loop behind', async () => {
@@ -404,6 +418,20 @@ describe('Ctrl-C (SIGINT) while run() runs', () => {
     const outcome = await child.run('cancelledBySubtask');
     expect(outcome.events.map((e) => e.event)).toEqual(['ready', 'rejected']);
     expect(last(outcome)).toMatchObject({ name: 'CancelledError', cause: null, listeners: 0 });
+  });
+
+  test('it cancels the children of a task group the main task waits in, and their cleanup runs first', async () => {
+    const outcome = await child.run('inTaskGroup');
+    expect(outcome.events.map((e) => e.event)).toEqual(['ready', 'child finally', 'child finally', 'rejected']);
+    expect(new Set(outcome.events.slice(1, 3).map((e) => e.name))).toEqual(new Set(['a', 'b']));
+    expect(last(outcome)).toMatchObject({ name: 'KeyboardInterrupt', cause: 'CancelledError' });
+  });
+
+  test('a timeout scope does not turn it into a TimeoutError', async () => {
+    const outcome = await child.run('inTimeout');
+    expect(outcome.events.map((e) => e.event)).toEqual(['ready', 'finally', 'rejected']);
+    expect(outcome.events[1]).toEqual({ event: 'finally', expired: false });
+    expect(last(outcome)).toMatchObject({ name: 'KeyboardInterrupt', cause: 'CancelledError' });
   });
 
   test("a program's own SIGINT handler is left alone: run() neither cancels nor removes it", async () => {

@@ -796,6 +796,30 @@ describe.each(FACTORIES)('taskGroup() with %s', (_, factory) => {
     });
   });
 
+  test("a body that awaits a failing child sees the cancellation, not the child's error", () => {
+    // Scenario: the child fails; its done callbacks run in registration order, the
+    // group's first (it cancels the parent, whose wait on the child is over), then the
+    // parent's wake-up, which must throw CancelledError in (asyncio's _must_cancel), not
+    // the child's error. The group then raises that error in an ExceptionGroup.
+    runWith(factory, function* () {
+      let seen: unknown = null;
+      const exc = (yield* raises(() =>
+        taskGroup(function* (tg) {
+          const t = tg.createTask(crashAfter(1, () => new MyError('child')));
+          try {
+            yield* t;
+          } catch (err) {
+            seen = err;
+            throw err;
+          }
+        }),
+      )) as ExceptionGroup;
+      expect(seen).toBeInstanceOf(CancelledError);
+      expect(errorTypes(exc)).toEqual(new Set(['MyError']));
+      expect(currentTask()!.cancelling()).toBe(0);
+    });
+  });
+
   test('a timeout around a group cancels its children and raises TimeoutError', () => {
     runWith(factory, function* () {
       let child: Task<void> | undefined;
@@ -826,6 +850,30 @@ describe.each(FACTORIES)('taskGroup() with %s', (_, factory) => {
       );
       expect(exc).toBeInstanceOf(TimeoutError);
       expect((exc as TimeoutError).cause).toBeInstanceOf(CancelledError);
+    });
+  });
+});
+
+describe('taskGroup() with eager tasks', () => {
+  test('a child that fails while starting does not interrupt the body before its next wait (gh-128550)', () => {
+    runWith(eagerTaskFactory, function* () {
+      let ranAfter = false;
+      let failed: Task<void> | undefined;
+      const exc = yield* raises(() =>
+        taskGroup(function* (tg) {
+          failed = tg.createTask(
+            (function* (): Coro<void> {
+              throw new MyError('at once');
+            })(),
+          );
+          expect(failed.done()).toBe(true);
+          ranAfter = true;
+          yield* sleep(1);
+        }),
+      );
+      expect(ranAfter).toBe(true);
+      expect(errorTypes(exc as ExceptionGroup)).toEqual(new Set(['MyError']));
+      expect(getRunningLoop().time()).toBe(0);
     });
   });
 });
