@@ -719,6 +719,26 @@ describe('wait()', () => {
     );
   });
 
+  test('wait() refuses a generator object even when it yields tasks: a coroutine is one too', () => {
+    // CPython's test_wait_generator passes a generator expression of tasks; here a
+    // generator object cannot be told apart from a coroutine, so it is refused, and the
+    // message says to pass an array.
+    simulate(
+      (function* (): Coro<void> {
+        const tasks = [createTask(returnValue(1)), createTask(returnValue(2))];
+        const generated = (function* () {
+          yield* tasks;
+        })();
+        const exc = yield* raises(() => wait(generated as unknown as Iterable<Task<number>>));
+        expect(exc).toEqual(
+          new TypeError('wait(): expected an array or set of futures/tasks, got a generator object; for example wait([t1, t2])'),
+        );
+        const [done] = yield* wait([...tasks]);
+        expect(done.size).toBe(2);
+      })(),
+    );
+  });
+
   test('cancelling the waiting task stops the wait and leaves the tasks running (test_yield_wait_does_not_shield_cancel)', () => {
     const loop = newVirtualEventLoop();
     let proof = 0;

@@ -389,6 +389,26 @@ describe('waitFor() with a positive timeout', () => {
     );
   });
 
+  test('a future or task that is done already is returned without waiting a pass', () => {
+    // 3.12: `async with timeout(t): return await fut` does not suspend on a done future.
+    simulate(
+      (function* (): Coro<void> {
+        const loop = getRunningLoop();
+        const fut = loop.createFuture<number>();
+        fut.setResult(3);
+        const task = createTask(sleep(0, 9));
+        yield* sleep(0);
+        yield* sleep(0);
+        expect(task.done()).toBe(true);
+        let passed = false;
+        loop.callSoon(() => (passed = true));
+        expect(yield* waitFor(fut, 5)).toBe(3);
+        expect(yield* waitFor(task, 5)).toBe(9);
+        expect(passed).toBe(false);
+      })(),
+    );
+  });
+
   test('a finished waitFor leaves no timer behind', () => {
     const loop = newVirtualEventLoop();
     expect(
