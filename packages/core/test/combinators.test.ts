@@ -669,6 +669,20 @@ describe('wait()', () => {
     );
   });
 
+  test('a null or undefined timeout waits as long as it takes', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const a = createTask(sleep(1000));
+        const [done1] = yield* wait([a], { timeout: null });
+        expectSameMembers(done1, [a]);
+        const b = createTask(sleep(1000));
+        const [done2] = yield* wait([b], { timeout: undefined });
+        expectSameMembers(done2, [b]);
+        expect(getRunningLoop().time()).toBe(2000);
+      })(),
+    );
+  });
+
   test('a timeout equal to a completion time counts that completion as done', () => {
     // test_wait_concurrent_complete: a's timer is armed first, so it fires first.
     const loop = newVirtualEventLoop();

@@ -121,6 +121,18 @@ describe('timeout() basics', () => {
     );
   });
 
+  test('timeout(undefined) is timeout(null): no deadline, as Python\'s None', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const when = yield* timeout(undefined as unknown as null, function* (cm) {
+          yield* sleep(1000);
+          return cm.when();
+        });
+        expect(when).toBeNull();
+      })(),
+    );
+  });
+
   test('timeoutAt(null) has no deadline', () => {
     simulate(
       (function* (): Coro<void> {

@@ -216,6 +216,14 @@ describe('waitFor() with a positive timeout', () => {
     );
   });
 
+  test('an undefined timeout is a null one, as Python\'s None', () => {
+    simulate(
+      (function* (): Coro<void> {
+        expect(yield* waitFor(sleep(1000, 'late'), undefined as unknown as null)).toBe('late');
+      })(),
+    );
+  });
+
   test('a future completed before the deadline gives its result', () => {
     simulate(
       (function* (): Coro<void> {
