@@ -8,9 +8,10 @@
  * The virtual clock makes the races the CPython comments call "racy when the host is
  * busy" exact: three children failing at the same moment all land in the group.
  *
- * Not ported: the refcycle tests (no refcounts here), and the KeyboardInterrupt and
+ * Not ported: the refcycle tests (no refcounts here); the KeyboardInterrupt and
  * SystemExit special cases (task-group.ts does not port them: JavaScript has no
- * BaseException split).
+ * BaseException split); and "already entered" / "double enter", which the body form
+ * makes impossible (taskGroup() makes a new group each time).
  */
 import {
   CancelledError,

@@ -6,7 +6,8 @@
  * Not ported: the tests of `__context__` chains (JavaScript errors have only the explicit
  * `cause`, which we check), and the ones that block the loop with `time.sleep` (the
  * virtual clock cannot advance during a step; two deadlines in the same pass are made
- * with `reschedule` into the past instead).
+ * with `reschedule` into the past instead). "Already entered" and "double enter" cannot
+ * happen with the body form: timeout() makes a new scope each time.
  */
 import {
   CancelledError,
