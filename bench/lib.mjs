@@ -3,6 +3,43 @@
 // prints one table. Ratios are always against the `floor` row of the same workload,
 // measured in the same run: machines are shared and noisy, absolute times are not.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+// A forced GC between timed runs, so one implementation's garbage is not collected on
+// the next one's clock (works without `node --expose-gc`).
+setFlagsFromString('--expose-gc');
+const gcNow = runInNewContext('gc');
+
+/** Collect garbage now (full GC). */
+export function forceGc() {
+  gcNow();
+}
+
+/**
+ * Time several implementations in interleaved rounds (a, b, c, a, b, c, ...) and keep
+ * each one's best wall time (ms): on a shared machine a burst of load then hits every
+ * implementation alike, rather than whichever ran during it. A GC is forced before each
+ * run. `impls` maps a name to a function (sync or async); `rounds` may be a number or a
+ * map name -> number (slow peers run fewer rounds); one untimed warm-up run each first.
+ */
+export async function interleavedBest(impls, { rounds = 5, warmup = 1 } = {}) {
+  const names = Object.keys(impls);
+  const roundsOf = (name) => (typeof rounds === 'number' ? rounds : rounds[name] ?? rounds.default ?? 5);
+  const best = Object.fromEntries(names.map((n) => [n, Infinity]));
+  for (const name of names) for (let i = 0; i < warmup; i++) await impls[name]();
+  const maxRounds = Math.max(...names.map(roundsOf));
+  for (let round = 0; round < maxRounds; round++) {
+    for (const name of names) {
+      if (round >= roundsOf(name)) continue;
+      forceGc();
+      const t0 = performance.now();
+      await impls[name]();
+      best[name] = Math.min(best[name], performance.now() - t0);
+    }
+  }
+  return best;
+}
 
 /** Best wall time (ms) of `repeat` runs of `fn` (async or not), after one warm-up. */
 export async function bestOf(fn, { repeat = 5, warmup = 1 } = {}) {
@@ -29,9 +66,10 @@ export async function bestCpuOf(fn, { repeat = 3, warmup = 1 } = {}) {
   return best;
 }
 
+let pythonPresent;
 export function hasPython() {
-  const r = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-  return r.status === 0;
+  pythonPresent ??= spawnSync('python3', ['--version'], { encoding: 'utf8' }).status === 0;
+  return pythonPresent;
 }
 
 /** Run a Python script that prints one JSON value; returns it (or null when python3 is missing). */
@@ -42,11 +80,63 @@ export function runPython(script, { timeoutMs = 600000 } = {}) {
 }
 
 /**
- * A row: { workload, impl, value, unit, higherIsBetter?, target? } where target is
- * { maxRatio } or { minRatio } against the floor (or { max } absolute, for bytes).
+ * Run a Node script in a child process (e.g. with `--expose-gc` to measure memory
+ * after a forced GC, away from this process's heap); it prints one JSON value as its
+ * last line of stdout, which is returned. `args` go to the script.
+ */
+export function runNode(scriptPath, args = [], { nodeFlags = [], timeoutMs = 600000 } = {}) {
+  const out = execFileSync(process.execPath, [...nodeFlags, scriptPath, ...args.map(String)], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** A seeded PRNG (mulberry32) in [0, 1): the same delays for every implementation. */
+export function seededRandom(seed = 1) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A row: { workload, impl, value, unit, higherIsBetter?, target?, note? }.
+ * `target` is one target or an array of them:
+ *   { maxRatio }          at most this many times the floor (or, with higherIsBetter, ...)
+ *   { minRatio }          at least this ratio to the floor
+ *   { max } / { min }     an absolute bound in the row's unit (bytes, ms)
+ *   { minRatioOf, min }   at least `min` times better than the row named `minRatioOf`
+ *                         (e.g. { minRatioOf: 'asyncio', min: 10 }: 10x ahead of asyncio)
+ * `note` is free text shown in the last column (lateness, repeats, why a row is missing).
  */
 export function row(workload, impl, value, unit, extra = {}) {
   return { workload, impl, value, unit, ...extra };
+}
+
+/** Check one target of row `r` in `group`: [text, met] (met is 'yes', 'NO', 'n/a'). */
+function checkTarget(r, t, group) {
+  if (t.maxRatio !== undefined) {
+    return [`<= ${t.maxRatio}x floor`, r.ratio === undefined ? 'n/a' : r.ratio <= t.maxRatio ? 'yes' : 'NO'];
+  }
+  if (t.minRatio !== undefined) {
+    return [`>= ${t.minRatio}x floor`, r.ratio === undefined ? 'n/a' : r.ratio >= t.minRatio ? 'yes' : 'NO'];
+  }
+  if (t.max !== undefined) return [`<= ${t.max} ${r.unit}`, r.value <= t.max ? 'yes' : 'NO'];
+  if (t.min !== undefined && t.minRatioOf === undefined) return [`>= ${t.min} ${r.unit}`, r.value >= t.min ? 'yes' : 'NO'];
+  if (t.minRatioOf !== undefined) {
+    const other = group.find((g) => g.impl === t.minRatioOf);
+    const text = `>= ${t.min}x ahead of ${t.minRatioOf}`;
+    if (!other || !(other.value > 0) || !(r.value > 0)) return [text, 'n/a'];
+    const x = r.higherIsBetter ? r.value / other.value : other.value / r.value;
+    return [text, `${x >= t.min ? 'yes' : 'NO'} (${x.toFixed(1)}x)`];
+  }
+  return ['?', '?'];
 }
 
 export function formatTable(rows) {
@@ -56,7 +146,7 @@ export function formatTable(rows) {
     byWorkload.get(r.workload).push(r);
   }
   const lines = [];
-  const header = ['workload', 'implementation', 'figure', 'ratio to floor', 'target', 'met'];
+  const header = ['workload', 'implementation', 'figure', 'ratio to floor', 'target', 'met', 'notes'];
   const table = [header];
   for (const [workload, group] of byWorkload) {
     const floor = group.find((r) => r.impl === 'floor');
@@ -67,23 +157,11 @@ export function formatTable(rows) {
         ratio = `${x.toFixed(2)}x`;
         r.ratio = x;
       }
-      let target = '';
-      let met = '';
-      if (r.target) {
-        if (r.target.maxRatio !== undefined) {
-          target = `<= ${r.target.maxRatio}x`;
-          met = r.ratio === undefined ? '?' : r.ratio <= r.target.maxRatio ? 'yes' : 'NO';
-        } else if (r.target.max !== undefined) {
-          target = `<= ${r.target.max} ${r.unit}`;
-          met = r.value <= r.target.max ? 'yes' : 'NO';
-        } else if (r.target.minRatioOf !== undefined) {
-          const other = group.find((g) => g.impl === r.target.minRatioOf);
-          const x = other ? (r.higherIsBetter ? r.value / other.value : other.value / r.value) : undefined;
-          target = `>= ${r.target.min}x ${r.target.minRatioOf}`;
-          met = x === undefined ? 'n/a' : x >= r.target.min ? `yes (${x.toFixed(1)}x)` : `NO (${x.toFixed(1)}x)`;
-        }
-      }
-      table.push([workload, r.impl, `${formatNumber(r.value)} ${r.unit}`, ratio, target, met]);
+      const targets = r.target === undefined ? [] : Array.isArray(r.target) ? r.target : [r.target];
+      const checked = targets.map((t) => checkTarget(r, t, group));
+      r.met = checked.map(([, met]) => met);
+      const figure = r.value === null || r.value === undefined ? 'n/a' : `${formatNumber(r.value)} ${r.unit}`;
+      table.push([workload, r.impl, figure, ratio, checked.map(([t]) => t).join('; '), r.met.join('; '), r.note ?? '']);
     }
   }
   const widths = header.map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
@@ -95,6 +173,7 @@ export function formatTable(rows) {
 }
 
 function formatNumber(v) {
+  if (v >= 1e6) return v.toExponential(2);
   if (v >= 100) return v.toFixed(0);
   if (v >= 10) return v.toFixed(1);
   return v.toFixed(2);

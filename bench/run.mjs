@@ -1,6 +1,7 @@
 // `npm run bench`: runs every bench/wN-*.mjs workload and prints one table.
 // `npm run bench -- W1 W3` runs only those; `--quick` shrinks every workload (a smoke run).
 import { readdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { formatTable, hasPython } from './lib.mjs';
@@ -12,14 +13,29 @@ const only = args.filter((a) => !a.startsWith('--')).map((a) => a.toLowerCase())
 const python = hasPython();
 const files = readdirSync(here)
   .filter((f) => /^w\d+.*\.mjs$/.test(f))
-  .filter((f) => only.length === 0 || only.some((o) => f.toLowerCase().startsWith(o + '-') || f.toLowerCase().startsWith(o)))
+  .filter((f) => only.length === 0 || only.some((o) => new RegExp(`^${o}(-|\\.mjs$)`).test(f.toLowerCase())))
   .sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1)));
 
-console.log(`yieldio benchmarks: node ${process.version}, python3 ${python ? 'present' : 'missing (its rows are skipped)'}${quick ? ', quick' : ''}`);
+console.log(`yieldio benchmarks: node ${process.version}, python3 ${python ? 'present' : 'missing (its rows are skipped)'}${quick ? ', quick (smoke run: figures mean nothing)' : ''}`);
+console.log(
+  `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start; ` +
+    'figures are best-of-N on a shared machine and may be noisy',
+);
 const rows = [];
+let failed = 0;
 for (const file of files) {
-  const mod = await import(pathToFileURL(join(here, file)).href);
   process.stderr.write(`running ${file}...\n`);
-  rows.push(...(await mod.default({ python, quick })));
+  const t0 = performance.now();
+  try {
+    const mod = await import(pathToFileURL(join(here, file)).href);
+    rows.push(...(await mod.default({ python, quick })));
+  } catch (err) {
+    // One broken workload must not hide the others' figures.
+    failed++;
+    process.stderr.write(`${file} failed: ${err?.stack ?? err}\n`);
+    rows.push({ workload: file, impl: 'error', value: null, unit: '', note: String(err?.message ?? err).split('\n')[0] });
+  }
+  process.stderr.write(`  ${file}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 console.log(formatTable(rows));
+if (failed > 0) process.exitCode = 1;

@@ -1,0 +1,140 @@
+// W1 context switch: 1,000 tasks x 1,000 bare yields, all runnable at once, so each
+// pass steps every task once. Figure: wall time per switch (total / (tasks x yields)),
+// including creating and joining the tasks (noise next to a million switches).
+//
+//   yieldio         `yield` (a bare yield: one pass)
+//   yieldio sleep0  `yield* sleep(0)` (the asyncio spelling; a generator per call)
+//   floor           bench/floor.mjs Ring: a ring of generators, no futures
+//   native          async functions doing `await null` (one microtask per switch)
+//   effection       `yield* sleep(0)`: its per-iteration yield, a setTimeout(0) each
+//   effection sync  `yield* action((resolve) => { resolve(); ... })`: a handoff through
+//                   its reducer queue without a timer (its cheapest switch)
+//   asyncio         `await asyncio.sleep(0)`
+import * as yio from '../packages/core/dist/index.mjs';
+import * as effection from 'effection';
+import { Ring, join } from './floor.mjs';
+import { interleavedBest, row, runPython } from './lib.mjs';
+
+function* yioBare(n) {
+  for (let i = 0; i < n; i++) yield;
+}
+
+function* yioSleep0(n) {
+  for (let i = 0; i < n; i++) yield* yio.sleep(0);
+}
+
+function yioRun(worker, tasks, yields) {
+  return yio.run(
+    (function* () {
+      const all = [];
+      for (let t = 0; t < tasks; t++) all.push(yio.createTask(worker(yields)));
+      yield* yio.gather(all);
+    })(),
+  );
+}
+
+function* floorWorker(n) {
+  for (let i = 0; i < n; i++) yield;
+}
+
+function floorRun(tasks, yields) {
+  const ring = new Ring();
+  ring.spawn(
+    (function* () {
+      const fibers = [];
+      for (let t = 0; t < tasks; t++) fibers.push(ring.spawn(floorWorker(yields)));
+      yield* join(fibers);
+    })(),
+  );
+  ring.run();
+}
+
+async function nativeWorker(n) {
+  for (let i = 0; i < n; i++) await null;
+}
+
+function nativeRun(tasks, yields) {
+  const all = [];
+  for (let t = 0; t < tasks; t++) all.push(nativeWorker(yields));
+  return Promise.all(all);
+}
+
+const resolvedAction = effection.action((resolve) => {
+  resolve();
+  return () => {};
+});
+
+function* effectionSleep0(n) {
+  for (let i = 0; i < n; i++) yield* effection.sleep(0);
+}
+
+function* effectionSync(n) {
+  for (let i = 0; i < n; i++) yield* resolvedAction;
+}
+
+function effectionRun(worker, tasks, yields) {
+  return effection.run(function* () {
+    const ops = [];
+    for (let t = 0; t < tasks; t++) ops.push(worker(yields));
+    yield* effection.all(ops);
+  });
+}
+
+const PYTHON = `
+import asyncio, json, sys, time
+TASKS, YIELDS, ROUNDS = ${'%TASKS%'}, ${'%YIELDS%'}, ${'%ROUNDS%'}
+async def worker(n):
+    for _ in range(n):
+        await asyncio.sleep(0)
+async def main():
+    await asyncio.gather(*[asyncio.create_task(worker(YIELDS)) for _ in range(TASKS)])
+asyncio.run(main())  # warm-up
+best = float('inf')
+for _ in range(ROUNDS):
+    t0 = time.perf_counter()
+    asyncio.run(main())
+    best = min(best, time.perf_counter() - t0)
+print(json.dumps(best * 1000))
+`;
+
+export default async function ({ python, quick }) {
+  const tasks = quick ? 100 : 1000;
+  const yields = quick ? 100 : 1000;
+  const switches = tasks * yields;
+  // effection's sleep(0) costs a setTimeout per switch (~15 us): it runs 100 yields per
+  // task, not 1,000 (the figure is per switch), and the slow peers get fewer rounds.
+  const effectionYields = quick ? 10 : 100;
+  const rounds = quick ? 1 : { default: 7, effection: 3, 'effection sync': 3 };
+  const best = await interleavedBest(
+    {
+      floor: () => floorRun(tasks, yields),
+      yieldio: () => yioRun(yioBare, tasks, yields),
+      'yieldio sleep(0)': () => yioRun(yioSleep0, tasks, yields),
+      native: () => nativeRun(tasks, yields),
+      'effection sync': () => effectionRun(effectionSync, tasks, yields),
+      effection: () => effectionRun(effectionSleep0, tasks, effectionYields),
+    },
+    { rounds, warmup: 1 },
+  );
+  const perSwitch = (ms, n = switches) => (ms * 1e6) / n;
+  const asyncio = python
+    ? runPython(
+        PYTHON.replace('%TASKS%', tasks)
+          .replace('%YIELDS%', yields)
+          .replace('%ROUNDS%', quick ? 1 : 3),
+      )
+    : null;
+  const goals = [{ maxRatio: 3 }, { minRatioOf: 'asyncio', min: 10 }];
+  const rows = [
+    row('W1 switch', 'floor', perSwitch(best.floor), 'ns/switch', { note: `${tasks} tasks x ${yields} yields` }),
+    row('W1 switch', 'yieldio', perSwitch(best.yieldio), 'ns/switch', { target: goals, note: 'bare yield' }),
+    row('W1 switch', 'yieldio sleep(0)', perSwitch(best['yieldio sleep(0)']), 'ns/switch', { target: goals, note: 'yield* sleep(0)' }),
+    row('W1 switch', 'native', perSwitch(best.native), 'ns/switch', { note: 'await null' }),
+    row('W1 switch', 'effection', perSwitch(best.effection, tasks * effectionYields), 'ns/switch', {
+      note: `sleep(0) = setTimeout(0) per switch; ${effectionYields} yields per task`,
+    }),
+    row('W1 switch', 'effection sync', perSwitch(best['effection sync']), 'ns/switch', { note: 'synchronously resolved action' }),
+  ];
+  if (asyncio !== null) rows.push(row('W1 switch', 'asyncio', perSwitch(asyncio), 'ns/switch', { note: 'await asyncio.sleep(0); best of 3' }));
+  return rows;
+}

@@ -1,0 +1,123 @@
+// W2 spawn+join: a main task creates 100,000 tasks, each returning a value at its first
+// step, and gathers them all (results in order). Figure: wall time per task, for the
+// whole program (start, spawn, join, results).
+//
+//   yieldio        createTask(child(i)) x N, then yield* gather(tasks)
+//   yieldio eager  the same with { eagerStart: true } (3.12 eager tasks: each child
+//                  finishes inside createTask and never touches the ready queue)
+//   floor          bench/floor.mjs Ring: spawn a fiber per child, join them
+//   native         async functions returning i, Promise.all
+//   effection      yield* all(ops) (it spawns a task per operation)
+//   asyncio        gather(*[create_task(child(i)) ...])
+import * as yio from '../packages/core/dist/index.mjs';
+import * as effection from 'effection';
+import { Ring, join } from './floor.mjs';
+import { interleavedBest, row, runPython } from './lib.mjs';
+
+function check(results, n) {
+  if (results.length !== n || results[n - 1] !== n - 1) throw new Error(`W2: wrong results (${results.length}, last ${results[n - 1]})`);
+}
+
+function* yioChild(i) {
+  return i;
+}
+
+function yioRun(n, eager) {
+  const options = eager ? { eagerStart: true } : undefined;
+  return yio
+    .run(
+      (function* () {
+        const tasks = new Array(n);
+        for (let i = 0; i < n; i++) tasks[i] = yio.createTask(yioChild(i), options);
+        return yield* yio.gather(tasks);
+      })(),
+    )
+    .then((results) => check(results, n));
+}
+
+function* floorChild(i) {
+  return i;
+}
+
+function floorRun(n) {
+  const ring = new Ring();
+  const main = ring.spawn(
+    (function* () {
+      const fibers = new Array(n);
+      for (let i = 0; i < n; i++) fibers[i] = ring.spawn(floorChild(i));
+      return yield* join(fibers);
+    })(),
+  );
+  ring.run();
+  check(main.value, n);
+}
+
+async function nativeChild(i) {
+  return i;
+}
+
+async function nativeRun(n) {
+  const promises = new Array(n);
+  for (let i = 0; i < n; i++) promises[i] = nativeChild(i);
+  check(await Promise.all(promises), n);
+}
+
+function* effectionChild(i) {
+  return i;
+}
+
+async function effectionRun(n) {
+  const results = await effection.run(function* () {
+    const ops = new Array(n);
+    for (let i = 0; i < n; i++) ops[i] = effectionChild(i);
+    return yield* effection.all(ops);
+  });
+  check(results, n);
+}
+
+const PYTHON = `
+import asyncio, json, time
+N, ROUNDS = %N%, %ROUNDS%
+async def child(i):
+    return i
+async def main():
+    results = await asyncio.gather(*[asyncio.create_task(child(i)) for i in range(N)])
+    assert results[-1] == N - 1
+asyncio.run(main())  # warm-up
+best = float('inf')
+for _ in range(ROUNDS):
+    t0 = time.perf_counter()
+    asyncio.run(main())
+    best = min(best, time.perf_counter() - t0)
+print(json.dumps(best * 1000))
+`;
+
+export default async function ({ python, quick }) {
+  const n = quick ? 10_000 : 100_000;
+  // effection spends ~250 us per task here (~28 s a run at 100,000): it runs a tenth as
+  // many tasks, 3 rounds (the figure is per task, and its cost per task is flat in n).
+  const effectionN = n / 10;
+  const rounds = quick ? 1 : { default: 9, effection: 3 };
+  const best = await interleavedBest(
+    {
+      floor: () => floorRun(n),
+      yieldio: () => yioRun(n, false),
+      'yieldio eager': () => yioRun(n, true),
+      native: () => nativeRun(n),
+      effection: () => effectionRun(effectionN),
+    },
+    { rounds },
+  );
+  const perTask = (ms, tasks = n) => (ms * 1e6) / tasks;
+  const asyncio = python ? runPython(PYTHON.replace('%N%', n).replace('%ROUNDS%', quick ? 1 : 5)) : null;
+  const goals = [{ maxRatio: 3 }, { minRatioOf: 'asyncio', min: 10 }];
+  const rows = [
+    row('W2 spawn+join', 'floor', perTask(best.floor), 'ns/task', { note: `${n} tasks` }),
+    row('W2 spawn+join', 'yieldio', perTask(best.yieldio), 'ns/task', { target: goals, note: 'createTask + gather' }),
+    row('W2 spawn+join', 'yieldio eager', perTask(best['yieldio eager']), 'ns/task', { target: goals, note: 'eagerStart: true' }),
+    row('W2 spawn+join', 'native', perTask(best.native), 'ns/task', { note: 'async fn + Promise.all' }),
+    row('W2 spawn+join', 'effection', perTask(best.effection, effectionN), 'ns/task', { note: `all(ops); ${effectionN} tasks` }),
+  ];
+  if (asyncio !== null) rows.push(row('W2 spawn+join', 'asyncio', perTask(asyncio), 'ns/task', { note: 'create_task + gather; best of 5' }));
+  return rows;
+}
