@@ -20,6 +20,31 @@
 import { describeItem } from './describe';
 
 export function pythonOrder(a: unknown, b: unknown): number {
+  // Fast paths for the common items, numbers and [number, ...] pairs; everything else,
+  // and every error, goes through `orderOf`.
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (a < b) return -1;
+    if (a > b) return 1;
+    if (a === b) return 0;
+  } else if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const x: unknown = a[i];
+      const y: unknown = b[i];
+      if (typeof x === 'number' && typeof y === 'number') {
+        if (x < y) return -1;
+        if (x > y) return 1;
+        if (x === y) continue;
+      }
+      const order = pythonOrder(x, y);
+      if (order !== 0) return order;
+    }
+    return a.length - b.length;
+  }
+  return orderOf(a, b);
+}
+
+function orderOf(a: unknown, b: unknown): number {
   const ta = kind(a);
   const tb = kind(b);
   if (ta === 'number' && tb === 'number') {
@@ -29,17 +54,9 @@ export function pythonOrder(a: unknown, b: unknown): number {
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (ta === 'string' && tb === 'string') return compareCodePoints(a as string, b as string);
-  if (ta === 'array' && tb === 'array') {
-    const x = a as readonly unknown[];
-    const y = b as readonly unknown[];
-    const n = Math.min(x.length, y.length);
-    for (let i = 0; i < n; i++) {
-      const order = pythonOrder(x[i], y[i]);
-      if (order !== 0) return order;
-    }
-    return x.length - y.length;
-  }
-  if ((ta === 'nan' || tb === 'nan') && ta !== 'other' && tb !== 'other') {
+  // NaN against a number: right type, no place in the order. Against anything else,
+  // the TypeError below, as Python's float against str would be.
+  if ((ta === 'nan' || tb === 'nan') && (ta === 'number' || ta === 'nan') && (tb === 'number' || tb === 'nan')) {
     throw new RangeError(
       `PriorityQueue: cannot order NaN (comparing ${describeItem(a)} with ${describeItem(b)}); ` +
         'use a number, or pass a comparator that places NaN',

@@ -24,6 +24,9 @@
  * integer (asyncio takes 1.3); taskDone() too often is `InvalidStateError` (asyncio:
  * `ValueError`); a PriorityQueue is stable (priority-queue.ts).
  *
+ * `put` and `get` return small operation objects rather than generators (operations.ts):
+ * `yield*` drives them the same way, and they cost half as much per call.
+ *
  * `async for item in queue` (until shutdown), with core's aiter.ts:
  *
  *     const items = aiter(queue);
@@ -34,6 +37,7 @@ import type { AsyncIterable, AsyncIterator, Coro, EventLoop, Future } from '@yie
 import { Deque } from './deque';
 import { describeItem } from './describe';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
+import { GetOperation, PutOperation } from './operations';
 import type { ItemStore } from './store';
 import { FifoStore } from './store';
 
@@ -112,32 +116,19 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return this._maxsize > 0 && this._items.length + this._reserved >= this._maxsize;
   }
 
-  /** Put `item` in the queue, waiting for a free slot while it is full. Raises QueueShutDown after shutdown(). */
-  *put(item: T): Coro<void> {
-    if (this._state !== 'alive') throw this._shutDownError('put');
-    if (!this.full()) {
-      this._insert(item);
-      return;
-    }
-    const putter = this._getLoop('put').createFuture<boolean>({ description: `${this.constructor.name}.put()` });
-    this._putters.push(putter);
-    try {
-      // A bare yield, not yield*: saves an iterator per wait; the result is sent in.
-      yield putter;
-    } catch (exc) {
-      this._abandonPutter(putter);
-      throw exc;
-    }
-    // Woken with a reserved slot, or by shutdown, which voids every reservation.
-    if (this._state !== 'alive') throw this._shutDownError('put');
-    this._reserved--;
-    try {
-      this._insert(item);
-    } catch (exc) {
-      // A PriorityQueue comparator rejected the item: the slot is free again.
-      this._wakeupNextPutter();
-      throw exc;
-    }
+  /**
+   * Put `item` in the queue, waiting for a free slot while it is full. Raises
+   * QueueShutDown after shutdown(). Use it as `yield* queue.put(item)`.
+   *
+   * The operation object (operations.ts) runs this generator, unrolled for speed:
+   *
+   *     if (!alive) throw QueueShutDown
+   *     if (!full()) { _insert(item); return }
+   *     yield putter = _startWaitToPut()      // catch: _abandonPutter(putter)
+   *     _finishPut(item)
+   */
+  put(item: T): Coro<void> {
+    return new PutOperation(this, item);
   }
 
   /** Put `item` now, or raise QueueFull (no free slot) or QueueShutDown. */
@@ -152,35 +143,18 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     this._insert(item);
   }
 
-  /** Take the next item, waiting while there is none. Raises QueueShutDown once shut down and empty. */
-  *get(): Coro<T> {
-    if (this._items.length > this._claimed) return this._take();
-    if (this._state !== 'alive') throw this._shutDownError('get');
-    const getter = this._getLoop('get').createFuture<boolean>({ description: `${this.constructor.name}.get()` });
-    this._getters.push(getter);
-    let woken: unknown;
-    try {
-      woken = yield getter;
-    } catch (exc) {
-      this._abandonGetter(getter);
-      throw exc;
-    }
-    // (TypeScript narrowed _state to 'alive' above; it may have changed while we waited.)
-    if (woken === PROMISED && (this._state as QueueState) !== 'shutdown-immediate') {
-      // Our claimed item is in the store, and no one else could take it.
-      this._claimed--;
-      try {
-        return this._take();
-      } catch (exc) {
-        // A PriorityQueue comparator failed: the item stays, for the next getter.
-        this._wakeupNextGetter();
-        throw exc;
-      }
-    }
-    // Woken by shutdown (or our claim dropped by an immediate one). A claim another
-    // getter gave up since may have freed an item: take it rather than raise.
-    if (this._items.length > this._claimed) return this._take();
-    throw this._shutDownError('get');
+  /**
+   * Take the next item, waiting while there is none. Raises QueueShutDown once the
+   * queue is shut down and empty. Use it as `yield* queue.get()`.
+   *
+   * The operation object (operations.ts) runs this generator, unrolled for speed:
+   *
+   *     if (an unclaimed item is stored) return _take()
+   *     woken = yield getter = _startWaitToGet()   // catch: _abandonGetter(getter)
+   *     return _finishGet(woken)
+   */
+  get(): Coro<T> {
+    return new GetOperation(this);
   }
 
   /** Take the next item now, or raise QueueEmpty (none free) or QueueShutDown (shut down and empty). */
@@ -277,6 +251,54 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   // ---- Internals: the queue's invariants are kept here ----------------------------
+
+  /** put() found the queue full (or shut down): join the line of putters. */
+  _startWaitToPut(): Future<boolean> {
+    if (this._state !== 'alive') throw this._shutDownError('put');
+    const putter = this._getLoop('put').createFuture<boolean>({ description: `${this.constructor.name}.put()` });
+    this._putters.push(putter);
+    return putter;
+  }
+
+  /** A waiting putter was woken: with a reserved slot, or by shutdown, which voids every reservation. */
+  _finishPut(item: T): void {
+    if (this._state !== 'alive') throw this._shutDownError('put');
+    this._reserved--;
+    try {
+      this._insert(item);
+    } catch (exc) {
+      // A PriorityQueue comparator rejected the item: the slot is free again.
+      this._wakeupNextPutter();
+      throw exc;
+    }
+  }
+
+  /** get() found no unclaimed item: join the line of getters (or raise, if shut down). */
+  _startWaitToGet(): Future<boolean> {
+    if (this._state !== 'alive') throw this._shutDownError('get');
+    const getter = this._getLoop('get').createFuture<boolean>({ description: `${this.constructor.name}.get()` });
+    this._getters.push(getter);
+    return getter;
+  }
+
+  /** A waiting getter was woken (`woken` is what its future was resolved with): take the item. */
+  _finishGet(woken: unknown): T {
+    if (woken === PROMISED && this._state !== 'shutdown-immediate') {
+      // Our claimed item is in the store, and no one else could take it.
+      this._claimed--;
+      try {
+        return this._take();
+      } catch (exc) {
+        // A PriorityQueue comparator failed: the item stays, for the next getter.
+        this._wakeupNextGetter();
+        throw exc;
+      }
+    }
+    // Woken by shutdown (or our claim dropped by an immediate one). A claim another
+    // getter gave up since may have freed an item: take it rather than raise.
+    if (this._items.length > this._claimed) return this._take();
+    throw this._shutDownError('get');
+  }
 
   /** Store an item, count it unfinished, and wake a getter for it. */
   _insert(item: T): void {

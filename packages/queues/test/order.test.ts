@@ -207,6 +207,8 @@ describe('pythonOrder (the default PriorityQueue order)', () => {
       new RangeError('PriorityQueue: cannot order NaN (comparing NaN (a number) with 1 (a number)); use a number, or pass a comparator that places NaN'),
     );
     expect(() => pythonOrder(null, undefined)).toThrow(TypeError);
+    expect(() => pythonOrder(NaN, 'a')).toThrow(TypeError);
+    expect(() => pythonOrder([NaN], [1])).toThrow(RangeError);
   });
 });
 

@@ -604,3 +604,60 @@ describe('Queue and the event loop', () => {
     );
   });
 });
+
+describe('get() and put() behave as the generators they replace', () => {
+  test('nothing happens until the operation is iterated', () => {
+    const q = new Queue<number>(1);
+    q.putNowait(1);
+    const get = q.get();
+    const put = q.put(2);
+    expect(q.qsize()).toBe(1);
+    expect(get.next()).toEqual({ done: true, value: 1 });
+    expect(put.next()).toEqual({ done: true, value: undefined });
+    expect(q.getNowait()).toBe(2);
+    // Finished operations stay finished.
+    expect(get.next()).toEqual({ done: true, value: undefined });
+    expect(put.next()).toEqual({ done: true, value: undefined });
+  });
+
+  test('return() or dispose of a waiting get leaves the line, as closing a generator would', () => {
+    sim(function* () {
+      const q = new Queue<number>();
+      const get = q.get();
+      expect(get.next().done).toBe(false);
+      expect(q._getters.length).toBe(1);
+      expect(get.return(undefined as never)).toEqual({ done: true, value: undefined });
+      expect(q._getters.length).toBe(0);
+      const other = q.get();
+      other.next();
+      other[Symbol.dispose]();
+      expect(q._getters.length).toBe(0);
+      q.putNowait(1);
+      expect(q.qsize()).toBe(1);
+    });
+  });
+
+  test('throw() into a waiting put leaves the line and rethrows; its item never goes in', () => {
+    sim(function* () {
+      const q = new Queue<number>(1);
+      q.putNowait(1);
+      const put = q.put(2);
+      expect(put.next().done).toBe(false);
+      const boom = new Error('boom');
+      expect(thrown(() => put.throw(boom))).toBe(boom);
+      expect(q._putters.length).toBe(0);
+      q.getNowait();
+      expect(q.empty()).toBe(true);
+    });
+  });
+
+  test('get() and put() are coroutines that createTask accepts', () => {
+    sim(function* () {
+      const q = new Queue<string>();
+      const getter = createTask(q.get(), { name: 'getter' });
+      createTask(q.put('x'));
+      expect(yield* getter).toBe('x');
+    });
+  });
+});
+
