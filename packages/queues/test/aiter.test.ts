@@ -4,10 +4,11 @@
  *     const items = aiter(queue);
  *     for (let item; (item = yield* anext(items, DONE)) !== DONE; ) { ... }
  *
- * and a real-clock run, so the queue is shown to work on both hosts.
+ * and programs run on both hosts (the real clock sleeps milliseconds), so the queue is
+ * shown to work on either.
  */
-import { CancelledError, DONE, StopAsyncIteration, aiter, anext, createTask, run, sleep, taskGroup, type Coro } from '@yieldio/core';
-import { PriorityQueue, Queue, QueueShutDown } from '@yieldio/queues';
+import { CancelledError, DONE, StopAsyncIteration, aiter, anext, createTask, gather, run, simulate, sleep, taskGroup, type Coro } from '@yieldio/core';
+import { LifoQueue, PriorityQueue, Queue, QueueShutDown } from '@yieldio/queues';
 import { caught, sim } from './helpers';
 
 describe('iterating a queue until shutdown', () => {
@@ -111,3 +112,52 @@ describe('on the real clock', () => {
     expect(got).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
+
+// The same programs on both hosts, as CPython runs one suite against two implementations.
+const hosts: Array<[string, <T>(coro: Coro<T>) => Promise<T>]> = [
+  ['the virtual clock', (coro) => Promise.resolve(simulate(coro))],
+  ['the real clock', (coro) => run(coro)],
+];
+
+describe.each(hosts)('on %s', (_name, runOn) => {
+  test('a woken getter cancelled before it runs passes its item to the next getter', async () => {
+    const got = await runOn(
+      (function* (): Coro<unknown[]> {
+        const q = new Queue<string>();
+        const g1 = createTask(q.get());
+        const g2 = createTask(q.get());
+        yield* sleep(0.001);
+        q.putNowait('a');
+        g1.cancel();
+        const exc = yield* caught(g1);
+        return [exc instanceof CancelledError, yield* g2, q.qsize()];
+      })(),
+    );
+    expect(got).toEqual([true, 'a', 0]);
+  });
+
+  test('join returns once three workers have marked every item done, and shutdown ends them', async () => {
+    const done = await runOn(
+      (function* (): Coro<number[]> {
+        const q = new LifoQueue<number>(3);
+        const seen: number[] = [];
+        function* worker(): Coro<void> {
+          const items = aiter(q);
+          for (let item; (item = yield* anext(items, DONE)) !== DONE; ) {
+            yield* sleep(0.001);
+            seen.push(item);
+            q.taskDone();
+          }
+        }
+        const workers = [createTask(worker()), createTask(worker()), createTask(worker())];
+        for (let i = 0; i < 12; i++) yield* q.put(i);
+        yield* q.join();
+        q.shutdown();
+        yield* gather(workers);
+        return seen.sort((a, b) => a - b);
+      })(),
+    );
+    expect(done).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  });
+});
+
