@@ -74,6 +74,7 @@ export class PriorityStore<T> implements ItemStore<T> {
     const entries = this._heap.heapArray.slice().sort((a, b) => this._compare(a, b));
     this._heap.clear();
     this._error = NO_ERROR;
+    this._dirty = false;
     return entries.map((entry) => entry.item);
   }
 

@@ -3,29 +3,15 @@
  * 3.13's `shutdown`). `put` waits while the queue is full, `get` while it is empty; the
  * `Nowait` twins raise `QueueFull` / `QueueEmpty` instead; `taskDone` and `join` count
  * the items still being worked on. `LifoQueue` and `PriorityQueue` are this class with
- * another store (store.ts).
+ * another store (store.ts). `put` and `get` return small operation objects rather than
+ * generators (operations.ts): `yield*` drives them the same way, at half the cost.
  *
- * Waiting is asyncio's: a blocked getter (putter) parks a future in `_getters`
- * (`_putters`), and whoever makes progress for it wakes the one at the head. Where we
- * differ, and why: asyncio wakes a getter and lets it look again when it runs, so a task
- * that runs in between can take the item (barging), and the woken getter goes to the back
- * of the line. Here a wake-up carries a promise: a woken getter holds a *claim* on one
- * stored item and a woken putter a *reservation* of one free slot, which no one else can
- * take (see the invariants at `_claimed` and `_reserved`). So getters and putters are
- * served in the order they arrived, and:
- *   - a getter woken and then cancelled before it ran passes its claim to the next
- *     getter; the item never left the store, so a cancelled get loses nothing;
- *   - a putter inserts its item only when it runs, so a cancelled put inserts nothing,
- *     and one woken then cancelled passes its reservation on;
- *   - `qsize()`/`empty()` count only unclaimed items and `full()` counts reserved slots,
- *     so each predicate says exactly whether its `Nowait` call would succeed.
- * `shutdown(immediate)` returns the items it drops (asyncio returns None), so a caller
- * can keep them: nothing leaves a queue unseen. Other differences: maxsize must be an
- * integer (asyncio takes 1.3); taskDone() too often is `InvalidStateError` (asyncio:
- * `ValueError`); a PriorityQueue is stable (priority-queue.ts).
- *
- * `put` and `get` return small operation objects rather than generators (operations.ts):
- * `yield*` drives them the same way, and they cost half as much per call.
+ * Where we differ from asyncio, and why: a wake-up is a promise no newcomer can take
+ * (see "Claims and reservations" below), so waiters are served strictly in arrival
+ * order; `shutdown(immediate)` returns the items it drops (asyncio returns None), so
+ * nothing leaves a queue unseen; maxsize must be an integer (asyncio takes 1.3);
+ * taskDone() too often is `InvalidStateError` (asyncio: `ValueError`); a PriorityQueue
+ * is stable (priority-queue.ts).
  *
  * `async for item in queue` (until shutdown), with core's aiter.ts:
  *
@@ -59,6 +45,27 @@ export interface QueueOptions {
 const PROMISED = true;
 const SHUT_DOWN = false;
 
+/**
+ * Claims and reservations. Waiting is asyncio's: a blocked getter (putter) parks a
+ * future in `_getters` (`_putters`), and whoever makes progress for it wakes the one at
+ * the head. asyncio then lets the woken getter look again when it runs, so a task that
+ * runs in between can take the item (barging) and the woken one goes to the back of the
+ * line. Here a woken getter holds a *claim* on one stored item, and a woken putter a
+ * *reservation* of one free slot, which no one else can take (invariants at `_claimed`
+ * and `_reserved`). So:
+ *   - a getter woken and then cancelled before it ran passes its claim to the next
+ *     getter; the item never left the store, so a cancelled get loses nothing and the
+ *     order of items is untouched;
+ *   - a putter inserts its item only when it runs, so a cancelled put inserts nothing,
+ *     and one woken then cancelled passes its reservation on;
+ *   - `qsize()`/`empty()` count only unclaimed items and `full()` counts reserved
+ *     slots, so each predicate says exactly whether its `Nowait` call would succeed.
+ *
+ * Rejected: handing the item itself to the woken getter (Go's channels, Trio's memory
+ * channels): a getter cancelled before it runs must then put the item back, and when a
+ * group of consumers is cancelled at once they put theirs back in reverse order; and a
+ * `PriorityQueue` getter would get the item that woke it rather than the smallest.
+ */
 export class Queue<T = unknown> implements AsyncIterable<T> {
   readonly _maxsize: number;
   /** The items. Replaced by subclasses (LIFO, priority) right after construction. */
