@@ -93,6 +93,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   _joiners: Future<void>[] = [];
   /** The loop this queue waits on, bound at the first wait (asyncio `_LoopBoundMixin`). */
   _loop: EventLoop | null = null;
+  /** What the waits are called, in messages and future descriptions (built once per class: the wait path is hot). */
+  readonly _names: WaitNames = waitNamesOf(this.constructor);
 
   constructor(maxsize?: number | QueueOptions) {
     this._maxsize = parseMaxsize(this.constructor.name, maxsize, this._optionNames());
@@ -192,7 +194,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /** Wait until every item put has been got and marked with taskDone(). */
   *join(): Coro<void> {
     if (this._unfinishedTasks === 0) return;
-    const joiner = this._getLoop('join').createFuture<void>({ description: `${this.constructor.name}.join()` });
+    const names = this._names;
+    const joiner = this._getLoop(names.join).createFuture<void>({ description: names.joinDescription });
     this._joiners.push(joiner);
     try {
       yield joiner;
@@ -262,7 +265,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /** put() found the queue full (or shut down): join the line of putters. */
   _startWaitToPut(): Future<boolean> {
     if (this._state !== 'alive') throw this._shutDownError('put');
-    const putter = this._getLoop('put').createFuture<boolean>({ description: `${this.constructor.name}.put()` });
+    const names = this._names;
+    const putter = this._getLoop(names.put).createFuture<boolean>({ description: names.putDescription });
     this._putters.push(putter);
     return putter;
   }
@@ -283,7 +287,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /** get() found no unclaimed item: join the line of getters (or raise, if shut down). */
   _startWaitToGet(): Future<boolean> {
     if (this._state !== 'alive') throw this._shutDownError('get');
-    const getter = this._getLoop('get').createFuture<boolean>({ description: `${this.constructor.name}.get()` });
+    const names = this._names;
+    const getter = this._getLoop(names.get).createFuture<boolean>({ description: names.getDescription });
     this._getters.push(getter);
     return getter;
   }
@@ -392,19 +397,39 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return new QueueShutDown(`${name}: the queue is ${how}; no more items will come`);
   }
 
-  /** The running loop, which must be the one this queue first waited on. */
-  _getLoop(method: string): EventLoop {
-    const loop = getRunningLoop(`${this.constructor.name}.${method}`);
+  /** The running loop, which must be the one this queue first waited on. `caller`: 'Queue.get'. */
+  _getLoop(caller: string): EventLoop {
+    const loop = getRunningLoop(caller);
     if (this._loop === null) {
       this._loop = loop;
     } else if (this._loop !== loop) {
       throw new InvalidStateError(
-        `${this.constructor.name}.${method}(): this queue is bound to another event loop (the first one it waited on); ` +
-          'create a queue for each loop',
+        `${caller}(): this queue is bound to another event loop (the first one it waited on); create a queue for each loop`,
       );
     }
     return loop;
   }
+}
+
+interface WaitNames {
+  readonly put: string;
+  readonly putDescription: string;
+  readonly get: string;
+  readonly getDescription: string;
+  readonly join: string;
+  readonly joinDescription: string;
+}
+
+const waitNames = new WeakMap<object, WaitNames>();
+
+function waitNamesOf(cls: { name: string }): WaitNames {
+  let names = waitNames.get(cls);
+  if (names === undefined) {
+    const n = cls.name;
+    names = { put: `${n}.put`, putDescription: `${n}.put()`, get: `${n}.get`, getDescription: `${n}.get()`, join: `${n}.join`, joinDescription: `${n}.join()` };
+    waitNames.set(cls, names);
+  }
+  return names;
 }
 
 /** What `aiter(queue)` returns: `anext()` is `get()`, with shutdown as the end. */
