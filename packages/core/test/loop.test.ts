@@ -27,6 +27,7 @@ import {
   run,
   setEventLoop,
   sleep,
+  wrapPromise,
   type Coro,
   type ExceptionContext,
 } from '@yieldio/core';
@@ -225,6 +226,32 @@ describe('callLater and callAt', () => {
     loop.runForever();
     expect(ran).toBe(false);
     expect(loop.time()).toBe(1);
+  });
+
+  test('a timer cancelled by an earlier callback of the same pass does not run', () => {
+    let ran = false;
+    const when = loop.time() + 1;
+    let victim: TimerHandle;
+    loop.callAt(when, () => victim.cancel());
+    victim = loop.callAt(when, () => (ran = true));
+    loop.callAt(when, () => loop.stop());
+    loop.runForever();
+    expect(ran).toBe(false);
+    expect(victim.cancelled()).toBe(true);
+    // It had left the heap already: the heap's count of cancelled timers is untouched.
+    expect(loop._timerCancelledCount).toBe(0);
+  });
+
+  test('a callAt in the past runs on the next pass', () => {
+    const order: string[] = [];
+    loop.callLater(5, () => {
+      loop.callAt(loop.time() - 3, () => order.push('past'));
+      loop.callSoon(() => order.push('soon'));
+    });
+    loop.callLater(5, () => loop.stop());
+    loop.runForever();
+    runOnce(loop);
+    expect(order).toEqual(['soon', 'past']);
   });
 
   test('a cancelled timer at the head is dropped: the next deadline is the live one', () => {
@@ -828,6 +855,57 @@ describe.each([
     });
     await each.runUntilComplete(sleep(0.001));
     expect(reports.map((r) => r.message)).toEqual(['Exception in callback broken()']);
+  });
+});
+
+describe('the real host', () => {
+  test('a Promise settled outside the loop wakes it (wrapPromise)', async () => {
+    const real = newEventLoop();
+    function* main(): Coro<number> {
+      const settled = new Promise<number>((resolve) => setTimeout(() => resolve(5), 2));
+      return yield* wrapPromise(settled);
+    }
+    try {
+      expect(await real.runUntilComplete(main())).toBe(5);
+    } finally {
+      real.close();
+    }
+  });
+
+  test('the loop clock is monotonic and in seconds', async () => {
+    const real = newEventLoop();
+    try {
+      const t0 = real.time();
+      await real.runUntilComplete(sleep(0.003));
+      const t1 = real.time();
+      expect(t1 - t0).toBeGreaterThanOrEqual(0.002);
+      expect(t1 - t0).toBeLessThan(1);
+    } finally {
+      real.close();
+    }
+  });
+
+  test('in debug mode a callback that blocks the thread is logged as slow', async () => {
+    const real = newEventLoop({ debug: true });
+    real.slowCallbackDuration = 0.002;
+    const log = captureLog();
+    try {
+      real.callSoon(function busy() {
+        const end = performance.now() + 4;
+        while (performance.now() < end) {
+          // block the thread, as a CPU-bound callback would
+        }
+      });
+      real.callSoon(function quick() {});
+      await real.runUntilComplete(sleep(0));
+    } finally {
+      log.restore();
+      real.close();
+    }
+    expect(log.warnings).toHaveLength(1);
+    const took = /^Executing <Handle busy\(\)> took (\d+\.\d{3}) seconds$/.exec(log.warnings[0]);
+    expect(took).not.toBeNull();
+    expect(Number(took![1])).toBeGreaterThanOrEqual(0.004);
   });
 });
 
