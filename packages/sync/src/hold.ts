@@ -11,9 +11,10 @@
  * `Hold` and nothing to release. Disposing twice releases once (disposables are
  * idempotent by convention), so a `Hold` can also be released early by hand.
  *
- * Node 20 has `Symbol.dispose` (it was added in 20.4, so the whole of engines `>=20.4`);
  * TypeScript (target ES2022) and esbuild (target node20) lower the `using` syntax to
- * helpers that look the symbol up at run time.
+ * helpers that look `Symbol.dispose` up at run time. Node has it from 20.4 (and 18.18),
+ * hence this package's engines `>=20.4`; on 20.0-20.3 `Hold` has no dispose method
+ * and `using` throws, unless the program polyfills the symbol first.
  *
  * Rejected: a body callback, `yield* lock.with(function* () {...})`, where `return` and
  * `break` cannot reach the enclosing function; and acquire/try/finally by hand, which is

@@ -1,0 +1,274 @@
+// W7: one Lock, 100 tasks, each doing 10,000 acquire / hold across one yield / release.
+// Every acquire but the first contends: the lock is handed on in FIFO order, so this
+// measures the cost of one blocked acquire plus one wake-up, the hot path of every lock.
+//
+// Rows, as ratios to the floor of the same run (see bench/lib.mjs):
+//   floor         a ring of generators with an inline FIFO lock: no futures, no loop
+//   yieldio       @yieldio/sync's Lock on the real clock (run) and the virtual one (simulate)
+//   promise mutex a minimal Promise-based FIFO mutex, written here
+//   async-mutex   the npm package (Mutex.acquire / release)
+//   asyncio       Python's asyncio.Lock, when python3 is present
+// and, to show where yieldio's time goes, core alone doing the same amount of work:
+//   core: futures, inline lock   the workers with the lock written inline on raw
+//                                futures: the least any future-based lock can cost
+//   core: 2 passes/op, no lock   one task, two bare yields per pair: the loop passes
+//                                alone (a bare yield, and a wake-up, each cost a pass)
+// The figure is nanoseconds per acquire/release pair (the best of several runs).
+import { Mutex } from 'async-mutex';
+import { createTask, gather, getRunningLoop, run, simulate } from '../packages/core/dist/index.mjs';
+import { Lock } from '../packages/sync/dist/index.mjs';
+import { interleavedBest, row, runPython } from './lib.mjs';
+
+const TASKS = 100;
+
+// ---- floor: the least a generator trampoline with a FIFO lock can do ----------------
+
+/** A ring-buffer FIFO, so neither the floor nor the promise mutex pays for shift(). */
+class Ring {
+  constructor() {
+    this.items = new Array(128).fill(null);
+    this.head = 0;
+    this.length = 0;
+  }
+  push(x) {
+    if (this.length === this.items.length) {
+      const items = new Array(this.items.length * 2).fill(null);
+      for (let i = 0; i < this.length; i++) items[i] = this.items[(this.head + i) & (this.items.length - 1)];
+      this.items = items;
+      this.head = 0;
+    }
+    this.items[(this.head + this.length) & (this.items.length - 1)] = x;
+    this.length++;
+  }
+  shift() {
+    const x = this.items[this.head];
+    this.items[this.head] = null;
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.length--;
+    return x;
+  }
+}
+
+const PARK = 1;
+
+/**
+ * One ring (FIFO) of ready fibers, stepped in order; a bare `yield` goes to the back.
+ * The lock is inline in the workers: acquire parks the fiber on a FIFO when the lock is
+ * taken; release hands the lock to the first parked fiber and makes it ready. No
+ * futures, no callbacks, no cancellation, no per-pass bookkeeping.
+ *
+ * Rejected as the floor: passes as yieldio's loop runs them (two arrays swapped per
+ * pass, emptied with `length = 0`), measured 2-4x slower than this ring on this
+ * workload (one fiber per pass), and so not the least a trampoline can do.
+ */
+function runFloor(iters) {
+  const ready = new Ring();
+  const parked = new Ring();
+  let owner = null;
+  let count = 0;
+  function* worker(self) {
+    for (let i = 0; i < iters; i++) {
+      if (owner === null) owner = self;
+      else {
+        parked.push(self);
+        yield PARK; // until release hands the lock over
+      }
+      count++;
+      yield; // hold it across one step of every other ready fiber
+      if (parked.length > 0) {
+        owner = parked.shift();
+        ready.push(owner);
+      } else owner = null;
+    }
+  }
+  for (let i = 0; i < TASKS; i++) {
+    const self = { gen: null };
+    self.gen = worker(self);
+    ready.push(self);
+  }
+  while (ready.length > 0) {
+    const fiber = ready.shift();
+    const step = fiber.gen.next();
+    if (!step.done && step.value !== PARK) ready.push(fiber);
+  }
+  if (count !== TASKS * iters) throw new Error(`floor: ${count} acquisitions`);
+}
+
+// ---- a minimal promise mutex ----------------------------------------------------------
+
+class PromiseMutex {
+  constructor() {
+    this.locked = false;
+    this.waiters = new Ring();
+  }
+  acquire() {
+    if (!this.locked) {
+      this.locked = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  release() {
+    if (this.waiters.length > 0) this.waiters.shift()();
+    else this.locked = false;
+  }
+}
+
+async function runPromiseMutex(iters) {
+  const mutex = new PromiseMutex();
+  let count = 0;
+  async function worker() {
+    for (let i = 0; i < iters; i++) {
+      await mutex.acquire();
+      count++;
+      await null;
+      mutex.release();
+    }
+  }
+  await Promise.all(Array.from({ length: TASKS }, worker));
+  if (count !== TASKS * iters) throw new Error(`promise mutex: ${count} acquisitions`);
+}
+
+async function runAsyncMutex(iters) {
+  const mutex = new Mutex();
+  let count = 0;
+  async function worker() {
+    for (let i = 0; i < iters; i++) {
+      const release = await mutex.acquire();
+      count++;
+      await null;
+      release();
+    }
+  }
+  await Promise.all(Array.from({ length: TASKS }, worker));
+  if (count !== TASKS * iters) throw new Error(`async-mutex: ${count} acquisitions`);
+}
+
+// ---- yieldio ------------------------------------------------------------------------
+
+function* yieldioMain(iters, useHold) {
+  const lock = new Lock();
+  let count = 0;
+  function* worker() {
+    for (let i = 0; i < iters; i++) {
+      yield* lock.acquire();
+      count++;
+      yield;
+      lock.release();
+    }
+  }
+  function* workerHold() {
+    for (let i = 0; i < iters; i++) {
+      const held = yield* lock.hold();
+      count++;
+      yield;
+      held[Symbol.dispose]();
+    }
+  }
+  const tasks = [];
+  for (let i = 0; i < TASKS; i++) tasks.push(createTask(useHold ? workerHold() : worker()));
+  yield* gather(tasks);
+  if (count !== TASKS * iters) throw new Error(`yieldio: ${count} acquisitions`);
+}
+
+// ---- where the time goes: core alone, for the same two passes per acquire -------------
+
+/**
+ * The least any future-based lock on core can cost here: the same workers with the lock
+ * inline (no Lock class, no generator per acquire, no cancellation handling): a blocked
+ * acquire yields a fresh future from loop.createFuture(), release sets the first one.
+ */
+function* coreInlineLock(iters) {
+  const loop = getRunningLoop();
+  const parked = new Ring();
+  let owned = false;
+  function* worker() {
+    for (let i = 0; i < iters; i++) {
+      if (owned) {
+        const fut = loop.createFuture();
+        parked.push(fut);
+        yield fut;
+      } else owned = true;
+      yield;
+      if (parked.length > 0) parked.shift().setResult(true);
+      else owned = false;
+    }
+  }
+  const tasks = [];
+  for (let i = 0; i < TASKS; i++) tasks.push(createTask(worker()));
+  yield* gather(tasks);
+}
+
+/** Two passes per acquire/release pair and nothing else: one task, two bare yields. */
+function* corePassesOnly(iters) {
+  const passes = 2 * TASKS * iters;
+  yield* createTask(
+    (function* () {
+      for (let i = 0; i < passes; i++) yield;
+    })(),
+  );
+}
+
+const PYTHON = (iters) => `
+import asyncio, json, time
+async def main():
+    lock = asyncio.Lock()
+    count = 0
+    async def worker():
+        nonlocal count
+        for _ in range(${iters}):
+            await lock.acquire()
+            count += 1
+            await asyncio.sleep(0)
+            lock.release()
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(${TASKS})))
+    took = time.perf_counter() - t0
+    assert count == ${TASKS * iters}
+    return took * 1000
+print(json.dumps(min(asyncio.run(main()) for _ in range(3))))
+`;
+
+export default async function w7({ python, quick }) {
+  const iters = quick ? 500 : 10_000;
+  const pairs = TASKS * iters;
+  const W = 'W7 lock';
+  // Interleaved rounds (see bench/lib.mjs): a burst of load on the shared machine hits
+  // every row alike. Figures are wall time, best round, per acquire/release pair.
+  const best = await interleavedBest(
+    {
+      floor: () => runFloor(iters),
+      run: () => run(yieldioMain(iters, false)),
+      simulate: () => simulate(yieldioMain(iters, false)),
+      hold: () => run(yieldioMain(iters, true)),
+      inlineRun: () => run(coreInlineLock(iters)),
+      inlineSimulate: () => simulate(coreInlineLock(iters)),
+      passesRun: () => run(corePassesOnly(iters)),
+      passesSimulate: () => simulate(corePassesOnly(iters)),
+      promise: () => runPromiseMutex(iters),
+      asyncMutex: () => runAsyncMutex(iters),
+    },
+    { rounds: quick ? 2 : { default: 7, asyncMutex: 3 } },
+  );
+  const ns = (name) => (best[name] * 1e6) / pairs;
+  const target = { maxRatio: 6 };
+  const rows = [
+    row(W, 'floor', ns('floor'), 'ns/op'),
+    row(W, 'yieldio Lock, run()', ns('run'), 'ns/op', { target }),
+    row(W, 'yieldio Lock, simulate()', ns('simulate'), 'ns/op', { target }),
+    row(W, 'yieldio Lock.hold(), run()', ns('hold'), 'ns/op'),
+    row(W, 'core: futures, inline lock, run()', ns('inlineRun'), 'ns/op'),
+    row(W, 'core: futures, inline lock, simulate()', ns('inlineSimulate'), 'ns/op'),
+    row(W, 'core: 2 passes/op, no lock, run()', ns('passesRun'), 'ns/op'),
+    row(W, 'core: 2 passes/op, no lock, simulate()', ns('passesSimulate'), 'ns/op'),
+    row(W, 'promise mutex', ns('promise'), 'ns/op'),
+    row(W, 'async-mutex', ns('asyncMutex'), 'ns/op'),
+  ];
+  if (python) {
+    // asyncio is slow enough that a tenth of the work gives a stable per-op figure.
+    const pyIters = Math.max(100, Math.floor(iters / 10));
+    const ms = runPython(PYTHON(pyIters));
+    rows.push(row(W, 'asyncio Lock (python3)', (ms * 1e6) / (TASKS * pyIters), 'ns/op'));
+  }
+  return rows;
+}
