@@ -1,0 +1,177 @@
+/**
+ * The errors the network raises: Python's `OSError` family (what asyncio's sockets raise)
+ * and the two stream errors of `asyncio/exceptions.py`.
+ *
+ *     OSError                      code, errno, syscall, address
+ *       ConnectionError
+ *         BrokenPipeError          EPIPE, ESHUTDOWN
+ *         ConnectionAbortedError   ECONNABORTED
+ *         ConnectionRefusedError   ECONNREFUSED
+ *         ConnectionResetError     ECONNRESET
+ *       GaiError                   a name that does not resolve (Python's socket.gaierror)
+ *       SSLError                   a TLS failure (Python's ssl.SSLError)
+ *     IncompleteReadError          partial, expected
+ *     LimitOverrunError            consumed
+ *
+ * Node reports failures as plain `Error`s with a `code`; `fromNodeError` turns one into the
+ * class asyncio code would catch, with a message that names the call and the address (a
+ * refused connection says which port refused it), and keeps Node's error as `cause`.
+ *
+ * Where we differ: Python's `errno` numbers are the platform's; ours is Node's (negative
+ * libuv numbers). Match on the class, or on `code` ('ECONNRESET'), which is portable.
+ */
+
+function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): void {
+  Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+}
+
+export interface OSErrorOptions {
+  /** The POSIX-style code: 'ECONNREFUSED', 'ENOTFOUND'... */
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  /** The address the operation was about, as the message shows it ("127.0.0.1:8080"). */
+  address?: string;
+  cause?: unknown;
+}
+
+/** A system-level failure (Python's `OSError`). */
+export class OSError extends Error {
+  readonly code: string | undefined;
+  readonly errno: number | undefined;
+  readonly syscall: string | undefined;
+  readonly address: string | undefined;
+
+  constructor(message: string, options: OSErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.errno = options.errno;
+    this.syscall = options.syscall;
+    this.address = options.address;
+  }
+}
+named(OSError, 'OSError');
+
+export class ConnectionError extends OSError {}
+named(ConnectionError, 'ConnectionError');
+export class BrokenPipeError extends ConnectionError {}
+named(BrokenPipeError, 'BrokenPipeError');
+export class ConnectionAbortedError extends ConnectionError {}
+named(ConnectionAbortedError, 'ConnectionAbortedError');
+export class ConnectionRefusedError extends ConnectionError {}
+named(ConnectionRefusedError, 'ConnectionRefusedError');
+export class ConnectionResetError extends ConnectionError {}
+named(ConnectionResetError, 'ConnectionResetError');
+
+/** A host name that does not resolve (Python's `socket.gaierror`). */
+export class GaiError extends OSError {}
+named(GaiError, 'GaiError');
+
+/** A TLS failure: a handshake, a certificate, a protocol error (Python's `ssl.SSLError`). */
+export class SSLError extends OSError {}
+named(SSLError, 'SSLError');
+
+/**
+ * EOF came before the read was satisfied (asyncio `IncompleteReadError`). `partial` holds
+ * the bytes read before the end; `expected` is how many were wanted (null for `readuntil`).
+ */
+export class IncompleteReadError extends Error {
+  readonly partial: Uint8Array;
+  readonly expected: number | null;
+
+  constructor(partial: Uint8Array, expected: number | null) {
+    super(`${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`);
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+named(IncompleteReadError, 'IncompleteReadError');
+
+/**
+ * `readuntil` found no separator within the limit (asyncio `LimitOverrunError`). The data
+ * stays in the reader's buffer; `consumed` says how many bytes it would take to get past it.
+ */
+export class LimitOverrunError extends Error {
+  readonly consumed: number;
+
+  constructor(message: string, consumed: number) {
+    super(message);
+    this.consumed = consumed;
+  }
+}
+named(LimitOverrunError, 'LimitOverrunError');
+
+interface NodeLikeError extends Error {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+}
+
+const HINTS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused; is a server listening there?',
+  ECONNRESET: 'connection reset by the peer',
+  EPIPE: 'broken pipe: the peer closed the connection',
+  ECONNABORTED: 'connection aborted',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRINUSE: 'address already in use; pick another port or stop what listens there',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  EACCES: 'permission denied',
+  ENOENT: 'no such file: is the server listening on that path?',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'temporary failure in name resolution; try again',
+  EAI_NONAME: 'no such host',
+};
+
+/**
+ * The OSError subclass for a Node error, with a message: `${what} ${address}: ${reason}`.
+ * `what` names the call and the action ("openConnection(): cannot connect to").
+ */
+export function fromNodeError(err: unknown, what: string, address: string): Error {
+  // Node's errors may come from another realm (a vm context, jest), so no `instanceof Error`.
+  if (err === null || typeof err !== 'object' || typeof (err as Error).message !== 'string') {
+    return new OSError(`${what} ${address}: ${String(err)}`, { address, cause: err });
+  }
+  if (err instanceof OSError) return err;
+  const { code, errno, syscall, message: nodeMessage } = err as NodeLikeError;
+  const hint = code !== undefined ? HINTS[code] : undefined;
+  const reason = hint !== undefined ? `${hint} (${code})` : code !== undefined && !nodeMessage.includes(code) ? `${nodeMessage} (${code})` : nodeMessage;
+  const message = `${what} ${address}: ${reason}`;
+  const options: OSErrorOptions = { code, errno, syscall, address, cause: err };
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new ConnectionRefusedError(message, options);
+    case 'ECONNRESET':
+      return new ConnectionResetError(message, options);
+    case 'EPIPE':
+    case 'ESHUTDOWN':
+    case 'ERR_STREAM_DESTROYED':
+    case 'ERR_STREAM_WRITE_AFTER_END':
+      return new BrokenPipeError(message, options);
+    case 'ECONNABORTED':
+      return new ConnectionAbortedError(message, options);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+    case 'EAI_FAIL':
+    case 'EAI_NODATA':
+    case 'EAI_FAMILY':
+      return new GaiError(message, options);
+  }
+  if (isTlsError(err as NodeLikeError)) return new SSLError(message, options);
+  return new OSError(message, options);
+}
+
+function isTlsError(err: NodeLikeError): boolean {
+  const code = err.code ?? '';
+  return (
+    code.startsWith('ERR_SSL') ||
+    code.startsWith('ERR_TLS') ||
+    code.includes('CERT') ||
+    code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN' ||
+    code === 'HOSTNAME_MISMATCH' ||
+    (err as { library?: string }).library === 'SSL routines'
+  );
+}

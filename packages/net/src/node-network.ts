@@ -1,0 +1,475 @@
+/**
+ * Node's network: core's `Network` seam (packages/core/src/network.ts) implemented with
+ * node:net, node:tls, node:dgram and node:dns. This is the only module of the package
+ * that imports Node's networking; everything above it (transports, protocols, streams)
+ * speaks the seam, so a simulated network can replace this one under unchanged code.
+ *
+ * Each wrapper turns Node's EventEmitter events into the seam's handler calls and keeps
+ * the seam's promises: handlers are never called synchronously from our own methods (Node
+ * emits on later ticks), `close` comes exactly once and last, and no byte is lost between
+ * an accepted connection and the handlers attached to it (Node holds data in the socket's
+ * readable buffer until a 'data' listener exists, and we catch 'error' from the start, since
+ * an 'error' with no listener would crash the process).
+ *
+ * Where asyncio's selector transports call send() until EAGAIN, Node's socket keeps its own
+ * write queue: `writeBufferSize` is that queue's length (`writableLength`), and each
+ * write's completion callback is how we learn that it shrank (only reported while the
+ * consumer watches, so the hot path pays for no event it does not need).
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
+import * as fs from 'node:fs';
+import type {
+  ConnectRequest,
+  DatagramHandlers,
+  DatagramRequest,
+  DatagramSocket,
+  IncomingStream,
+  Listener,
+  ListenerHandlers,
+  ListenRequest,
+  Network,
+  NetworkAddress,
+  ResolvedAddress,
+  StreamHandlers,
+  StreamSocket,
+  TlsInfo,
+  TlsOptions,
+  TlsUpgrade,
+} from '@yieldio/core';
+
+type Pem = string | Buffer | Array<string | Buffer>;
+
+function pem(value: TlsOptions['ca']): Pem | undefined {
+  if (value === undefined) return undefined;
+  const one = (v: string | Uint8Array): string | Buffer => (typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+  return Array.isArray(value) ? (value as Array<string | Uint8Array>).map(one) : one(value as string | Uint8Array);
+}
+
+/** Node's options common to both sides, from the seam's plain settings. */
+function contextOptions(o: TlsOptions): tls.SecureContextOptions & tls.CommonConnectionOptions {
+  return {
+    ca: pem(o.ca),
+    cert: pem(o.cert),
+    key: pem(o.key),
+    passphrase: o.passphrase,
+    ALPNProtocols: o.alpnProtocols ? [...o.alpnProtocols] : undefined,
+    minVersion: o.minimumVersion,
+  };
+}
+
+/** A client's: verification as Python's `verify_mode` and `check_hostname` say. */
+function clientOptions(upgrade: TlsUpgrade): tls.ConnectionOptions {
+  const o = upgrade.tls;
+  const options: tls.ConnectionOptions = { ...contextOptions(o), rejectUnauthorized: o.verifyMode !== 'none' };
+  const name = upgrade.serverName;
+  if (!o.checkHostname) {
+    options.checkServerIdentity = () => undefined;
+  } else if (name) {
+    // We connect to a resolved address; the certificate must name what the caller asked for.
+    options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
+  }
+  // SNI must not carry an IP address (RFC 6066).
+  if (name && net.isIP(name) === 0) options.servername = name;
+  return options;
+}
+
+/** A server's: ask for a client certificate unless verify_mode is CERT_NONE. */
+function serverOptions(upgrade: TlsUpgrade): tls.TlsOptions {
+  const o = upgrade.tls;
+  return { ...contextOptions(o), requestCert: o.verifyMode !== 'none', rejectUnauthorized: o.verifyMode === 'required' };
+}
+
+interface UnixEnds {
+  readonly local: string;
+  readonly remote: string;
+}
+
+function toAddress(address: string | undefined, port: number | undefined, family: string | number | undefined): NetworkAddress | null {
+  if (address === undefined || port === undefined) return null;
+  const fam = family === 'IPv6' || family === 6 ? 'IPv6' : 'IPv4';
+  return { family: fam, address, port };
+}
+
+class NodeStreamSocket implements StreamSocket {
+  readonly raw: net.Socket;
+  readonly #handlers: StreamHandlers;
+  /** For a Unix socket: our path and the peer's ('' for an unnamed end), as Python shows them. */
+  readonly #unix: UnixEnds | null;
+  #watching = false;
+  #detached = false;
+  #closed = false;
+  #handshakeTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #onConnect = (): void => {
+    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
+    this.#handlers.connect();
+  };
+  readonly #onData = (chunk: Buffer): void => this.#handlers.data(chunk);
+  readonly #onEnd = (): void => this.#handlers.end();
+  readonly #onError = (err: Error): void => this.#handlers.error(err);
+  readonly #onClose = (): void => {
+    if (this.#handshakeTimer !== null) clearTimeout(this.#handshakeTimer);
+    this.#closed = true;
+    this.#handlers.close();
+  };
+  readonly #afterWrite = (): void => {
+    if (this.#watching && !this.#detached) this.#handlers.drain();
+  };
+
+  constructor(socket: net.Socket, handlers: StreamHandlers, connectEvent: string | null, unix: UnixEnds | null) {
+    this.raw = socket;
+    this.#handlers = handlers;
+    this.#unix = unix;
+    if (connectEvent !== null) socket.once(connectEvent, this.#onConnect);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+  }
+
+  /** Fail the handshake if it takes longer than `seconds`. */
+  armHandshakeTimeout(seconds: number): void {
+    if (!Number.isFinite(seconds)) return;
+    this.#handshakeTimer = setTimeout(() => {
+      this.raw.destroy(Object.assign(new Error(`TLS handshake did not finish in ${seconds} seconds`), { code: 'ETIMEDOUT' }));
+    }, Math.ceil(seconds * 1000));
+  }
+
+  write(data: Uint8Array): void {
+    if (this.raw.destroyed) return;
+    this.raw.write(data, this.#afterWrite);
+  }
+
+  writeBufferSize(): number {
+    return this.raw.writableLength;
+  }
+
+  watchDrain(on: boolean): void {
+    this.#watching = on;
+  }
+
+  end(): void {
+    this.raw.end();
+  }
+
+  close(): void {
+    this.raw.destroySoon();
+  }
+
+  destroy(): void {
+    this.raw.destroy();
+  }
+
+  pause(): void {
+    this.raw.pause();
+  }
+
+  resume(): void {
+    this.raw.resume();
+  }
+
+  localAddress(): NetworkAddress | null {
+    if (this.#unix !== null) return { family: 'unix', path: this.#unix.local };
+    return toAddress(this.raw.localAddress, this.raw.localPort, this.raw.localFamily);
+  }
+
+  remoteAddress(): NetworkAddress | null {
+    if (this.#unix !== null) return { family: 'unix', path: this.#unix.remote };
+    return toAddress(this.raw.remoteAddress, this.raw.remotePort, this.raw.remoteFamily);
+  }
+
+  startTls(upgrade: TlsUpgrade, handlers: StreamHandlers, unread: readonly Uint8Array[]): StreamSocket {
+    const raw = this.raw;
+    this.#detach();
+    raw.pause();
+    // Bytes we already passed up but no one consumed are the start of the TLS stream:
+    // put them back, and Node's TLSSocket feeds the raw socket's buffer to the handshake.
+    for (let i = unread.length - 1; i >= 0; i--) raw.unshift(unread[i]);
+    let secure: tls.TLSSocket;
+    let socket: NodeStreamSocket;
+    if (upgrade.serverSide) {
+      const options = serverOptions(upgrade);
+      secure = new tls.TLSSocket(raw, { ...options, isServer: true, secureContext: tls.createSecureContext(options) });
+      socket = new NodeStreamSocket(secure, handlers, null, this.#unix);
+      secure.once('secure', () => {
+        if (options.rejectUnauthorized && !secure.authorized) {
+          secure.destroy(secure.authorizationError ?? new Error('the client certificate was not authorized'));
+          return;
+        }
+        socket.#onConnect();
+      });
+    } else {
+      secure = tls.connect({ ...clientOptions(upgrade), socket: raw });
+      socket = new NodeStreamSocket(secure, handlers, 'secureConnect', this.#unix);
+    }
+    socket.armHandshakeTimeout(upgrade.handshakeTimeout);
+    return socket;
+  }
+
+  tlsInfo(): TlsInfo | null {
+    const socket = this.raw;
+    if (!(socket instanceof tls.TLSSocket) || !socket.encrypted) return null;
+    const cipher = socket.getCipher() as tls.CipherNameAndProtocol | undefined;
+    const cert = socket.getPeerCertificate();
+    return {
+      protocol: socket.getProtocol() ?? null,
+      cipher: cipher ? [cipher.name, cipher.version, null] : null,
+      peerCertificate: cert && Object.keys(cert).length > 0 ? (cert as unknown as Record<string, unknown>) : null,
+      alpnProtocol: typeof socket.alpnProtocol === 'string' ? socket.alpnProtocol : null,
+    };
+  }
+
+  #detach(): void {
+    this.#detached = true;
+    const raw = this.raw;
+    raw.off('data', this.#onData);
+    raw.off('end', this.#onEnd);
+    raw.off('error', this.#onError);
+    raw.off('close', this.#onClose);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+}
+
+class NodeIncoming implements IncomingStream {
+  readonly #socket: net.Socket;
+  readonly #unix: UnixEnds | null;
+  #early: Error | null = null;
+  #closedEarly = false;
+  readonly #onEarlyError = (err: Error): void => {
+    this.#early ??= err;
+  };
+  readonly #onEarlyClose = (): void => {
+    this.#closedEarly = true;
+  };
+
+  constructor(socket: net.Socket, unix: UnixEnds | null) {
+    this.#socket = socket;
+    this.#unix = unix;
+    socket.on('error', this.#onEarlyError);
+    socket.on('close', this.#onEarlyClose);
+  }
+
+  accept(handlers: StreamHandlers): StreamSocket {
+    const socket = this.#socket;
+    socket.off('error', this.#onEarlyError);
+    socket.off('close', this.#onEarlyClose);
+    const wrapped = new NodeStreamSocket(socket, handlers, null, this.#unix);
+    // A server made with pauseOnConnect reads nothing until told to (a 'data' listener is not enough).
+    socket.resume();
+    // What happened before anyone listened is replayed, later, in order.
+    const early = this.#early;
+    const closedEarly = this.#closedEarly;
+    if (early !== null || closedEarly) {
+      process.nextTick(() => {
+        if (early !== null) handlers.error(early);
+        if (closedEarly) handlers.close();
+      });
+    }
+    return wrapped;
+  }
+
+  reject(): void {
+    this.#socket.destroy();
+  }
+}
+
+/** Remove a Unix socket file left at `path` (never any other kind of file). */
+function removeStaleSocket(path: string): void {
+  try {
+    if (fs.statSync(path).isSocket()) fs.unlinkSync(path);
+  } catch {
+    // Missing already, or not ours to remove: listen() reports what matters.
+  }
+}
+
+class NodeListener implements Listener {
+  readonly #server: net.Server;
+  readonly #unixPath: string | null;
+
+  constructor(request: ListenRequest, handlers: ListenerHandlers) {
+    const local = request.local;
+    this.#unixPath = local.family === 'unix' ? local.path : null;
+    const unixEnds: UnixEnds | null = this.#unixPath === null ? null : { local: this.#unixPath, remote: '' };
+    if (request.tls) {
+      const upgrade = request.tls;
+      const server = tls.createServer({
+        ...serverOptions(upgrade),
+        allowHalfOpen: true,
+        handshakeTimeout: Number.isFinite(upgrade.handshakeTimeout) ? Math.ceil(upgrade.handshakeTimeout * 1000) : 0,
+      });
+      // A client whose handshake fails never becomes a connection (asyncio logs it only
+      // in debug mode); the listener goes on.
+      server.on('tlsClientError', () => {});
+      server.on('secureConnection', (socket: tls.TLSSocket) => handlers.connection(new NodeIncoming(socket, unixEnds)));
+      this.#server = server;
+    } else {
+      const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+      server.on('connection', (socket: net.Socket) => handlers.connection(new NodeIncoming(socket, unixEnds)));
+      this.#server = server;
+    }
+    const server = this.#server;
+    server.on('listening', () => handlers.listening());
+    server.on('error', (err: Error) => {
+      handlers.error(err);
+      // A failed bind leaves no listening server; Node emits no 'close' for it.
+      if (!server.listening) process.nextTick(() => handlers.close());
+    });
+    server.on('close', () => handlers.close());
+    if (local.family === 'unix') {
+      removeStaleSocket(local.path);
+      server.on('close', () => removeStaleSocket(local.path));
+      server.listen({ path: local.path, backlog: request.backlog });
+    } else {
+      server.listen({ host: local.address, port: local.port, backlog: request.backlog, ipv6Only: request.ipv6Only });
+    }
+  }
+
+  localAddress(): NetworkAddress | null {
+    if (this.#unixPath !== null) return { family: 'unix', path: this.#unixPath };
+    const address = this.#server.address();
+    if (address === null || typeof address === 'string') return null;
+    return toAddress(address.address, address.port, address.family);
+  }
+
+  close(): void {
+    if (this.#server.listening) this.#server.close();
+  }
+}
+
+class NodeDatagramSocket implements DatagramSocket {
+  readonly raw: dgram.Socket;
+  #connected = false;
+
+  constructor(request: DatagramRequest, handlers: DatagramHandlers) {
+    const socket = dgram.createSocket({ type: request.family === 'IPv6' ? 'udp6' : 'udp4', reuseAddr: request.reuseAddress });
+    this.raw = socket;
+    let ready = false;
+    socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+      handlers.message(msg, { family: rinfo.family === 'IPv6' ? 'IPv6' : 'IPv4', address: rinfo.address, port: rinfo.port });
+    });
+    socket.on('error', (err: Error) => {
+      handlers.error(err);
+      // Before it was ready, an error means it never will be.
+      if (!ready) socket.close();
+    });
+    socket.on('close', () => handlers.close());
+    socket.on('listening', () => {
+      if (request.allowBroadcast) socket.setBroadcast(true);
+      const remote = request.remote;
+      if (remote === null || remote.family === 'unix') {
+        ready = true;
+        handlers.ready();
+        return;
+      }
+      socket.connect(remote.port, remote.address, () => {
+        this.#connected = true;
+        ready = true;
+        handlers.ready();
+      });
+    });
+    const local = request.local;
+    if (local !== null && local.family !== 'unix') socket.bind({ port: local.port, address: local.address });
+    else socket.bind({ port: 0, address: request.family === 'IPv6' ? '::' : '0.0.0.0' });
+  }
+
+  send(data: Uint8Array, to: NetworkAddress | null, done: (err: Error | null) => void): void {
+    const callback = (err: Error | null): void => done(err ?? null);
+    if (this.#connected || to === null || to.family === 'unix') this.raw.send(data, callback);
+    else this.raw.send(data, to.port, to.address, callback);
+  }
+
+  close(): void {
+    try {
+      this.raw.close();
+    } catch {
+      // Closed already (a failed bind closes it): nothing to do.
+    }
+  }
+
+  localAddress(): NetworkAddress | null {
+    try {
+      const a = this.raw.address();
+      return toAddress(a.address, a.port, a.family);
+    } catch {
+      return null;
+    }
+  }
+
+  remoteAddress(): NetworkAddress | null {
+    if (!this.#connected) return null;
+    try {
+      const a = this.raw.remoteAddress();
+      return toAddress(a.address, a.port, a.family);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** The network of the real host under Node. */
+export const nodeNetwork: Network = {
+  name: 'node',
+
+  connect(request: ConnectRequest, handlers: StreamHandlers): StreamSocket {
+    const remote = request.remote;
+    const unixPath: UnixEnds | null = remote.family === 'unix' ? { local: '', remote: remote.path } : null;
+    const upgrade = request.tls ?? null;
+    let raw: net.Socket;
+    if (upgrade !== null) {
+      const options: tls.ConnectionOptions & net.TcpSocketConnectOpts = { ...clientOptions(upgrade), port: 0 };
+      (options as { allowHalfOpen?: boolean }).allowHalfOpen = true;
+      if (remote.family === 'unix') {
+        (options as { path?: string }).path = remote.path;
+      } else {
+        options.host = remote.address;
+        options.port = remote.port;
+        if (request.local && request.local.family !== 'unix') options.localAddress = request.local.address;
+      }
+      raw = tls.connect(options);
+      const socket = new NodeStreamSocket(raw, handlers, 'secureConnect', unixPath);
+      socket.armHandshakeTimeout(upgrade.handshakeTimeout);
+      raw.setNoDelay(true);
+      return socket;
+    }
+    if (remote.family === 'unix') {
+      raw = net.connect({ path: remote.path, allowHalfOpen: true });
+    } else {
+      const local = request.local;
+      raw = net.connect({
+        host: remote.address,
+        port: remote.port,
+        allowHalfOpen: true,
+        noDelay: true,
+        localAddress: local && local.family !== 'unix' ? local.address : undefined,
+        localPort: local && local.family !== 'unix' && local.port !== 0 ? local.port : undefined,
+      });
+    }
+    return new NodeStreamSocket(raw, handlers, 'connect', unixPath);
+  },
+
+  listen(request: ListenRequest, handlers: ListenerHandlers): Listener {
+    return new NodeListener(request, handlers);
+  },
+
+  bindDatagram(request: DatagramRequest, handlers: DatagramHandlers): DatagramSocket {
+    return new NodeDatagramSocket(request, handlers);
+  },
+
+  lookup(host: string, family: 'IPv4' | 'IPv6' | null, done: (err: Error | null, addresses: readonly ResolvedAddress[]) => void): void {
+    dns.lookup(host, { all: true, family: family === 'IPv4' ? 4 : family === 'IPv6' ? 6 : 0 }, (err, addresses) => {
+      if (err) {
+        done(err, []);
+        return;
+      }
+      done(
+        null,
+        addresses.map((a) => ({ family: a.family === 6 ? 'IPv6' : 'IPv4', address: a.address })),
+      );
+    });
+  },
+};

@@ -1,0 +1,99 @@
+/**
+ * SocketEvents: the handlers a stream socket reports to, kept as a queue until the loop
+ * can look at them.
+ *
+ * A network calls these handlers outside the loop's pass (Node's callbacks) or from a
+ * loop callback (a simulated network). They only record: bytes and EOF go into `inbox`
+ * in arrival order, `connect`, `error` and `close` set fields, and each event calls
+ * `onEvent`, which the owner points at "schedule one processing callback". So the
+ * protocol always runs inside a pass, in order, and a burst of events costs one handle.
+ *
+ * One queue outlives its owners: `createConnection` watches it until the socket connects,
+ * then the transport takes it over with whatever already arrived; nothing is lost between
+ * the two.
+ */
+import type { StreamHandlers } from '@yieldio/core';
+
+/** The inbox's end-of-stream marker (the peer half-closed). */
+export const EOF: unique symbol = Symbol('EOF');
+export type InboxItem = Uint8Array | typeof EOF;
+
+export class SocketEvents implements StreamHandlers {
+  /** Bytes and EOF not yet handed to a protocol, oldest first, from `head` on. */
+  _inbox: InboxItem[] = [];
+  _head = 0;
+  connected = false;
+  /** The first error the socket reported; null if none. */
+  failure: Error | null = null;
+  closed = false;
+  onEvent: () => void;
+
+  constructor(onEvent: () => void) {
+    this.onEvent = onEvent;
+  }
+
+  connect(): void {
+    this.connected = true;
+    this.onEvent();
+  }
+
+  data(chunk: Uint8Array): void {
+    this._inbox.push(chunk);
+    this.onEvent();
+  }
+
+  end(): void {
+    this._inbox.push(EOF);
+    this.onEvent();
+  }
+
+  drain(): void {
+    this.onEvent();
+  }
+
+  error(err: Error): void {
+    this.failure ??= err;
+    this.onEvent();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.onEvent();
+  }
+
+  hasInbox(): boolean {
+    return this._head < this._inbox.length;
+  }
+
+  /** The oldest item; call only when `hasInbox()`. */
+  shift(): InboxItem {
+    const item = this._inbox[this._head++];
+    if (this._head === this._inbox.length) {
+      this._inbox.length = 0;
+      this._head = 0;
+    }
+    return item;
+  }
+
+  /** Put back the unconsumed rest of an item (a protocol paused in the middle of a chunk). */
+  unshift(item: InboxItem): void {
+    if (this._head > 0) this._inbox[--this._head] = item;
+    else this._inbox.unshift(item);
+  }
+
+  clearInbox(): void {
+    this._inbox.length = 0;
+    this._head = 0;
+  }
+
+  /** Take the bytes not yet delivered (for a TLS upgrade: they belong to the new stream). */
+  takeUnread(): Uint8Array[] {
+    const unread: Uint8Array[] = [];
+    for (let i = this._head; i < this._inbox.length; i++) {
+      const item = this._inbox[i];
+      if (item !== EOF) unread.push(item);
+    }
+    this.clearInbox();
+    return unread;
+  }
+}
