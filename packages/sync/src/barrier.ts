@@ -24,7 +24,8 @@
  */
 import type { Coro } from '@yieldio/core';
 import { Condition } from './condition';
-import { BrokenBarrierError, checkInteger } from './errors';
+import { checkInteger } from './checks';
+import { BrokenBarrierError } from './errors';
 
 export type BarrierState = 'filling' | 'draining' | 'resetting' | 'broken';
 

@@ -18,7 +18,7 @@
  */
 import { CancelledError, InvalidStateError } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
-import { describe } from './errors';
+import { describe } from './checks';
 import type { Hold } from './hold';
 import { holdOf } from './hold';
 import { Lock } from './lock';

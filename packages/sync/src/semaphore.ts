@@ -22,7 +22,7 @@
  */
 import { CancelledError, InvalidStateError } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
-import { checkInteger } from './errors';
+import { checkInteger } from './checks';
 import type { Hold } from './hold';
 import { holdOf } from './hold';
 import { LoopBound } from './loop-bound';
