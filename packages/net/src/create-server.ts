@@ -114,7 +114,7 @@ function* listenOne(
       connection: (incoming) => server._incoming(incoming),
       error: (err) => {
         if (loop.isClosed()) return;
-        if (!fut.done()) fut.setException(fromNodeError(err, `${server._caller} cannot listen on`, where));
+        if (!fut.done()) fut.setException(fromNodeError(err, `${server._caller}: cannot listen on`, where));
         else loop.callExceptionHandler({ message: `listening socket ${where} failed`, exception: err, server });
       },
       close: () => {},
