@@ -5,9 +5,11 @@
 //     pass steps every fiber that was ready when the pass began; a bare `yield` puts
 //     the fiber at the back; a return records the value. Two arrays swapped per pass,
 //     as yieldio's loop does, so a pass allocates nothing.
-//   - `join(fibers)`: wait (by yielding once per pass) until every fiber returned.
-//   - `park(waiters)`: a fiber parks itself on a plain array (the least a "future"
-//     can be: a list of who waits) until `wakeAll(ring, waiters)`.
+//   - `Group` and `join(group)`: fibers spawned into a group count down its `pending`;
+//     `yield* join(group)` parks until the last one returns (no polling, so an idle
+//     ring really is idle), then returns their values in spawn order.
+//   - `yield waiters` (an array): the fiber parks itself on it (the least a "future"
+//     can be: a list of who waits) until `wakeAll(ring, waiters, value)`.
 //   - `TimerRing`: the ring plus a binary heap of sleeping fibers (`yield <seconds>`),
 //     on the real clock (one `setTimeout` armed for the earliest deadline when idle)
 //     or on a virtual clock (jump to the earliest deadline when idle). Ties in
@@ -18,8 +20,9 @@
 
 /** A generator being run, and what it returned. */
 export class Fiber {
-  constructor(gen) {
+  constructor(gen, group) {
     this.gen = gen;
+    this.group = group;
     this.done = false;
     this.value = undefined;
     /** Sent into the generator at its next step (a timer's lateness, a wake-up value). */
@@ -27,16 +30,19 @@ export class Fiber {
   }
 }
 
-const PARK = Symbol('park');
-
 export class Ring {
   constructor() {
     this.ready = [];
     this.spare = [];
   }
 
-  spawn(gen) {
-    const fiber = new Fiber(gen);
+  /** Start `gen` on the next pass; with a `group`, `join(group)` waits for it. */
+  spawn(gen, group = null) {
+    const fiber = new Fiber(gen, group);
+    if (group !== null) {
+      group.pending++;
+      group.fibers.push(fiber);
+    }
     this.ready.push(fiber);
     return fiber;
   }
@@ -57,17 +63,20 @@ export class Ring {
     if (r.done) {
       fiber.done = true;
       fiber.value = r.value;
+      const group = fiber.group;
+      if (group !== null && --group.pending === 0 && group.waiter !== null) this.ready.push(group.waiter);
     } else if (r.value === undefined) {
       this.ready.push(fiber);
-    } else if (r.value === PARK) {
-      // parked: whoever holds it puts it back with wakeAll
     } else {
       this.yielded(fiber, r.value);
     }
   }
 
-  yielded(_fiber, value) {
-    throw new TypeError(`floor: unexpected yield of ${String(value)}`);
+  /** Anything but a bare yield: an array or a group to park on (a subclass adds timers). */
+  yielded(fiber, value) {
+    if (Array.isArray(value)) value.push(fiber);
+    else if (value instanceof Group) value.waiter = fiber;
+    else throw new TypeError(`floor: unexpected yield of ${String(value)}`);
   }
 
   /** Run passes until nothing is ready (synchronous). */
@@ -76,22 +85,23 @@ export class Ring {
   }
 }
 
-/** Wait until every fiber is done; returns their values in order. */
-export function* join(fibers) {
-  let i = 0;
-  for (;;) {
-    while (i < fibers.length && fibers[i].done) i++;
-    if (i === fibers.length) return fibers.map((f) => f.value);
-    yield;
+/** Fibers to join: spawn them with `ring.spawn(gen, group)`. */
+export class Group {
+  constructor() {
+    this.fibers = [];
+    this.pending = 0;
+    /** The one fiber parked in `join`. */
+    this.waiter = null;
   }
 }
 
-/** Park the running fiber on `waiters` (an array) until `wakeAll`. */
-export function* park(waiters, fiber) {
-  waiters.push(fiber);
-  return yield PARK;
+/** Park until every fiber of `group` returned; their values, in spawn order. */
+export function* join(group) {
+  if (group.pending > 0) yield group;
+  return group.fibers.map((f) => f.value);
 }
 
+/** Make every fiber parked on `waiters` ready, sending `value` in. */
 export function wakeAll(ring, waiters, value) {
   for (const fiber of waiters) {
     fiber.send = value;
@@ -122,8 +132,9 @@ export class TimerRing extends Ring {
     return this.virtual ? this.now : performance.now();
   }
 
-  yielded(fiber, seconds) {
-    this.push(this.time() + seconds * 1000, fiber);
+  yielded(fiber, value) {
+    if (typeof value === 'number') this.push(this.time() + value * 1000, fiber);
+    else super.yielded(fiber, value);
   }
 
   push(when, fiber) {

@@ -18,52 +18,41 @@ export function forceGc() {
 
 /**
  * Time several implementations in interleaved rounds (a, b, c, a, b, c, ...) and keep
- * each one's best wall time (ms): on a shared machine a burst of load then hits every
+ * each one's best time (ms): on a shared machine a burst of load then hits every
  * implementation alike, rather than whichever ran during it. A GC is forced before each
  * run. `impls` maps a name to a function (sync or async); `rounds` may be a number or a
- * map name -> number (slow peers run fewer rounds); one untimed warm-up run each first.
+ * map name -> number (with `default`), so slow peers run fewer rounds; `warmup` untimed
+ * runs each first. `clock` is 'wall' (performance.now) or 'cpu' (user + system time of
+ * this process, all threads). Returns name -> { ms, value }, where `value` is what the
+ * function returned in its best run (lateness statistics, a checksum).
  */
-export async function interleavedBest(impls, { rounds = 5, warmup = 1 } = {}) {
+export async function interleaved(impls, { rounds = 5, warmup = 1, clock = 'wall' } = {}) {
   const names = Object.keys(impls);
   const roundsOf = (name) => (typeof rounds === 'number' ? rounds : rounds[name] ?? rounds.default ?? 5);
-  const best = Object.fromEntries(names.map((n) => [n, Infinity]));
+  const now = clock === 'cpu' ? () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  } : () => performance.now();
+  const best = Object.fromEntries(names.map((n) => [n, { ms: Infinity, value: undefined }]));
   for (const name of names) for (let i = 0; i < warmup; i++) await impls[name]();
   const maxRounds = Math.max(...names.map(roundsOf));
   for (let round = 0; round < maxRounds; round++) {
     for (const name of names) {
       if (round >= roundsOf(name)) continue;
       forceGc();
-      const t0 = performance.now();
-      await impls[name]();
-      best[name] = Math.min(best[name], performance.now() - t0);
+      const t0 = now();
+      const value = await impls[name]();
+      const ms = now() - t0;
+      if (ms < best[name].ms) best[name] = { ms, value };
     }
   }
   return best;
 }
 
-/** Best wall time (ms) of `repeat` runs of `fn` (async or not), after one warm-up. */
-export async function bestOf(fn, { repeat = 5, warmup = 1 } = {}) {
-  for (let i = 0; i < warmup; i++) await fn();
-  let best = Infinity;
-  for (let i = 0; i < repeat; i++) {
-    const t0 = performance.now();
-    await fn();
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
-
-/** Best CPU time (ms, user+system) of `repeat` runs. */
-export async function bestCpuOf(fn, { repeat = 3, warmup = 1 } = {}) {
-  for (let i = 0; i < warmup; i++) await fn();
-  let best = Infinity;
-  for (let i = 0; i < repeat; i++) {
-    const c0 = process.cpuUsage();
-    await fn();
-    const c = process.cpuUsage(c0);
-    best = Math.min(best, (c.user + c.system) / 1000);
-  }
-  return best;
+/** `interleaved` on the wall clock, best times only: name -> ms. */
+export async function interleavedBest(impls, options) {
+  const best = await interleaved(impls, options);
+  return Object.fromEntries(Object.entries(best).map(([name, { ms }]) => [name, ms]));
 }
 
 let pythonPresent;

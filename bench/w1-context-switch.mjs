@@ -12,7 +12,7 @@
 //   asyncio         `await asyncio.sleep(0)`
 import * as yio from '../packages/core/dist/index.mjs';
 import * as effection from 'effection';
-import { Ring, join } from './floor.mjs';
+import { Group, Ring, join } from './floor.mjs';
 import { interleavedBest, row, runPython } from './lib.mjs';
 
 function* yioBare(n) {
@@ -41,9 +41,9 @@ function floorRun(tasks, yields) {
   const ring = new Ring();
   ring.spawn(
     (function* () {
-      const fibers = [];
-      for (let t = 0; t < tasks; t++) fibers.push(ring.spawn(floorWorker(yields)));
-      yield* join(fibers);
+      const group = new Group();
+      for (let t = 0; t < tasks; t++) ring.spawn(floorWorker(yields), group);
+      yield* join(group);
     })(),
   );
   ring.run();

@@ -11,7 +11,7 @@
 //   asyncio        gather(*[create_task(child(i)) ...])
 import * as yio from '../packages/core/dist/index.mjs';
 import * as effection from 'effection';
-import { Ring, join } from './floor.mjs';
+import { Group, Ring, join } from './floor.mjs';
 import { interleavedBest, row, runPython } from './lib.mjs';
 
 function check(results, n) {
@@ -43,9 +43,9 @@ function floorRun(n) {
   const ring = new Ring();
   const main = ring.spawn(
     (function* () {
-      const fibers = new Array(n);
-      for (let i = 0; i < n; i++) fibers[i] = ring.spawn(floorChild(i));
-      return yield* join(fibers);
+      const group = new Group();
+      for (let i = 0; i < n; i++) ring.spawn(floorChild(i), group);
+      return yield* join(group);
     })(),
   );
   ring.run();
