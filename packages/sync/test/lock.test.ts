@@ -5,6 +5,7 @@
  */
 import {
   CancelledError,
+  DeadlockError,
   InvalidStateError,
   createTask,
   getRunningLoop,
@@ -322,6 +323,19 @@ describe('Lock', () => {
     } finally {
       loop.close();
     }
+  });
+
+  test('a task that waits on a lock no one will release is named in the DeadlockError', () => {
+    const run = () =>
+      simulate(
+        (function* (): Coro<void> {
+          const lock = new Lock();
+          yield* lock.acquire();
+          yield* lock.acquire();
+        })(),
+      );
+    expect(run).toThrow(DeadlockError);
+    expect(run).toThrow('task "Task-1" waits for <Future pending Lock.acquire()>');
   });
 
   test('a blocked acquire outside any loop says a running loop is needed', () => {
