@@ -16,6 +16,31 @@ export function forceGc() {
   gcNow();
 }
 
+/** Best wall time (ms) of `repeat` runs of `fn` (async or not), after one warm-up. */
+export async function bestOf(fn, { repeat = 5, warmup = 1 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  let best = Infinity;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    await fn();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/** Best CPU time (ms, user+system) of `repeat` runs. */
+export async function bestCpuOf(fn, { repeat = 3, warmup = 1 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  let best = Infinity;
+  for (let i = 0; i < repeat; i++) {
+    const c0 = process.cpuUsage();
+    await fn();
+    const c = process.cpuUsage(c0);
+    best = Math.min(best, (c.user + c.system) / 1000);
+  }
+  return best;
+}
+
 /**
  * Time several implementations in interleaved rounds (a, b, c, a, b, c, ...) and keep
  * each one's best time (ms): on a shared machine a burst of load then hits every
