@@ -121,7 +121,7 @@ export function checkAddressPair(caller: string, what: string, value: unknown): 
   if (!Array.isArray(value) || value.length < 2) {
     throw new TypeError(`${caller}: ${what} must be a [host, port] pair, got ${describe(value)}`);
   }
-  const host = checkHost(`${caller} ${what}`, value[0], false)!;
-  const port = checkPort(`${caller} ${what}`, value[1], false)!;
+  const host = checkHost(`${caller}: ${what}`, value[0], false)!;
+  const port = checkPort(`${caller}: ${what}`, value[1], false)!;
   return [host, port];
 }

@@ -134,7 +134,7 @@ export class UdpTransport extends DatagramTransport {
     const remote = this._remote;
     if (remote !== null && remote.family !== 'unix') {
       if (to !== null && (to.address !== remote.address || to.port !== remote.port)) {
-        throw new RangeError(`sendto(): invalid address: must be null or ${JSON.stringify(toSockAddr(remote))} (the endpoint is connected), got ${describe(addr)}`);
+        throw new RangeError(`sendto(): invalid address: must be null or ${JSON.stringify(toSockAddr(remote))} (the endpoint is connected), got ${JSON.stringify(addr)}`);
       }
       to = null;
     } else if (to === null) {
