@@ -1,5 +1,6 @@
 // `npm run bench`: runs every bench/wN-*.mjs workload and prints one table.
 // `npm run bench -- W1 W3` runs only those; `--quick` shrinks every workload (a smoke run).
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +22,7 @@ console.log(
   `${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start; ` +
     'figures are best-of-N on a shared machine and may be noisy',
 );
+console.log(`core: ${describeCore()}`);
 const rows = [];
 let failed = 0;
 for (const file of files) {
@@ -39,3 +41,14 @@ for (const file of files) {
 }
 console.log(formatTable(rows));
 if (failed > 0) process.exitCode = 1;
+
+/** Which core the figures are for: the commit, and whether its sources differ from it. */
+function describeCore() {
+  try {
+    const git = (...a) => execFileSync('git', a, { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git('status', '--porcelain', '--', '../packages/core/src') !== '';
+    return `commit ${git('rev-parse', '--short', 'HEAD')}${dirty ? ', with uncommitted changes in packages/core/src' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}

@@ -269,7 +269,8 @@ export default async function ({ python, quick }) {
       floor: () => floorVirtual(virtualDelays, tasks, sleeps),
       yieldio: () => yioVirtual(virtualDelays, tasks, sleeps),
     },
-    { rounds: quick ? 1 : 3, warmup: quick ? 0 : 1 },
+    // Runs of seconds each: no warm-up run (the JIT settles within the first one).
+    { rounds: quick ? 1 : 3, warmup: 0 },
   );
   const timers = tasks * sleeps;
   rows.push(
