@@ -198,7 +198,7 @@ describe('reliability over loopback', () => {
             const chunk = yield* reader.read(limit);
             if (chunk.length === 0) break;
             received += chunk.length;
-            readerMax = Math.max(readerMax, reader._end - reader._start);
+            readerMax = Math.max(readerMax, reader._length);
             if (i % 16 === 0) yield* sleep(0.001); // slower than the writer
           }
           writer.close();

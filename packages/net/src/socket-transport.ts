@@ -28,7 +28,7 @@
  *     turn the close into a reset that could lose the bytes we flushed;
  *   - TLS transports can write EOF (Node half-closes TLS); asyncio's cannot.
  */
-import { InvalidStateError, logger } from '@yieldio/core';
+import { Handle, InvalidStateError, logger } from '@yieldio/core';
 import type { Coro, EventLoop, Future, NetworkAddress, StreamSocket } from '@yieldio/core';
 import { formatAddress, toSockAddr } from './addresses';
 import type { SockAddr } from './addresses';
@@ -126,6 +126,8 @@ export class SocketTransport extends Transport {
   readonly _peer: string;
   readonly _processBound = (): void => this._process();
   readonly _scheduleBound = (): void => this._schedule();
+  /** One handle, reused: a burst of socket events costs no allocation (as a task's step handle). */
+  readonly _processHandle: Handle;
 
   constructor(loop: EventLoop, socket: StreamSocket, events: SocketEvents, protocol: StreamProtocol, options: SocketTransportOptions = {}) {
     super(new Map());
@@ -135,6 +137,7 @@ export class SocketTransport extends Transport {
     this._protocol = protocol;
     this._buffered = isBufferedProtocol(protocol);
     this._server = options.server ?? null;
+    this._processHandle = new Handle(this._processBound, null, loop, null);
     const remote = socket.remoteAddress();
     const local = socket.localAddress();
     this._peer = remote === null ? '<unknown peer>' : remote.family === 'unix' && remote.path === '' && local !== null ? formatAddress(local) : formatAddress(remote);
@@ -194,7 +197,7 @@ export class SocketTransport extends Transport {
       return;
     }
     this._processScheduled = true;
-    this._loop._callSoonWithContext(this._processBound, null, null);
+    this._loop._schedule(this._processHandle);
   }
 
   /** Handle what the socket reported, in the order the module note gives. */

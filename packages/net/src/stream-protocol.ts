@@ -139,8 +139,10 @@ export class StreamReaderProtocol extends Protocol {
   }
 
   /** What `drain()` waits on: nothing while flowing, the next resume while paused. */
-  *_drainHelper(peer: string): Coro<void> {
-    if (this._connectionLost) throw new ConnectionResetError(`drain(): the connection with ${peer} is lost; nothing more can be written`);
+  *_drainHelper(writer: { _peer(): string } | null): Coro<void> {
+    if (this._connectionLost) {
+      throw new ConnectionResetError(`drain(): the connection with ${writer === null ? 'the peer' : writer._peer()} is lost; nothing more can be written`);
+    }
     if (this._writeFlow === 'flowing') return;
     const waiter = this._loop.createFuture<void>({ description: 'StreamWriter.drain()' });
     this._drainWaiters.push(waiter);

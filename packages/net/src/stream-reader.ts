@@ -15,10 +15,12 @@
  * asyncio's `read(-1)` gathers blocks as it goes and loses them when cancelled; ours waits
  * for EOF with the bytes still in the buffer, then takes them all at once.
  *
- * The buffer is one array with a start and an end. A chunk that arrives while the buffer
- * is empty is adopted without a copy, and a read that takes the whole of an adopted chunk
- * returns it as it is, so a stream read in big pieces (`read(65536)`) copies nothing;
- * appending to a non-empty buffer copies into an owned, growing array.
+ * The buffer is a queue of the chunks as they came (a socket's chunks are ours to keep,
+ * so nothing is copied in). A read within the first chunk returns that chunk, or a view
+ * of it: a stream read in big pieces (`read(65536)`) copies nothing. Only a separator
+ * search needs the bytes in one piece; it coalesces the queue into an owned array that
+ * doubles as needed and copies only what came since its last search, so a long line
+ * assembled from many chunks costs linear time.
  *
  * `async for line in reader` is core's aiter form (packages/core/src/aiter.ts):
  *
@@ -37,6 +39,15 @@ export const DEFAULT_LIMIT = 2 ** 16;
 const NEWLINE = new Uint8Array([10]);
 /** An owned buffer this big or bigger is dropped when it empties, not kept for reuse. */
 const KEEP_AT_MOST = 256 * 1024;
+/** What a waiting read's future says it is, in a DeadlockError (no string built per wait). */
+const WAIT_DESCRIPTIONS: Record<string, string> = {
+  read: 'StreamReader.read()',
+  readexactly: 'StreamReader.readexactly()',
+  readuntil: 'StreamReader.readuntil()',
+};
+
+/** The buffer of an empty reader (never written, never handed out). */
+const EMPTY = new Uint8Array(0);
 
 export interface StreamReaderOptions {
   /** The line length limit, and half the buffer limit (default 64 KiB). */
@@ -47,11 +58,22 @@ export interface StreamReaderOptions {
 export class StreamReader {
   readonly _limit: number;
   readonly _loop: EventLoop;
-  /** Buffered bytes are `_buf[_start, _end)`. `_owned`: we may write into `_buf`. */
-  _buf: Uint8Array = allocBytes(0);
-  _start = 0;
-  _end = 0;
-  _owned = false;
+  /**
+   * The buffered bytes: `_chunks[_head]` from `_offset` on, then the later chunks whole.
+   * Invariant: `_length` is their total, and no chunk in the queue is empty.
+   */
+  _chunks: Uint8Array[] = [];
+  _head = 0;
+  _offset = 0;
+  _length = 0;
+  /**
+   * The owned array separator searches coalesce into, and how much of it is filled.
+   * Invariant: while `_growHead` is true, `_chunks[_head]` is `_grow.subarray(0, _growFill)`.
+   * Bytes below `_growFill` are never written again, so views of them stay valid.
+   */
+  _grow: Uint8Array = EMPTY;
+  _growFill = 0;
+  _growHead = false;
   _eof = false;
   /** The one future a read waits on; null when no read waits. */
   _waiter: Future<void> | null = null;
@@ -73,9 +95,16 @@ export class StreamReader {
     this._loop = options.loop ?? getEventLoop('StreamReader');
   }
 
-  /** How many bytes are buffered. */
-  get _length(): number {
-    return this._end - this._start;
+  /** A copy of the buffered bytes (asyncio's `_buffer`, for tests and repr). */
+  get _buffer(): Uint8Array {
+    const out = allocBytes(this._length);
+    let at = 0;
+    for (let i = this._head; i < this._chunks.length; i++) {
+      const chunk = i === this._head ? this._chunks[i].subarray(this._offset) : this._chunks[i];
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
   }
 
   exception(): unknown {
@@ -131,22 +160,16 @@ export class StreamReader {
     }
     if (this._eof) throw new InvalidStateError('feedData(): called after feedEof(); no data can follow the end of the stream');
     if (data.length === 0) return;
-    this._feedOwned(this._length === 0 ? copyBytes(data, 0, data.length) : data);
+    this._feedOwned(copyBytes(data, 0, data.length));
   }
 
-  /** Add bytes nobody else will touch (a socket's chunk): adopted without a copy when we can. */
+  /** Add bytes nobody else will touch (a socket's chunk): queued as they are, no copy. */
   _feedOwned(data: Uint8Array): void {
     if (this._eof) throw new InvalidStateError('feedData(): called after feedEof(); no data can follow the end of the stream');
     const n = data.length;
     if (n === 0) return;
-    if (this._length === 0) {
-      this._buf = data;
-      this._start = 0;
-      this._end = n;
-      this._owned = false;
-    } else {
-      this._append(data);
-    }
+    this._chunks.push(data);
+    this._length += n;
     this._wakeupWaiter();
     const transport = this._transport;
     if (transport !== null && !this._paused && this._length > 2 * this._limit) {
@@ -155,48 +178,106 @@ export class StreamReader {
     }
   }
 
-  _append(data: Uint8Array): void {
-    const n = data.length;
-    const length = this._length;
-    if (this._owned && this._buf.length - this._end >= n) {
-      this._buf.set(data, this._end);
-      this._end += n;
-      return;
-    }
-    if (this._owned && this._buf.length >= length + n && this._start >= length) {
-      // Room enough once the consumed front is reclaimed.
-      this._buf.copyWithin(0, this._start, this._end);
-    } else {
-      const grown = allocBytes(Math.max(2 * (length + n), 4096));
-      grown.set(this._buf.subarray(this._start, this._end));
-      this._buf = grown;
-      this._owned = true;
-    }
-    this._buf.set(data, length);
-    this._start = 0;
-    this._end = length + n;
-  }
-
-  /** Remove and return the first `n` buffered bytes (n <= length). */
+  /**
+   * Remove and return the first `n` buffered bytes (0 < n <= length). Within the first
+   * chunk: that chunk itself, or a view of it (no copy); across chunks: one copy.
+   */
   _take(n: number): Uint8Array {
-    const start = this._start;
-    const result = this._owned ? copyBytes(this._buf, start, start + n) : this._buf.subarray(start, start + n);
-    this._start = start + n;
-    if (this._start === this._end) this._reset();
+    const chunks = this._chunks;
+    const first = chunks[this._head];
+    const offset = this._offset;
+    const available = first.length - offset;
+    let result: Uint8Array;
+    if (n <= available) {
+      result = offset === 0 && n === first.length ? first : first.subarray(offset, offset + n);
+      this._advance(n);
+      return result;
+    }
+    result = allocBytes(n);
+    let at = 0;
+    while (at < n) {
+      const chunk = chunks[this._head];
+      const from = this._offset;
+      const count = Math.min(chunk.length - from, n - at);
+      result.set(chunk.subarray(from, from + count), at);
+      at += count;
+      this._advance(count);
+    }
     return result;
   }
 
-  _reset(): void {
-    this._start = this._end = 0;
-    if (!this._owned || this._buf.length >= KEEP_AT_MOST) {
-      this._buf = allocBytes(0);
-      this._owned = false;
+  /** Drop `n` bytes from the front (n <= what the head chunk has left). */
+  _advance(n: number): void {
+    this._length -= n;
+    this._offset += n;
+    if (this._offset < this._chunks[this._head].length) return;
+    this._offset = 0;
+    this._growHead = false;
+    if (++this._head === this._chunks.length) {
+      this._chunks.length = 0;
+      this._head = 0;
+      if (this._grow.length >= KEEP_AT_MOST) this._grow = EMPTY;
+      this._growFill = 0;
+    } else if (this._head >= 64) {
+      this._chunks.splice(0, this._head);
+      this._head = 0;
     }
   }
 
-  /** Wait until feedData, feedEof or setException is called (asyncio `_wait_for_data`). */
-  *_waitForData(funcName: string): Coro<void> {
-    if (this._waiter !== null) {
+  /**
+   * Make the buffered bytes one chunk, for a search. Copies only what came since the last
+   * time (into the spare room of the owned array, doubling it when full), so assembling a
+   * long line from many chunks stays linear.
+   */
+  _coalesce(): Uint8Array {
+    const chunks = this._chunks;
+    const count = chunks.length - this._head;
+    if (count === 1) return chunks[this._head];
+    const rest = this._growHead ? this._length - (this._growFill - this._offset) : this._length;
+    let grow = this._grow;
+    let fill: number;
+    let offset: number;
+    let from: number;
+    if (this._growHead && grow.length - this._growFill >= rest) {
+      fill = this._growFill;
+      offset = this._offset;
+      from = this._head + 1;
+    } else {
+      const next = allocBytes(Math.max(2 * this._length, 4096));
+      fill = 0;
+      from = this._head;
+      if (this._growHead) {
+        next.set(grow.subarray(this._offset, this._growFill));
+        fill = this._growFill - this._offset;
+        from = this._head + 1;
+      }
+      grow = next;
+      offset = 0;
+    }
+    for (let i = from; i < chunks.length; i++) {
+      const chunk = i === this._head ? chunks[i].subarray(this._offset) : chunks[i];
+      grow.set(chunk, fill);
+      fill += chunk.length;
+    }
+    const head = grow.subarray(0, fill);
+    chunks.length = 0;
+    chunks.push(head);
+    this._head = 0;
+    this._offset = offset;
+    this._grow = grow;
+    this._growFill = fill;
+    this._growHead = true;
+    return head;
+  }
+
+  /**
+   * The future to wait on until feedData, feedEof or setException is called (asyncio
+   * `_wait_for_data`; `yield* this._waitForData(...)`). A plain function returning the
+   * future rather than a generator: one object less per wait. Whoever completes the
+   * waiter clears `_waiter` first; a cancelled waiter is done, so it no longer counts.
+   */
+  _waitForData(funcName: 'read' | 'readexactly' | 'readuntil'): Future<void> {
+    if (this._waiter !== null && !this._waiter.done()) {
       throw new InvalidStateError(`${funcName}() called while another coroutine is already waiting for incoming data; read from one task at a time`);
     }
     if (this._eof) throw new InvalidStateError(`yieldio bug: ${funcName}() waited for data after EOF`);
@@ -205,13 +286,9 @@ export class StreamReader {
       this._paused = false;
       this._transport!.resumeReading();
     }
-    const waiter = this._loop.createFuture<void>({ description: `StreamReader.${funcName}()` });
+    const waiter = this._loop.createFuture<void>({ description: WAIT_DESCRIPTIONS[funcName] });
     this._waiter = waiter;
-    try {
-      yield* waiter;
-    } finally {
-      if (this._waiter === waiter) this._waiter = null;
-    }
+    return waiter;
   }
 
   /**
@@ -226,9 +303,10 @@ export class StreamReader {
     if (n === 0) return allocBytes(0);
     if (n < 0) {
       while (!this._eof) yield* this._waitForData('read');
-      return this._take(this._length);
+      return this._length === 0 ? allocBytes(0) : this._take(this._length);
     }
     if (this._length === 0 && !this._eof) yield* this._waitForData('read');
+    if (this._length === 0) return allocBytes(0);
     const data = this._take(Math.min(n, this._length));
     this._maybeResumeTransport();
     return data;
@@ -246,7 +324,7 @@ export class StreamReader {
     if (this._exception !== null) throw this._exception;
     if (n === 0) return allocBytes(0);
     while (this._length < n) {
-      if (this._eof) throw new IncompleteReadError(this._take(this._length), n);
+      if (this._eof) throw new IncompleteReadError(this._length === 0 ? allocBytes(0) : this._take(this._length), n);
       yield* this._waitForData('readexactly');
     }
     const data = this._take(n);
@@ -265,9 +343,10 @@ export class StreamReader {
     } catch (exc) {
       if (exc instanceof IncompleteReadError) return exc.partial;
       if (exc instanceof LimitOverrunError) {
-        const at = this._start + exc.consumed;
-        if (at < this._end && this._buf[at] === 10) this._take(exc.consumed + 1);
-        else this._take(this._length);
+        const head = this._coalesce();
+        const at = this._offset + exc.consumed;
+        if (at < head.length && head[at] === 10) this._take(exc.consumed + 1);
+        else if (this._length > 0) this._take(this._length);
         this._maybeResumeTransport();
         throw new RangeError(`readline(): ${exc.message} (limit ${this._limit} bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })`, {
           cause: exc,
@@ -308,7 +387,7 @@ export class StreamReader {
         if (offset > this._limit) throw new LimitOverrunError('Separator is not found, and chunk exceed the limit', offset);
       }
       // The last chunk may complete a separator and bring EOF together: look first, then check EOF.
-      if (this._eof) throw new IncompleteReadError(this._take(this._length), null);
+      if (this._eof) throw new IncompleteReadError(this._length === 0 ? allocBytes(0) : this._take(this._length), null);
       yield* this._waitForData('readuntil');
     }
     if (matchStart > this._limit) throw new LimitOverrunError('Separator is found, but chunk is longer than limit', matchStart);
@@ -319,12 +398,9 @@ export class StreamReader {
 
   /** Where `sep` starts in the buffer at or after `offset` (relative to the buffer), or -1. */
   _find(sep: Uint8Array, offset: number): number {
-    const base = this._start;
-    if (sep.length === 1) {
-      const at = this._buf.indexOf(sep[0], base + offset);
-      return at < 0 || at >= this._end ? -1 : at - base;
-    }
-    const at = indexOfBytes(this._buf, sep, base + offset, this._end);
+    const buf = this._coalesce();
+    const base = this._offset;
+    const at = sep.length === 1 ? buf.indexOf(sep[0], base + offset) : indexOfBytes(buf, sep, base + offset, buf.length);
     return at < 0 ? -1 : at - base;
   }
 
@@ -346,7 +422,7 @@ export class StreamReader {
     if (this._length > 0) info.push(`${this._length} bytes`);
     if (this._eof) info.push('eof');
     if (this._limit !== DEFAULT_LIMIT) info.push(`limit=${this._limit}`);
-    if (this._waiter !== null) info.push(`waiter=${this._waiter}`);
+    if (this._waiter !== null && !this._waiter.done()) info.push(`waiter=${this._waiter}`);
     if (this._exception !== null) {
       const exc = this._exception;
       info.push(`exception=${exc instanceof Error ? `${exc.name}(${exc.message ? JSON.stringify(exc.message) : ''})` : String(exc)}`);

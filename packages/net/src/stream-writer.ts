@@ -83,13 +83,22 @@ export class StreamWriter {
       const exc = reader.exception();
       if (exc !== null) throw exc;
     }
+    const protocol = this._protocol;
     if (this._transport.isClosing()) {
       // Let connectionLost run first, so a write-drain loop on a closed socket raises
       // rather than spins (bpo-25441).
       yield;
+    } else if (protocol._writeFlow === 'flowing') {
+      // The common case, without a second generator: nothing to wait for.
+      return;
     }
+    yield* protocol._drainHelper(this);
+  }
+
+  /** The peer's address, for messages. */
+  _peer(): string {
     const peer = this._transport.getExtraInfo<unknown>('peername');
-    yield* this._protocol._drainHelper(peer === null ? 'the peer' : Array.isArray(peer) ? `${peer[0]}:${peer[1]}` : String(peer));
+    return peer === null ? 'the peer' : Array.isArray(peer) ? `${peer[0]}:${peer[1]}` : String(peer) || 'the peer';
   }
 
   /** Upgrade the connection to TLS; reads and writes go through TLS afterwards. */

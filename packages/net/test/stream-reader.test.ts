@@ -12,7 +12,7 @@ const DATA = bytes('line1\nline2\nline3\n');
 
 /** The reader's buffered bytes, as text (CPython's tests look at `stream._buffer`). */
 function buffered(stream: StreamReader): string {
-  return text(stream._buf.subarray(stream._start, stream._end));
+  return text(stream._buffer);
 }
 
 function sim<T>(body: () => Coro<T>): T {

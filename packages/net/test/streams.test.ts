@@ -551,7 +551,7 @@ describe('drain', () => {
       loop.callLater(0.02, () => protocol.resumeWriting());
       let drained = 0;
       function* drainer(): Coro<void> {
-        yield* protocol._drainHelper('nowhere');
+        yield* protocol._drainHelper(null);
         drained++;
       }
       yield* gather(Array.from({ length: 10 }, () => drainer()));

@@ -1,0 +1,252 @@
+// W6: networking over loopback, client and server in the same process (issue #6).
+//   (a) round trips: 50 connections x 2,000 round trips of 64-byte messages each; the
+//       client writes 64 bytes and waits for all 64 back before the next. Round trips/s.
+//   (b) streaming: 256 MiB written through one echo connection (64 KiB writes, with
+//       back-pressure on both ends), all of it read back. MiB/s.
+//
+// Rows, as ratios to the floor of the same run (see bench/lib.mjs), higher is better:
+//   floor     plain Node `net`, written here: event handlers, socket.write, pause/resume
+//             on write()'s return value and 'drain'
+//   yieldio   @yieldio/net streams: openConnection/startServer, readexactly or read,
+//             write and drain, on the real clock (run)
+//   asyncio   Python's asyncio streams doing the same, when python3 is present
+// Targets (issue #6): yieldio at least 0.8x Node net on both (a ratio floor/yieldio of at
+// most 1.25), and at least 3x asyncio on round trips.
+import * as net from 'node:net';
+import { createTask, gather, run } from '../packages/core/dist/index.mjs';
+import { openConnection, startServer } from '../packages/net/dist/index.mjs';
+import { interleavedBest, row, runPython } from './lib.mjs';
+
+const MSG = 64;
+const MiB = 1024 * 1024;
+const CHUNK = 64 * 1024;
+
+// ---- floor: plain Node net ----------------------------------------------------------
+
+function listen(onSocket) {
+  const server = net.createServer(onSocket);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** An echo that respects back-pressure: pause reading while the write side is full. */
+function nodeEcho(socket) {
+  socket.setNoDelay(true);
+  socket.on('data', (chunk) => {
+    if (!socket.write(chunk)) {
+      socket.pause();
+      socket.once('drain', () => socket.resume());
+    }
+  });
+  socket.on('end', () => socket.end());
+}
+
+async function nodeRoundTrips(conns, trips) {
+  const server = await listen(nodeEcho);
+  const { port } = server.address();
+  const message = Buffer.alloc(MSG, 7);
+  const one = () =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+      let done = 0;
+      let got = 0;
+      socket.on('connect', () => socket.write(message));
+      socket.on('data', (chunk) => {
+        got += chunk.length;
+        while (got >= MSG) {
+          got -= MSG;
+          if (++done === trips) {
+            socket.end();
+            return;
+          }
+          socket.write(message);
+        }
+      });
+      socket.on('close', () => (done === trips ? resolve() : reject(new Error(`node: ${done} round trips`))));
+      socket.on('error', reject);
+    });
+  await Promise.all(Array.from({ length: conns }, one));
+  await new Promise((resolve) => server.close(resolve));
+}
+
+async function nodeStream(total) {
+  const server = await listen(nodeEcho);
+  const { port } = server.address();
+  const chunk = Buffer.alloc(CHUNK, 1);
+  await new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay: true });
+    let sent = 0;
+    let received = 0;
+    const pump = () => {
+      while (sent < total) {
+        sent += CHUNK;
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+      socket.end();
+    };
+    socket.on('connect', pump);
+    socket.on('data', (data) => (received += data.length));
+    socket.on('end', () => (received === total ? resolve() : reject(new Error(`node: ${received} bytes back`))));
+    socket.on('error', reject);
+  });
+  await new Promise((resolve) => server.close(resolve));
+}
+
+// ---- yieldio --------------------------------------------------------------------------
+
+/** The echo server: read what is there, write it back, drain. */
+function* echoClient(reader, writer) {
+  for (;;) {
+    const data = yield* reader.read(CHUNK);
+    if (data.length === 0) break;
+    writer.write(data);
+    yield* writer.drain();
+  }
+  writer.close();
+}
+
+function* yieldioRoundTrips(conns, trips) {
+  const server = yield* startServer(echoClient, '127.0.0.1', 0);
+  const port = server.sockets[0].getsockname()[1];
+  const message = Buffer.alloc(MSG, 7);
+  function* one() {
+    const [reader, writer] = yield* openConnection('127.0.0.1', port);
+    for (let i = 0; i < trips; i++) {
+      writer.write(message);
+      yield* reader.readexactly(MSG);
+    }
+    writer.close();
+    yield* writer.waitClosed();
+  }
+  yield* gather(Array.from({ length: conns }, one));
+  server.close();
+  yield* server.waitClosed();
+}
+
+function* yieldioStream(total) {
+  const server = yield* startServer(echoClient, '127.0.0.1', 0);
+  const port = server.sockets[0].getsockname()[1];
+  const [reader, writer] = yield* openConnection('127.0.0.1', port);
+  const chunk = Buffer.alloc(CHUNK, 1);
+  const sending = createTask(
+    (function* () {
+      for (let sent = 0; sent < total; sent += CHUNK) {
+        writer.write(chunk);
+        yield* writer.drain();
+      }
+      writer.writeEof();
+    })(),
+  );
+  let received = 0;
+  for (;;) {
+    const data = yield* reader.read(CHUNK);
+    if (data.length === 0) break;
+    received += data.length;
+  }
+  yield* sending;
+  writer.close();
+  server.close();
+  yield* server.waitClosed();
+  if (received !== total) throw new Error(`yieldio: ${received} bytes back`);
+}
+
+// ---- asyncio ------------------------------------------------------------------------
+
+const PYTHON = (conns, trips, total) => `
+import asyncio, json, time
+MSG = ${MSG}
+CHUNK = ${CHUNK}
+async def echo(reader, writer):
+    while True:
+        data = await reader.read(CHUNK)
+        if not data:
+            break
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+async def round_trips():
+    server = await asyncio.start_server(echo, '127.0.0.1', 0)
+    port = server.sockets[0].getsockname()[1]
+    message = b'\\x07' * MSG
+    async def one():
+        reader, writer = await asyncio.open_connection('127.0.0.1', port)
+        for _ in range(${trips}):
+            writer.write(message)
+            await reader.readexactly(MSG)
+        writer.close()
+        await writer.wait_closed()
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(${conns})))
+    took = time.perf_counter() - t0
+    server.close()
+    await server.wait_closed()
+    return took
+async def stream():
+    server = await asyncio.start_server(echo, '127.0.0.1', 0)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection('127.0.0.1', port)
+    chunk = b'\\x01' * CHUNK
+    t0 = time.perf_counter()
+    async def send():
+        sent = 0
+        while sent < ${total}:
+            writer.write(chunk)
+            await writer.drain()
+            sent += CHUNK
+        writer.write_eof()
+    sender = asyncio.create_task(send())
+    received = 0
+    while True:
+        data = await reader.read(CHUNK)
+        if not data:
+            break
+        received += len(data)
+    await sender
+    took = time.perf_counter() - t0
+    assert received == ${total}
+    writer.close()
+    server.close()
+    await server.wait_closed()
+    return took
+async def main():
+    rt = min([await round_trips() for _ in range(3)])
+    st = min([await stream() for _ in range(3)])
+    return {'roundTrips': ${conns * trips} / rt, 'mibPerSecond': ${total / MiB} / st}
+print(json.dumps(asyncio.run(main())))
+`;
+
+export default async function w6({ python, quick }) {
+  const conns = 50;
+  const trips = quick ? 200 : 2000;
+  const total = (quick ? 32 : 256) * MiB;
+  const best = await interleavedBest(
+    {
+      nodeRoundTrips: () => nodeRoundTrips(conns, trips),
+      yieldioRoundTrips: () => run(yieldioRoundTrips(conns, trips)),
+      nodeStream: () => nodeStream(total),
+      yieldioStream: () => run(yieldioStream(total)),
+    },
+    { rounds: quick ? 2 : 5 },
+  );
+  const py = python ? runPython(PYTHON(conns, trips, total)) : null;
+  const perSecond = (ms) => (conns * trips) / (ms / 1000);
+  const mibPerSecond = (ms) => total / MiB / (ms / 1000);
+  const A = 'W6a net round trips';
+  const B = 'W6b net streaming';
+  const higherIsBetter = true;
+  const vsNode = { maxRatio: 1.25 };
+  const missing = python ? undefined : 'python3 missing';
+  return [
+    row(A, 'floor', perSecond(best.nodeRoundTrips), 'trips/s', { higherIsBetter, note: 'plain Node net' }),
+    row(A, 'yieldio streams', perSecond(best.yieldioRoundTrips), 'trips/s', {
+      higherIsBetter,
+      target: [vsNode, { minRatioOf: 'asyncio', min: 3 }],
+    }),
+    row(A, 'asyncio', py ? py.roundTrips : null, 'trips/s', { higherIsBetter, note: missing }),
+    row(B, 'floor', mibPerSecond(best.nodeStream), 'MiB/s', { higherIsBetter, note: 'plain Node net' }),
+    row(B, 'yieldio streams', mibPerSecond(best.yieldioStream), 'MiB/s', { higherIsBetter, target: vsNode }),
+    row(B, 'asyncio', py ? py.mibPerSecond : null, 'MiB/s', { higherIsBetter, note: missing }),
+  ];
+}
