@@ -4,7 +4,7 @@
 //   - `Ring`: a ring (FIFO) of fibers. A fiber is a generator plus its outcome. Each
 //     pass steps every fiber that was ready when the pass began; a bare `yield` puts
 //     the fiber at the back; a return records the value. Two arrays swapped per pass,
-//     as yieldio's loop does, so a pass allocates nothing.
+//     as yieldio's loop does, and they keep their storage, so a pass allocates nothing.
 //   - `Group` and `join(group)`: fibers spawned into a group count down its `pending`;
 //     `yield* join(group)` parks until the last one returns (no polling, so an idle
 //     ring really is idle), then returns their values in spawn order.
@@ -32,8 +32,15 @@ export class Fiber {
 
 export class Ring {
   constructor() {
+    // Two arrays swapped per pass, each with its own count: `length = 0` would make
+    // V8 drop the array's storage and regrow it every pass, so slots are nulled instead.
     this.ready = [];
+    this.readyCount = 0;
     this.spare = [];
+  }
+
+  schedule(fiber) {
+    this.ready[this.readyCount++] = fiber;
   }
 
   /** Start `gen` on the next pass; with a `group`, `join(group)` waits for it. */
@@ -43,16 +50,18 @@ export class Ring {
       group.pending++;
       group.fibers.push(fiber);
     }
-    this.ready.push(fiber);
+    this.schedule(fiber);
     return fiber;
   }
 
   /** One pass: step each fiber ready now; what they make ready runs next pass. */
   pass() {
     const batch = this.ready;
+    const count = this.readyCount;
     this.ready = this.spare;
-    for (let i = 0; i < batch.length; i++) this.step(batch[i]);
-    batch.length = 0;
+    this.readyCount = 0;
+    for (let i = 0; i < count; i++) this.step(batch[i]);
+    batch.fill(null, 0, count);
     this.spare = batch;
   }
 
@@ -64,9 +73,9 @@ export class Ring {
       fiber.done = true;
       fiber.value = r.value;
       const group = fiber.group;
-      if (group !== null && --group.pending === 0 && group.waiter !== null) this.ready.push(group.waiter);
+      if (group !== null && --group.pending === 0 && group.waiter !== null) this.schedule(group.waiter);
     } else if (r.value === undefined) {
-      this.ready.push(fiber);
+      this.schedule(fiber);
     } else {
       this.yielded(fiber, r.value);
     }
@@ -81,7 +90,7 @@ export class Ring {
 
   /** Run passes until nothing is ready (synchronous). */
   run() {
-    while (this.ready.length > 0) this.pass();
+    while (this.readyCount > 0) this.pass();
   }
 }
 
@@ -105,7 +114,7 @@ export function* join(group) {
 export function wakeAll(ring, waiters, value) {
   for (const fiber of waiters) {
     fiber.send = value;
-    ring.ready.push(fiber);
+    ring.schedule(fiber);
   }
   waiters.length = 0;
 }
@@ -190,14 +199,14 @@ export class TimerRing extends Ring {
       const late = now - whens[0];
       const fiber = this.pop();
       fiber.send = late;
-      this.ready.push(fiber);
+      this.schedule(fiber);
     }
   }
 
   run() {
     if (this.virtual) {
       for (;;) {
-        if (this.ready.length === 0) {
+        if (this.readyCount === 0) {
           if (this.whens.length === 0) return;
           this.now = Math.max(this.now, this.whens[0]);
         }
@@ -210,7 +219,7 @@ export class TimerRing extends Ring {
         for (;;) {
           const now = performance.now();
           this.due(now);
-          if (this.ready.length > 0) {
+          if (this.readyCount > 0) {
             this.pass();
             continue;
           }
