@@ -82,6 +82,8 @@ function serverOptions(upgrade: TlsUpgrade): tls.TlsOptions {
   return { ...contextOptions(o), requestCert: o.verifyMode !== 'none', rejectUnauthorized: o.verifyMode === 'required' };
 }
 
+function ignoreError(): void {}
+
 interface UnixEnds {
   readonly local: string;
   readonly remote: string;
@@ -183,6 +185,9 @@ class NodeStreamSocket implements StreamSocket {
   startTls(upgrade: TlsUpgrade, handlers: StreamHandlers, unread: readonly Uint8Array[]): StreamSocket {
     const raw = this.raw;
     this.#detach();
+    // The TLS socket reports failures from now on; an 'error' that no one hears would
+    // crash Node, so the raw socket keeps a listener that drops what it says.
+    raw.on('error', ignoreError);
     raw.pause();
     // Bytes we already passed up but no one consumed are the start of the TLS stream:
     // put them back, and Node's TLSSocket feeds the raw socket's buffer to the handshake.
@@ -258,6 +263,8 @@ class NodeIncoming implements IncomingStream {
     const socket = this.#socket;
     socket.off('error', this.#onEarlyError);
     socket.off('close', this.#onEarlyClose);
+    // asyncio disables Nagle's algorithm on every TCP transport (base_events._set_nodelay).
+    if (this.#unix === null) socket.setNoDelay(true);
     const wrapped = new NodeStreamSocket(socket, handlers, null, this.#unix);
     // A server made with pauseOnConnect reads nothing until told to (a 'data' listener is not enough).
     socket.resume();
