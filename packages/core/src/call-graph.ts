@@ -20,7 +20,7 @@ export interface FutureCallGraph {
 
 function awaitersOf(fut: Future<unknown>): Future<unknown>[] {
   const result: Future<unknown>[] = [];
-  for (const task of fut._loop._tasks) if (task._futWaiter === fut) result.push(task);
+  for (const task of fut._loop._pendingTasks()) if (task._futWaiter === fut) result.push(task);
   const extra = fut._awaitedBy;
   if (extra !== null) for (const other of Array.isArray(extra) ? extra : [extra]) if (!result.includes(other)) result.push(other);
   return result;

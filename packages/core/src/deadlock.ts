@@ -39,7 +39,7 @@ export class SimulationTimeoutError extends Error {
 Object.defineProperty(SimulationTimeoutError.prototype, 'name', { value: 'SimulationTimeoutError', writable: true, configurable: true });
 
 function blockedTasks(loop: EventLoop): BlockedTask[] {
-  return [...loop._tasks].map((task) => ({ task, waitsFor: task._futWaiter }));
+  return loop._pendingTasks().map((task) => ({ task, waitsFor: task._futWaiter }));
 }
 
 function describeWait(waitsFor: Future<unknown> | null): string {

@@ -37,6 +37,15 @@ export type FutureState = 'pending' | 'cancelled' | 'finished';
 /** A done callback receives the future it was added to. */
 export type DoneCallback<F> = (fut: F) => void;
 
+/**
+ * A task waiting on a future registers itself rather than a callback: the future then
+ * asks it to wake up, and the task reuses its own step handle. That saves a closure per
+ * task and a Handle per wake-up on the hottest path (CPython's C Task does the same).
+ */
+export interface FutureWaiter {
+  _wakeupSoon(fut: Future<unknown>): void;
+}
+
 /** Marks "no exception" (a coroutine may `throw undefined`, so undefined cannot). */
 export const NO_EXCEPTION: unique symbol = Symbol('NO_EXCEPTION');
 
@@ -57,18 +66,26 @@ export interface FutureOptions {
 export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
   _state: FutureState = 'pending';
   _result: T | undefined = undefined;
+  /**
+   * The exception, when finished with one. When cancelled: the CancelledError that a
+   * task's coroutine raised, if any, handed out once by `result()` (asyncio's
+   * `_cancelled_exc`); the slot is otherwise unused in that state.
+   */
   _exception: unknown = NO_EXCEPTION;
   readonly _loop: EventLoop;
-  /** Done callbacks and their contexts, interleaved: [cb0, ctx0, cb1, ctx1, ...]. */
-  _callbacks: Array<DoneCallback<never> | Context | null> | null = null;
+  /**
+   * What to do when done, in order: a callback function followed by its context (two
+   * slots), or a waiting task (one slot: it needs no context).
+   */
+  _callbacks: Array<DoneCallback<never> | FutureWaiter | Context | null> | null = null;
   _cancelMessage: string | undefined = undefined;
-  /** The CancelledError a task's coroutine raised, handed to `result()` once. */
-  _cancelledExc: CancelledError | null = null;
   /** Set while an exception is unretrieved; cleared by result(), exception(), yield*, then. */
   _unretrieved: UnretrievedError | null = null;
   /** Futures that wait on this one without a task between (gather, shield): for the call graph. */
   _awaitedBy: Future<unknown> | Future<unknown>[] | null = null;
   description: string | undefined;
+  /** The iterator `yield*` uses; stateless, so one per future serves every awaiter. */
+  _iterator: FutureIterator<T> | null = null;
 
   constructor(options?: FutureOptions) {
     this._loop = options?.loop ?? getEventLoop('Future()');
@@ -177,24 +194,39 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     (this._callbacks ??= []).push(fn, context);
   }
 
+  /** Wake `waiter` when done (see FutureWaiter): how a task waits on a future. */
+  _addWaiter(waiter: FutureWaiter): void {
+    if (this._state !== 'pending') {
+      waiter._wakeupSoon(this);
+      return;
+    }
+    (this._callbacks ??= []).push(waiter);
+  }
+
   /** Remove every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: DoneCallback<this>): number {
     const callbacks = this._callbacks;
     if (callbacks === null) return 0;
     let kept = 0;
-    for (let i = 0; i < callbacks.length; i += 2) {
-      if (callbacks[i] !== fn) {
-        callbacks[kept++] = callbacks[i];
-        callbacks[kept++] = callbacks[i + 1];
+    let removed = 0;
+    for (let i = 0; i < callbacks.length; i++) {
+      const entry = callbacks[i];
+      if (typeof entry !== 'function') {
+        callbacks[kept++] = entry; // a waiting task
+      } else if (entry === fn) {
+        removed++;
+        i++; // and its context
+      } else {
+        callbacks[kept++] = entry;
+        callbacks[kept++] = callbacks[++i];
       }
     }
-    const removed = (callbacks.length - kept) / 2;
     callbacks.length = kept;
     return removed;
   }
 
   [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
-    return new FutureIterator(this);
+    return (this._iterator ??= new FutureIterator(this));
   }
 
   /** A Promise that settles with this future (for `async` code). */
@@ -244,9 +276,9 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
 
   /** The CancelledError that `result()` raises (asyncio `_make_cancelled_error`). */
   _makeCancelledError(): CancelledError {
-    const exc = this._cancelledExc;
-    if (exc !== null) {
-      this._cancelledExc = null;
+    const exc = this._exception;
+    if (exc instanceof CancelledError) {
+      this._exception = NO_EXCEPTION;
       return exc;
     }
     return new CancelledError(this._cancelMessage ?? '');
@@ -258,19 +290,25 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     if (callbacks === null) return;
     this._callbacks = null;
     const loop = this._loop;
-    for (let i = 0; i < callbacks.length; i += 2) {
-      loop._callSoonWithContext(callbacks[i] as DoneCallback<never>, [this], callbacks[i + 1] as Context | null);
+    for (let i = 0; i < callbacks.length; i++) {
+      const callback = callbacks[i];
+      if (typeof callback === 'function') {
+        loop._callSoonWithContext(callback as DoneCallback<never>, [this], callbacks[++i] as Context | null);
+      } else {
+        (callback as FutureWaiter)._wakeupSoon(this);
+      }
     }
   }
 }
 
 /**
- * What `yield* fut` iterates: yields the future once if it is pending, then returns its
- * result (or throws). One small object per await; a generator would cost more.
+ * What `yield* fut` iterates: while the future is pending, `next()` yields it (the task
+ * then waits); once it is done, `next()` returns its result or throws. The task only
+ * resumes a coroutine when the future is done, so the iterator needs no state of its own,
+ * and one per future serves every task awaiting it.
  */
 class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
-  #fut: Future<T>;
-  #yielded = false;
+  readonly #fut: Future<T>;
 
   constructor(fut: Future<T>) {
     this.#fut = fut;
@@ -278,16 +316,9 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
 
   next(): IteratorResult<Future<T>, T> {
     const fut = this.#fut;
-    if (!this.#yielded && fut._state === 'pending') {
-      this.#yielded = true;
-      return { done: false, value: fut };
-    }
-    if (fut._state === 'pending') {
-      // Only a driver other than our Task resumes a coroutine before its future is done.
-      throw new InvalidStateError(
-        `yield* ${fut}: resumed while the future is still pending; coroutines must be run by a Task (run(), createTask())`,
-      );
-    }
+    // No "resumed too early" check (asyncio's "await wasn't used with future"): that needs
+    // state per await, and a driver that resumes early just sees the future again.
+    if (fut._state === 'pending') return { done: false, value: fut };
     return { done: true, value: fut.result() };
   }
 

@@ -35,7 +35,15 @@ export interface ExceptionContext {
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
-export class Handle {
+/**
+ * What the loop's ready queue holds: a Handle, or a Task (a task is its own entry, so
+ * stepping it allocates nothing; see task.ts).
+ */
+export interface Runnable {
+  _run(): void;
+}
+
+export class Handle implements Runnable {
   _callback: ((...args: never[]) => unknown) | null;
   _args: readonly unknown[];
   _context: Context | null;
@@ -73,6 +81,8 @@ export class Handle {
 
   /** Call the callback in its context; report, never throw, what it throws. */
   _run(): void {
+    // A handle cancelled after it was queued is skipped here, not searched for.
+    if (this._cancelled) return;
     const callback = this._callback as (...args: unknown[]) => unknown;
     const ctx = this._context;
     const prev = ctx === null ? null : enterContext(ctx);

@@ -18,7 +18,7 @@
  *
  * Where we differ from asyncio: `runUntilComplete` returns a Promise on the real host
  * (Node cannot block its thread), and the loop keeps every pending task alive in
- * `_tasks` (asyncio holds them weakly, so an unreferenced task can vanish mid-flight).
+ * its task list (asyncio holds them weakly, so an unreferenced task can vanish mid-flight).
  */
 import { Heap } from 'heap-js';
 import type { Context } from './context';
@@ -27,7 +27,7 @@ import { InvalidStateError } from './errors';
 import type { UnretrievedError } from './future';
 import { Future, NO_EXCEPTION } from './future';
 import { Handle, TimerHandle } from './handle';
-import type { ExceptionContext } from './handle';
+import type { ExceptionContext, Runnable } from './handle';
 import type { Completion, Host } from './host';
 import { RealHost } from './real-host';
 import { describe, isGenerator } from './repr';
@@ -37,6 +37,7 @@ import type { TaskOptions } from './task';
 import { Task, describeCoroArgument } from './task';
 import { deadlockError, untilError } from './deadlock';
 import { logger } from './log';
+import { sourceTracebacks } from './debug';
 
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 export type TaskFactory = (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown>;
@@ -56,9 +57,9 @@ export class EventLoop<H extends Host = Host> {
   /** The seam to time and I/O; see host.ts. */
   readonly host: H;
   _state: LoopState = 'idle';
-  /** Callbacks to run next pass. Swapped with `_spare` each pass, so a pass allocates nothing. */
-  _ready: Handle[] = [];
-  _spare: Handle[] = [];
+  /** What runs next pass: handles and tasks. Swapped with `_spare` each pass, so a pass allocates nothing. */
+  _ready: Runnable[] = [];
+  _spare: Runnable[] = [];
   /** Timers, earliest first. Invariant: `_timerCancelledCount` counts the cancelled ones in it. */
   _scheduled = new Heap<TimerHandle>(compareTimers);
   _timerCancelledCount = 0;
@@ -66,8 +67,14 @@ export class EventLoop<H extends Host = Host> {
   _stopping = false;
   /** Inside `runOnce`: callbacks scheduled now need no wake-up of the host. */
   _inPass = false;
-  /** Every pending task of this loop, held strongly until it is done. */
-  readonly _tasks = new Set<Task<unknown>>();
+  /**
+   * Every pending task of this loop, held strongly until it is done, in creation order:
+   * a doubly linked list through the tasks themselves (`_prevTask`/`_nextTask`), which
+   * costs two fields a task where a Set costs a hash entry, and never rehashes.
+   */
+  _firstTask: Task<unknown> | null = null;
+  _lastTask: Task<unknown> | null = null;
+  _taskCount = 0;
   _currentTask: Task<unknown> | null = null;
   _debug = false;
   /** In debug mode, a callback that runs longer than this (seconds) is logged. */
@@ -77,6 +84,7 @@ export class EventLoop<H extends Host = Host> {
   /** Exceptions no one has retrieved yet; reported at GC or at close (see future.ts). */
   readonly _unretrieved = new Set<UnretrievedError>();
   readonly _unretrievedRegistry: FinalizationRegistry<UnretrievedError>;
+  /** Numbers the tasks created without a name: "Task-1", "Task-2", ... */
   _taskCounter = 0;
 
   constructor(host?: H, options?: { debug?: boolean }) {
@@ -104,9 +112,9 @@ export class EventLoop<H extends Host = Host> {
     return handle;
   }
 
-  /** Put an existing handle on the ready queue (a task's reusable step handle). */
-  _schedule(handle: Handle): void {
-    this._ready.push(handle);
+  /** Put a runnable on the ready queue: a task scheduling its own next step. */
+  _schedule(runnable: Runnable): void {
+    this._ready.push(runnable);
     if (!this._inPass) this.host.wake();
   }
 
@@ -202,10 +210,7 @@ export class EventLoop<H extends Host = Host> {
       if (this._debug) {
         for (let i = 0; i < batch.length; i++) this._runTimed(batch[i]);
       } else {
-        for (let i = 0; i < batch.length; i++) {
-          const handle = batch[i];
-          if (!handle._cancelled) handle._run();
-        }
+        for (let i = 0; i < batch.length; i++) batch[i]._run();
       }
     } finally {
       batch.length = 0;
@@ -215,8 +220,7 @@ export class EventLoop<H extends Host = Host> {
     }
   }
 
-  _runTimed(handle: Handle): void {
-    if (handle._cancelled) return;
+  _runTimed(handle: Runnable): void {
     const t0 = this.host.time();
     handle._run();
     const took = this.host.time() - t0;
@@ -361,8 +365,34 @@ export class EventLoop<H extends Host = Host> {
     return this._taskFactory;
   }
 
-  _nextTaskName(): string {
-    return `Task-${++this._taskCounter}`;
+  _registerTask(task: Task<unknown>): void {
+    task._prevTask = this._lastTask;
+    if (this._lastTask === null) this._firstTask = task;
+    else this._lastTask._nextTask = task;
+    this._lastTask = task;
+    this._taskCount++;
+  }
+
+  /** Unlink a task that is done; a task never registered (done eagerly) is left alone. */
+  _unregisterTask(task: Task<unknown>): void {
+    if (task._prevTask === null && this._firstTask !== task) return;
+    if (task._prevTask === null) this._firstTask = task._nextTask;
+    else task._prevTask._nextTask = task._nextTask;
+    if (task._nextTask === null) this._lastTask = task._prevTask;
+    else task._nextTask._prevTask = task._prevTask;
+    task._prevTask = task._nextTask = null;
+    this._taskCount--;
+  }
+
+  /** The pending tasks, oldest first. */
+  _pendingTasks(): Task<unknown>[] {
+    const tasks: Task<unknown>[] = [];
+    for (let task = this._firstTask; task !== null; task = task._nextTask) tasks.push(task);
+    return tasks;
+  }
+
+  _nextTaskNumber(): number {
+    return ++this._taskCounter;
   }
 
   // ---- Errors ----------------------------------------------------------------------
@@ -416,7 +446,7 @@ export class EventLoop<H extends Host = Host> {
       message: `${isTask ? 'Task' : 'Future'} exception was never retrieved`,
       exception,
       future: new WeakRef(fut),
-      sourceTraceback: (fut as { _sourceTraceback?: string })._sourceTraceback,
+      sourceTraceback: sourceTracebacks.get(fut),
     };
     this._unretrieved.add(record);
     this._unretrievedRegistry.register(fut, record, record);

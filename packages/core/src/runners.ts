@@ -107,7 +107,7 @@ export class Runner<H extends Host = Host> {
   /** `using runner = new Runner(...)`: closes on scope exit (synchronous loops only). */
   [Symbol.dispose](): void {
     if (this._state !== 'initialized') return;
-    if (!this._loop!.host.synchronous && this._loop!._tasks.size > 0) {
+    if (!this._loop!.host.synchronous && this._loop!._taskCount > 0) {
       throw new InvalidStateError(
         'Runner[Symbol.dispose](): tasks are still running and the real clock cannot wait synchronously; use `await using` or `await runner.close()`',
       );
@@ -147,7 +147,7 @@ export class Runner<H extends Host = Host> {
  * `_cancel_all_tasks`). Returns undefined if there was nothing to cancel.
  */
 function cancelAllTasks<H extends Host>(loop: EventLoop<H>): Completion<H, void> | undefined {
-  const toCancel = [...loop._tasks];
+  const toCancel = loop._pendingTasks();
   if (toCancel.length === 0) return undefined;
   for (const task of toCancel) task.cancel();
   const report = (): void => {

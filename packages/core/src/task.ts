@@ -29,11 +29,11 @@ import { copyContext, enterContext, leaveContext } from './context';
 import type { Coro } from './coro';
 import { CancelledError, InvalidStateError } from './errors';
 import { Future, NO_EXCEPTION } from './future';
-import type { DoneCallback } from './future';
-import { Handle } from './handle';
 import type { EventLoop } from './loop';
+import type { Runnable } from './handle';
 import { describe, isGenerator, isGeneratorFunction, isThenable } from './repr';
 import { getRunningLoop } from './running';
+import { sourceTracebacks } from './debug';
 
 export interface TaskOptions {
   name?: string;
@@ -43,21 +43,20 @@ export interface TaskOptions {
   eagerStart?: boolean;
 }
 
-export class Task<T = unknown> extends Future<T> {
+export class Task<T = unknown> extends Future<T> implements Runnable {
   readonly _coro: Coro<T>;
   readonly _context: Context;
-  _name: string;
+  /** The name, or the task's number until a name is needed (formatting it costs a string per task). */
+  _name: string | number;
   /** The future this task waits on, or null while it is ready or running. */
   _futWaiter: Future<unknown> | null = null;
   /** A cancel() arrived while no future could carry it: throw CancelledError at the next step. */
   _mustCancel = false;
   /** cancel() calls not yet withdrawn by uncancel() (3.11+). */
   _numCancelsRequested = 0;
-  _sourceTraceback: string | undefined;
-  /** `_step` and `_wakeup` bound once, and one reusable handle for "step next pass". */
-  readonly _stepBound: (exc?: unknown, value?: unknown) => void;
-  readonly _wakeupBound: (fut: Future<unknown>) => void;
-  readonly _stepHandle: Handle;
+  /** Neighbours in the loop's list of pending tasks (see EventLoop._firstTask). */
+  _prevTask: Task<unknown> | null = null;
+  _nextTask: Task<unknown> | null = null;
 
   constructor(coro: Coro<T>, options: TaskOptions & { loop?: EventLoop } = {}) {
     if (!isGenerator(coro)) {
@@ -68,17 +67,14 @@ export class Task<T = unknown> extends Future<T> {
     loop._checkClosed('createTask');
     this._coro = coro;
     this._context = options.context ?? copyContext();
-    this._name = options.name === undefined ? loop._nextTaskName() : String(options.name);
-    if (loop._debug) this._sourceTraceback = new Error('task created here').stack;
-    this._stepBound = (exc?: unknown, value?: unknown) => this._step(exc, value);
-    this._wakeupBound = (fut: Future<unknown>) => this._wakeup(fut);
-    this._stepHandle = new Handle(this._stepBound, null, loop, null);
+    this._name = options.name === undefined ? loop._nextTaskNumber() : String(options.name);
+    if (loop._debug) sourceTracebacks.set(this, new Error('task created here').stack ?? '');
 
     if (options.eagerStart && loop.isRunning()) {
       this._eagerStart();
     } else {
-      loop._schedule(this._stepHandle);
-      loop._tasks.add(this as Task<unknown>);
+      loop._schedule(this);
+      loop._registerTask(this as Task<unknown>);
     }
   }
 
@@ -91,7 +87,8 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   getName(): string {
-    return this._name;
+    const name = this._name;
+    return typeof name === 'number' ? `Task-${name}` : name;
   }
 
   setName(name: unknown): void {
@@ -160,7 +157,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     loop._currentTask = this as Task<unknown>;
     const onStep = loop.host.onStep;
-    if (onStep !== undefined) onStep(this._name, loop.time());
+    if (onStep !== undefined) onStep(this.getName(), loop.time());
     const prevContext = enterContext(this._context);
     try {
       this._runStep(exc, value);
@@ -180,8 +177,9 @@ export class Task<T = unknown> extends Future<T> {
       this._finish();
       if (err instanceof CancelledError) {
         // ...by letting the cancellation through: the task is cancelled.
-        this._cancelledExc = err;
         super.cancel(err.message);
+        // result() throws this very error (once), as asyncio keeps `_cancelled_exc`.
+        this._exception = err;
       } else {
         this._setExceptionUnchecked(err);
       }
@@ -211,15 +209,14 @@ export class Task<T = unknown> extends Future<T> {
       } else if (yielded === (this as Future<unknown>)) {
         this._throwInSoon(new TypeError(`${this} awaited itself, which can never finish`));
       } else {
-        // No context for the callback: `_step` enters the task's own.
-        yielded._addDoneCallback(this._wakeupBound as DoneCallback<never>, null);
+        yielded._addWaiter(this);
         this._futWaiter = yielded;
         // A cancel() during this step: pass it on to what we now wait on.
         if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
       }
     } else if (yielded === undefined) {
       // Case 2: a bare `yield`. Give up control for one pass.
-      loop._schedule(this._stepHandle);
+      loop._schedule(this);
     } else if (isGenerator(yielded)) {
       // Case 3: a coroutine yielded rather than delegated to.
       this._throwInSoon(new TypeError(`${this} yielded a coroutine (a generator object); delegate to it instead: yield* child()`));
@@ -234,7 +231,29 @@ export class Task<T = unknown> extends Future<T> {
 
   /** A bad yield: throw the error into the coroutine at that yield, on the next pass. */
   _throwInSoon(exc: TypeError): void {
-    this._loop._callSoonWithContext(this._stepBound as (...args: never[]) => unknown, [exc], null);
+    this._loop._callSoonWithContext(throwInto as (...args: never[]) => unknown, [this, exc], null);
+  }
+
+  /** The future we wait on (`_futWaiter`) is done (FutureWaiter): wake up next pass. */
+  _wakeupSoon(_fut: Future<unknown>): void {
+    this._loop._schedule(this);
+  }
+
+  /**
+   * What the loop runs (a task is its own entry on the ready queue, so a step allocates
+   * nothing): a wake-up if the future we wait on is done, else a plain step. Invariant:
+   * a task is on the ready queue at most once, because it is either running, or
+   * scheduled, or waiting on exactly one future.
+   */
+  _run(): void {
+    const fut = this._futWaiter;
+    try {
+      if (fut === null) this._step();
+      else this._wakeup(fut);
+    } catch (exc) {
+      // Only a bug in yieldio gets here: the step catches everything the coroutine throws.
+      this._loop.callExceptionHandler({ message: `Exception in step of ${this}`, exception: exc, task: this });
+    }
   }
 
   /** The future we waited on is done: step again with its outcome (asyncio `__wakeup`). */
@@ -263,16 +282,16 @@ export class Task<T = unknown> extends Future<T> {
       loop._currentTask = prevTask;
     }
     // Done already: never scheduled, never registered. Otherwise it is pending like any task.
-    if (this._state === 'pending') loop._tasks.add(this as Task<unknown>);
+    if (this._state === 'pending') loop._registerTask(this as Task<unknown>);
   }
 
   /** The task is leaving the pending state: the loop stops holding it. */
   _finish(): void {
-    this._loop._tasks.delete(this as Task<unknown>);
+    this._loop._unregisterTask(this as Task<unknown>);
   }
 
   override toString(): string {
-    let text = `<Task ${this._state} name=${JSON.stringify(this._name)}`;
+    let text = `<Task ${this._state} name=${JSON.stringify(this.getName())}`;
     if (this._state === 'pending' && this._futWaiter !== null) text += ` waiting for ${this._futWaiter}`;
     if (this._state === 'finished' && this._exception !== NO_EXCEPTION) {
       const exc = this._exception;
@@ -280,6 +299,10 @@ export class Task<T = unknown> extends Future<T> {
     }
     return text + '>';
   }
+}
+
+function throwInto(task: Task<unknown>, exc: unknown): void {
+  task._step(exc);
 }
 
 /** Describe a wrong argument where a coroutine was expected, with the likely fix. */
@@ -312,7 +335,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
 /** Every task of the running loop (or of `loop`) that is not done yet. */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const target = loop ?? getRunningLoop('allTasks');
-  return new Set(target._tasks);
+  return new Set(target._pendingTasks());
 }
 
 /** Task factory that starts every task eagerly (asyncio 3.12 `eager_task_factory`). */
