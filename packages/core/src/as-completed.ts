@@ -63,6 +63,8 @@ export class AsCompletedIterator<T> implements IterableIterator<Coro<T>> {
   }
 
   #handOut(fut: Future<T>): void {
+    // After the timeout, later completions are not handed out (3.13 `_handle_timeout`).
+    if (this.#timedOut) return;
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter.setResult(fut);
     else this.#done.push(fut);

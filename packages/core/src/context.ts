@@ -104,6 +104,7 @@ export class ContextVar<T> {
       throw new TypeError(`ContextVar(): expected a name (a string), got ${typeof name}`);
     }
     this.name = name;
+    Object.defineProperty(this, 'name', { writable: false });
     this.#default = options !== undefined && 'default' in options ? (options.default as T) : MISSING;
   }
 

@@ -88,7 +88,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   _iterator: FutureIterator<T> | null = null;
 
   constructor(options?: FutureOptions) {
-    this._loop = options?.loop ?? getEventLoop('Future()');
+    this._loop = options?.loop ?? getEventLoop('Future');
     this.description = options?.description;
   }
 
@@ -263,6 +263,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     if (this._state === 'finished' && this._exception !== NO_EXCEPTION) {
       return `<${this.constructor.name} finished${what} exception=${describeException(this._exception)}>`;
     }
+    if (this._state === 'finished') return `<${this.constructor.name} finished${what} result=${describeResult(this._result)}>`;
     return `<${this.constructor.name} ${this._state}${what}>`;
   }
 
@@ -331,6 +332,10 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   return(value?: T): IteratorResult<Future<T>, T> {
     return { done: true, value: value as T };
   }
+}
+
+function describeResult(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value) : describe(value).replace(/ \(a (number|boolean|bigint)\)$/, '');
 }
 
 function describeException(exc: unknown): string {

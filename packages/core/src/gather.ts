@@ -19,6 +19,8 @@ import type { DoneCallback } from './future';
 import type { EventLoop } from './loop';
 import { toFuture } from './ensure-future';
 import { getEventLoop } from './running';
+import { isGenerator } from './repr';
+import { describeCoroArgument } from './task';
 
 export interface GatherOptions {
   returnExceptions?: boolean;
@@ -37,7 +39,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let aws: readonly unknown[] = args;
   let returnExceptions = false;
   if (Array.isArray(args[0])) {
-    if (args.length > 2 || (args.length === 2 && (typeof args[1] !== 'object' || args[1] === null))) {
+    if (args.length > 2 || (args.length === 2 && args[1] !== undefined && (typeof args[1] !== 'object' || args[1] === null))) {
       throw new TypeError('gather(): pass awaitables as arguments, gather(a, b), or as one array with options, gather([a, b], { returnExceptions })');
     }
     aws = args[0];
@@ -61,6 +63,8 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
     if (aw instanceof Future) {
       if (loop === undefined) loop = aw._loop;
       else if (aw._loop !== loop) throw new TypeError(`gather(): argument ${i + 1} (${aw}) belongs to another event loop`);
+    } else if (!isGenerator(aw)) {
+      throw new TypeError(`gather(): argument ${i + 1} expected a future, a task or a coroutine, got ${describeCoroArgument(aw)}`);
     }
   }
   const pending: Future<unknown>[] = [];

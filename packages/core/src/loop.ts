@@ -22,7 +22,7 @@
  */
 import { Heap } from 'heap-js';
 import type { Context } from './context';
-import { currentContext } from './context';
+import { copyContext } from './context';
 import { InvalidStateError } from './errors';
 import type { UnretrievedError } from './future';
 import { Future, NO_EXCEPTION } from './future';
@@ -30,7 +30,7 @@ import { Handle, TimerHandle } from './handle';
 import type { ExceptionContext, Runnable } from './handle';
 import type { Completion, Host } from './host';
 import { RealHost } from './real-host';
-import { describe, isGenerator } from './repr';
+import { describe, isGenerator, isGeneratorFunction } from './repr';
 import { setRunningLoop, getRunningLoopOrNull } from './running';
 import type { Coro } from './coro';
 import type { TaskOptions } from './task';
@@ -101,7 +101,7 @@ export class EventLoop<H extends Host = Host> {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkClosed('callSoon');
     checkCallback('callSoon', callback);
-    return this._callSoonWithContext(callback as (...args: never[]) => unknown, args, currentContext());
+    return this._callSoonWithContext(callback as (...args: never[]) => unknown, args, copyContext());
   }
 
   /** callSoon without checks, in a given context: for futures and tasks. */
@@ -123,7 +123,7 @@ export class EventLoop<H extends Host = Host> {
     this._checkClosed('callLater');
     checkTime('callLater', 'delay', delay);
     checkCallback('callLater', callback);
-    return this._callAt(this.time() + delay, callback as (...args: never[]) => unknown, args, currentContext());
+    return this._callAt(this.time() + delay, callback as (...args: never[]) => unknown, args, copyContext());
   }
 
   /** Call `callback(...args)` at loop time `when` (seconds, as `time()`). */
@@ -131,7 +131,7 @@ export class EventLoop<H extends Host = Host> {
     this._checkClosed('callAt');
     checkTime('callAt', 'when', when);
     checkCallback('callAt', callback);
-    return this._callAt(when, callback as (...args: never[]) => unknown, args, currentContext());
+    return this._callAt(when, callback as (...args: never[]) => unknown, args, copyContext());
   }
 
   _callAt(when: number, callback: (...args: never[]) => unknown, args: readonly unknown[] | null, context: Context | null): TimerHandle {
@@ -344,11 +344,11 @@ export class EventLoop<H extends Host = Host> {
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
   createTask<T>(coro: Coro<T>, options: TaskOptions = {}): Task<T> {
     this._checkClosed('createTask');
-    const factory = this._taskFactory;
-    if (factory === null) return new Task(coro, { ...options, loop: this as EventLoop });
     if (!isGenerator(coro)) {
       throw new TypeError(`createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
+    const factory = this._taskFactory;
+    if (factory === null) return new Task(coro, { ...options, loop: this as EventLoop });
     const task = factory(this as EventLoop, coro, options) as Task<T>;
     if (options.name !== undefined) task.setName(options.name);
     return task;
@@ -410,9 +410,14 @@ export class EventLoop<H extends Host = Host> {
 
   /** Report an error that has nowhere else to go: a callback threw, a task failed unseen. */
   callExceptionHandler(context: ExceptionContext): void {
+    // Never throws: it is what the loop calls when everything else has failed.
     const handler = this._exceptionHandler;
     if (handler === null) {
-      this.defaultExceptionHandler(context);
+      try {
+        this.defaultExceptionHandler(context);
+      } catch (exc) {
+        safeLog('Exception in default exception handler', exc);
+      }
       return;
     }
     try {
@@ -421,8 +426,8 @@ export class EventLoop<H extends Host = Host> {
       // The handler itself failed: say so, and still report the original error.
       try {
         this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception: exc, context });
-      } catch {
-        // The logger failed too: there is nothing left to report to.
+      } catch (exc2) {
+        safeLog('Exception in default exception handler while handling an unexpected error in custom exception handler', exc2);
       }
     }
   }
@@ -511,9 +516,23 @@ export class EventLoop<H extends Host = Host> {
   }
 }
 
+function safeLog(message: string, exc: unknown): void {
+  try {
+    logger.error(`${message}\n${exc instanceof Error && exc.stack ? exc.stack : String(exc)}`);
+  } catch {
+    // The logger itself failed: there is nothing left to report to.
+  }
+}
+
 function checkCallback(method: string, callback: unknown): void {
   if (typeof callback !== 'function') {
     throw new TypeError(`${method}(): expected a function to call, got ${describe(callback)}`);
+  }
+  if (isGeneratorFunction(callback)) {
+    const name = callback.name || 'fn';
+    throw new TypeError(
+      `${method}(): got generator function ${name}; calling it would only create a coroutine that never runs; start it as a task: createTask(${name}())`,
+    );
   }
 }
 

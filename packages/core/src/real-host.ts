@@ -6,9 +6,10 @@
  *
  *   - While callbacks are ready it runs passes back to back, for up to `SLICE` seconds,
  *     then yields with `setImmediate` so Node can poll I/O and run its own timers.
- *   - When nothing is ready it arms one `setTimeout` for the next deadline, or none at all
- *     if nothing is scheduled, and returns: an idle loop costs no CPU (no busy wait),
- *     and with nothing armed Node may exit when nothing else keeps it alive.
+ *   - When nothing is ready it arms one `setTimeout` for the next deadline (a day away if
+ *     nothing is scheduled, so a running loop keeps the process alive) and returns: an
+ *     idle loop costs no CPU (no busy wait). When the loop stops, nothing is left armed,
+ *     so the process can exit.
  *   - `wake()` (a callback scheduled from an I/O callback or a settled Promise) disarms the
  *     timer and runs a pass on the next macrotask.
  *
@@ -146,9 +147,10 @@ export class RealHost implements AsyncHost {
 
   #wait(delay: number): void {
     this.#waiting = true;
-    if (delay !== Infinity) {
-      this.#timer = setTimeout(this.#tick, Math.ceil(Math.min(delay, MAX_WAIT) * 1000));
-    }
+    // With nothing scheduled (delay Infinity) a timer is still armed: a running loop keeps
+    // the process alive, as asyncio's does, so `main()` waiting on a future (a server
+    // serving until Ctrl-C) is not cut short by Node exiting. It only re-checks daily.
+    this.#timer = setTimeout(this.#tick, Math.ceil(Math.min(delay, MAX_WAIT) * 1000));
   }
 
   #finish(): void {

@@ -13,6 +13,7 @@
 import type { Coro } from './coro';
 import { CancelledError, InvalidStateError, KeyboardInterrupt } from './errors';
 import type { Context } from './context';
+import { copyContext } from './context';
 import type { EventLoop } from './loop';
 import type { Completion, Host } from './host';
 import { gather } from './gather';
@@ -36,6 +37,10 @@ export class Runner<H extends Host = Host> {
   readonly #debug: boolean | undefined;
   readonly #loopFactory: (() => EventLoop<H>) | undefined;
   #interruptCount = 0;
+  /** Every run of this runner shares one context, as asyncio's Runner (so a ContextVar set in one run is seen by the next). */
+  #context: Context | null = null;
+  /** Removes our SIGINT handler; null when none is installed. */
+  #removeInterrupt: (() => void) | null = null;
 
   constructor(options: RunnerOptions<H> = {}) {
     this.#debug = options.debug;
@@ -58,11 +63,18 @@ export class Runner<H extends Host = Host> {
     }
     this.#lazyInit();
     const loop = this._loop!;
-    const task = loop.createTask(coro, { context: options?.context });
+    if (loop.isRunning()) {
+      throw new InvalidStateError('Runner.run(): this runner is already running a coroutine; await the first run before starting another');
+    }
+    const task = loop.createTask(coro, { context: options?.context ?? this.#context! });
     this.#interruptCount = 0;
-    const removeInterrupt = loop.host.onInterrupt(() => this.#onInterrupt(task));
+    this.#removeInterrupt = loop.host.onInterrupt(() => this.#onInterrupt(task));
+    const removeInterrupt = (): void => {
+      this.#removeInterrupt?.();
+      this.#removeInterrupt = null;
+    };
     const onError = (err: unknown): never => {
-      removeInterrupt?.();
+      removeInterrupt();
       if (err instanceof CancelledError && this.#interruptCount > 0 && task.uncancel() === 0) {
         throw new KeyboardInterrupt('interrupted (SIGINT): the main task was cancelled', { cause: err });
       }
@@ -75,11 +87,11 @@ export class Runner<H extends Host = Host> {
       } catch (err) {
         return onError(err);
       }
-      removeInterrupt?.();
+      removeInterrupt();
       return result as Completion<H, T>;
     }
     return (loop.runUntilComplete(task) as Promise<T>).then((result) => {
-      removeInterrupt?.();
+      removeInterrupt();
       return result;
     }, onError) as Completion<H, T>;
   }
@@ -125,6 +137,7 @@ export class Runner<H extends Host = Host> {
     if (this._state === 'initialized') return;
     this._loop = this.#loopFactory ? this.#loopFactory() : (newEventLoop() as unknown as EventLoop<H>);
     if (this.#debug !== undefined) this._loop.setDebug(this.#debug);
+    this.#context = copyContext();
     setCurrentLoop(this._loop as EventLoop);
     this._state = 'initialized';
   }
@@ -135,9 +148,10 @@ export class Runner<H extends Host = Host> {
       mainTask.cancel();
       return;
     }
-    // Second Ctrl-C: stop handling it, and let Node's default (exit) take over.
+    // Second Ctrl-C: stop handling it, and send it again so Node's default (exit) runs.
+    this.#removeInterrupt?.();
+    this.#removeInterrupt = null;
     const proc = (globalThis as { process?: { kill(pid: number, sig: string): void; pid: number } }).process;
-    this._loop?.host.onInterrupt(() => undefined)?.();
     proc?.kill(proc.pid, 'SIGINT');
   }
 }

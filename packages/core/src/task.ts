@@ -62,7 +62,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     if (!isGenerator(coro)) {
       throw new TypeError(`Task(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
-    const loop = options.loop ?? getRunningLoop('Task()');
+    const loop = options.loop ?? getRunningLoop('Task');
     super({ loop });
     loop._checkClosed('createTask');
     this._coro = coro;
@@ -175,7 +175,11 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     } catch (err) {
       // The coroutine ended with an exception.
       this._finish();
-      if (err instanceof CancelledError) {
+      if (err === null || err === undefined) {
+        // Python refuses to raise a non-exception; here `exception()` could not tell it from
+        // "no exception", so it becomes a TypeError that says what happened.
+        this._setExceptionUnchecked(new TypeError(`${this} threw ${err}; throw an Error instead`));
+      } else if (err instanceof CancelledError) {
         // ...by letting the cancellation through: the task is cancelled.
         super.cancel(err.message);
         // result() throws this very error (once), as asyncio keeps `_cancelled_exc`.
@@ -276,13 +280,14 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     const loop = this._loop;
     const prevTask = loop._currentTask;
     loop._currentTask = null;
+    // Registered first, so allTasks() sees it during its own first step (as asyncio);
+    // if that step finishes it, `_finish` unregisters it again.
+    loop._registerTask(this as Task<unknown>);
     try {
       this._step();
     } finally {
       loop._currentTask = prevTask;
     }
-    // Done already: never scheduled, never registered. Otherwise it is pending like any task.
-    if (this._state === 'pending') loop._registerTask(this as Task<unknown>);
   }
 
   /** The task is leaving the pending state: the loop stops holding it. */
@@ -291,14 +296,21 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
   }
 
   override toString(): string {
-    let text = `<Task ${this._state} name=${JSON.stringify(this.getName())}`;
+    const state = this._state === 'pending' && this._numCancelsRequested > 0 ? 'cancelling' : this._state;
+    let text = `<Task ${state} name=${JSON.stringify(this.getName())}`;
     if (this._state === 'pending' && this._futWaiter !== null) text += ` waiting for ${this._futWaiter}`;
     if (this._state === 'finished' && this._exception !== NO_EXCEPTION) {
       const exc = this._exception;
       text += ` exception=${exc instanceof Error ? `${exc.name}(${JSON.stringify(exc.message)})` : describe(exc)}`;
+    } else if (this._state === 'finished') {
+      text += ` result=${describeResult(this._result)}`;
     }
     return text + '>';
   }
+}
+
+function describeResult(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value) : describe(value).replace(/ \(a (number|boolean|bigint)\)$/, '');
 }
 
 function throwInto(task: Task<unknown>, exc: unknown): void {
@@ -311,6 +323,7 @@ export function describeCoroArgument(value: unknown): string {
     const name = value.name || 'main';
     return `generator function ${name}; call it to get a coroutine: ${name}()`;
   }
+  if (value instanceof Future) return `${value}, a future; pass a coroutine (main()), or await the future inside one: yield* fut`;
   if (isThenable(value)) return 'a Promise; wrap it in a future: wrapPromise(promise)';
   if (typeof value === 'function') {
     return `${describe(value)}; a coroutine comes from calling a generator function (function*)`;

@@ -1,8 +1,8 @@
 /**
  * waitFor(aw, timeout): wait for one awaitable, with a deadline (asyncio 3.12 `wait_for`).
  *
- * Since 3.12 it is `timeout()` around a plain await: on expiry the awaitable (a task, if
- * it was a coroutine) is cancelled, waited for, and `TimeoutError` is raised. If the
+ * Since 3.12 it is `timeout()` around a plain await: a coroutine runs in the calling task;
+ * on expiry it (or the future) is cancelled, waited for, and `TimeoutError` is raised. If the
  * awaitable finishes anyway (it caught the cancellation and returned), its result stands.
  * A timeout <= 0 cancels at once unless the awaitable is done already.
  */
@@ -12,6 +12,8 @@ import { toFuture } from './ensure-future';
 import type { Future } from './future';
 import { timeout as timeoutScope } from './timeouts';
 import { checkTimeout } from './wait';
+import { isGenerator } from './repr';
+import { getEventLoop } from './running';
 
 export function* waitFor<T>(aw: Awaitable<T>, timeout: number | null): Coro<T> {
   checkTimeout('waitFor', timeout);
@@ -25,6 +27,15 @@ export function* waitFor<T>(aw: Awaitable<T>, timeout: number | null): Coro<T> {
       if (exc instanceof CancelledError) throw new TimeoutError('waitFor(): timed out', { cause: exc });
       throw exc;
     }
+  }
+  // As 3.12: `async with timeout(t): return await aw`. A coroutine runs in the calling
+  // task (no task of its own), so cancelling waitFor cancels it where it stands.
+  if (isGenerator(aw)) {
+    getEventLoop('waitFor'); // fail here, naming waitFor, when called outside a loop
+    const coro = aw;
+    return yield* timeoutScope(timeout ?? null, function* () {
+      return yield* coro;
+    });
   }
   const fut = toFuture('waitFor', aw);
   return yield* timeoutScope(timeout ?? null, function* () {
