@@ -191,7 +191,9 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
       this._loop._callSoonWithContext(fn, [this], context);
       return;
     }
-    (this._callbacks ??= []).push(fn, context);
+    // An exact-size literal: `[]` then push would reserve 17 slots for the first entry.
+    if (this._callbacks === null) this._callbacks = [fn, context];
+    else this._callbacks.push(fn, context);
   }
 
   /** Wake `waiter` when done (see FutureWaiter): how a task waits on a future. */
@@ -200,7 +202,8 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
       waiter._wakeupSoon(this);
       return;
     }
-    (this._callbacks ??= []).push(waiter);
+    if (this._callbacks === null) this._callbacks = [waiter];
+    else this._callbacks.push(waiter);
   }
 
   /** Remove every registration of `fn`; returns how many were removed. */

@@ -54,7 +54,7 @@ interface HostBase {
    * Reorder the callbacks about to run in one pass, in place. Only a simulation does
    * (`simulate({ chaos })`); a real host leaves the order FIFO and omits this.
    */
-  readonly permute?: (batch: unknown[]) => void;
+  readonly permute?: (batch: unknown[], length: number) => void;
   /**
    * Call `handler` on Ctrl-C (SIGINT) until the returned function is called. A host
    * without signals returns null.

@@ -58,8 +58,8 @@ export class EventLoop<H extends Host = Host> {
   readonly host: H;
   _state: LoopState = 'idle';
   /** What runs next pass: handles and tasks. Swapped with `_spare` each pass, so a pass allocates nothing. */
-  _ready: Runnable[] = [];
-  _spare: Runnable[] = [];
+  _ready = new ReadyQueue();
+  _spare = new ReadyQueue();
   /** Timers, earliest first. Invariant: `_timerCancelledCount` counts the cancelled ones in it. */
   _scheduled = new Heap<TimerHandle>(compareTimers);
   _timerCancelledCount = 0;
@@ -136,7 +136,7 @@ export class EventLoop<H extends Host = Host> {
 
   _callAt(when: number, callback: (...args: never[]) => unknown, args: readonly unknown[] | null, context: Context | null): TimerHandle {
     const timer = new TimerHandle(when, this._timerSeq++, callback, args, this, context);
-    this._scheduled.push(timer);
+    this._scheduled.add(timer); // add, not push: push copies its varargs into an array
     if (!this._inPass) this.host.wake();
     return timer;
   }
@@ -186,10 +186,10 @@ export class EventLoop<H extends Host = Host> {
 
   /** Phases 4 and 5 (see the module note). */
   runOnce(): void {
-    // Phase 4: due timers join the ready queue, earliest first.
-    const end = this.host.time() + this.host.resolution;
+    // Phase 4: due timers join the ready queue, earliest first (no clock read without timers).
     const scheduled = this._scheduled;
     let first = scheduled.peek();
+    const end = first === undefined ? 0 : this.host.time() + this.host.resolution;
     while (first !== undefined && first._when <= end) {
       scheduled.pop();
       first._scheduled = false;
@@ -202,31 +202,37 @@ export class EventLoop<H extends Host = Host> {
     const batch = this._ready;
     this._ready = this._spare;
     const permute = this.host.permute;
-    if (permute !== undefined && batch.length > 1) permute(batch);
+    if (permute !== undefined && batch.length > 1) permute(batch.items, batch.length);
     const outer = getRunningLoopOrNull();
     setRunningLoop(this);
     this._inPass = true;
     try {
-      if (this._debug) {
-        for (let i = 0; i < batch.length; i++) this._runTimed(batch[i]);
-      } else {
-        for (let i = 0; i < batch.length; i++) batch[i]._run();
-      }
+      if (this._debug) this._runTimed(batch);
+      else batch.runAll();
     } finally {
-      batch.length = 0;
+      // Non-empty only if a runnable threw, which they never should (they catch): drop
+      // the rest rather than run it twice.
+      if (batch.length !== 0) batch.clear();
       this._spare = batch;
       this._inPass = false;
       setRunningLoop(outer);
     }
   }
 
-  _runTimed(handle: Runnable): void {
-    const t0 = this.host.time();
-    handle._run();
-    const took = this.host.time() - t0;
-    if (took >= this.slowCallbackDuration) {
-      logger.warning(`Executing ${handle} took ${took.toFixed(3)} seconds`);
+  /** Phase 5 in debug mode: time each callback, and log the slow ones. */
+  _runTimed(batch: ReadyQueue): void {
+    const items = batch.items;
+    for (let i = 0; i < batch.length; i++) {
+      const handle = items[i]!;
+      items[i] = undefined;
+      const t0 = this.host.time();
+      handle._run();
+      const took = this.host.time() - t0;
+      if (took >= this.slowCallbackDuration) {
+        logger.warning(`Executing ${handle} took ${took.toFixed(3)} seconds`);
+      }
     }
+    batch.length = 0;
   }
 
   isStopping(): boolean {
@@ -328,7 +334,7 @@ export class EventLoop<H extends Host = Host> {
     }
     if (this._state === 'closed') return;
     this._state = 'closed';
-    this._ready.length = 0;
+    this._ready.clear();
     this._scheduled.clear();
     this._timerCancelledCount = 0;
     for (const record of this._unretrieved) this._reportUnretrieved(record);
@@ -513,6 +519,37 @@ export class EventLoop<H extends Host = Host> {
 
   toString(): string {
     return `<EventLoop ${this.host.kind} ${this._state}${this._debug ? ' debug' : ''}>`;
+  }
+}
+
+/**
+ * A queue of runnables that keeps its storage: `length = 0` on a JavaScript array gives
+ * the storage back, so the next pass would grow it again from nothing. Slots are cleared
+ * as they run, so nothing that ran is kept alive.
+ */
+class ReadyQueue {
+  items: (Runnable | undefined)[] = [];
+  length = 0;
+
+  push(runnable: Runnable): void {
+    this.items[this.length++] = runnable;
+  }
+
+  /** Run every entry in order, then empty the queue (phase 5's loop, kept out of try/finally so V8 optimizes it). */
+  runAll(): void {
+    const items = this.items;
+    const n = this.length;
+    for (let i = 0; i < n; i++) {
+      const runnable = items[i]!;
+      items[i] = undefined;
+      runnable._run();
+    }
+    this.length = 0;
+  }
+
+  clear(): void {
+    this.items.fill(undefined, 0, this.length);
+    this.length = 0;
   }
 }
 

@@ -34,9 +34,9 @@ export class Random {
     return Math.floor((this.nextUint32() / 0x100000000) * n);
   }
 
-  /** Fisher-Yates, in place. */
-  shuffle(items: unknown[]): void {
-    for (let i = items.length - 1; i > 0; i--) {
+  /** Fisher-Yates, in place, over the first `length` items. */
+  shuffle(items: unknown[], length = items.length): void {
+    for (let i = length - 1; i > 0; i--) {
       const j = this.below(i + 1);
       const tmp = items[i];
       items[i] = items[j];

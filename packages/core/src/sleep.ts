@@ -25,7 +25,7 @@ export function* sleep<T>(delay: number, result?: T): Coro<T | undefined> {
     return result;
   }
   const loop = getRunningLoop('sleep');
-  const fut = loop.createFuture<T | undefined>({ description: `sleep(${delay})` });
+  const fut = loop.createFuture<T | undefined>({ description: 'sleep()' });
   const timer = loop._callAt(loop.time() + delay, setResultUnlessCancelled as (...args: never[]) => unknown, [fut, result], null);
   try {
     return yield* fut;

@@ -42,7 +42,7 @@ export class VirtualHost implements SyncHost {
   readonly kind = 'virtual' as const;
   readonly synchronous = true as const;
   readonly resolution = 0;
-  readonly permute?: (batch: unknown[]) => void;
+  readonly permute?: (batch: unknown[], length: number) => void;
   readonly onStep?: (taskName: string, time: number) => void;
   readonly seed: number;
   readonly until: number;
@@ -63,7 +63,7 @@ export class VirtualHost implements SyncHost {
     this.network = network;
     if (chaos) {
       const random = new Random(seed);
-      this.permute = (batch) => random.shuffle(batch);
+      this.permute = (batch, length) => random.shuffle(batch, length);
     }
   }
 
