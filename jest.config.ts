@@ -7,6 +7,7 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/spec'],
   testMatch: ['**/*.test.ts'],
+  setupFiles: ['<rootDir>/scripts/jest-dispose-symbols.cjs'],
   moduleNameMapper: {
     '^@yieldio/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
   },
