@@ -16,7 +16,9 @@ for (const name of readdirSync(join(root, 'packages'))) {
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   // Dependencies stay imports, so every package shares one copy of @yieldio/core.
   const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
-  rmSync(join(dir, 'dist'), { recursive: true, force: true });
+  // A full build starts from an empty dist; --js-only replaces the bundles and keeps the
+  // declarations an earlier full build wrote.
+  if (!jsOnly) rmSync(join(dir, 'dist'), { recursive: true, force: true });
   for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
     await build({
       entryPoints: [entry],
