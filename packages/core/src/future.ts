@@ -28,7 +28,7 @@
 import { CancelledError, InvalidStateError } from './errors';
 import type { Context } from './context';
 import { copyContext } from './context';
-import { describe } from './repr';
+import { describe, describeResult } from './repr';
 import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
 
@@ -337,9 +337,6 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   }
 }
 
-function describeResult(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value) : describe(value).replace(/ \(a (number|boolean|bigint)\)$/, '');
-}
 
 function describeException(exc: unknown): string {
   if (exc instanceof Error) return `${exc.name}(${JSON.stringify(exc.message)})`;

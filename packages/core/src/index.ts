@@ -73,3 +73,5 @@ export type { AsyncIterator, AsyncIterable, Done } from './aiter';
 export { captureCallGraph, formatCallGraph, printCallGraph } from './call-graph';
 export type { FutureCallGraph } from './call-graph';
 export { logger } from './log';
+/** How yieldio's error messages name a bad value (`describeValue("1")` is `"1" (a string)`): for packages built on core. */
+export { describe as describeValue } from './repr';

@@ -34,6 +34,12 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+/** How `toString()` of a finished future shows its result: the value, no type suffix. */
+export function describeResult(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value);
+  return describe(value).replace(/ \(a (number|boolean|bigint)\)$/, '');
+}
+
 /** A short, human description of any value, for error messages. */
 export function describe(value: unknown): string {
   switch (typeof value) {

@@ -31,7 +31,7 @@ import { CancelledError, InvalidStateError } from './errors';
 import { Future, NO_EXCEPTION } from './future';
 import type { EventLoop } from './loop';
 import type { Runnable } from './handle';
-import { describe, isGenerator, isGeneratorFunction, isThenable } from './repr';
+import { describe, describeResult, isGenerator, isGeneratorFunction, isThenable } from './repr';
 import { getRunningLoop } from './running';
 import { sourceTracebacks } from './debug';
 
@@ -309,9 +309,6 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
   }
 }
 
-function describeResult(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) + '...' : value) : describe(value).replace(/ \(a (number|boolean|bigint)\)$/, '');
-}
 
 function throwInto(task: Task<unknown>, exc: unknown): void {
   task._step(exc);

@@ -14,7 +14,7 @@
  * were put (asyncio: whatever heapq gives). A comparator that throws makes that put or
  * get throw, and the queue keeps every item (priority-store.ts).
  */
-import { describeItem } from './describe';
+import { describeValue } from '@yieldio/core';
 import type { Comparator } from './priority-store';
 import { PriorityStore } from './priority-store';
 import { pythonOrder } from './python-order';
@@ -38,7 +38,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     }
     if (compare !== undefined && compare !== null && typeof compare !== 'function') {
       throw new TypeError(
-        `PriorityQueue(): comparator must be a function (a, b) => number, got ${describeItem(compare)}; ` +
+        `PriorityQueue(): comparator must be a function (a, b) => number, got ${describeValue(compare)}; ` +
           'omit it for Python\'s order',
       );
     }

@@ -17,7 +17,7 @@
  * insertion order. With data that is not orderable (objects), pass a comparator on the
  * priority only, `(a, b) => a[0] - b[0]`, and equal priorities come out first in, first out.
  */
-import { describeItem } from './describe';
+import { describeValue } from '@yieldio/core';
 
 export function pythonOrder(a: unknown, b: unknown): number {
   // Fast paths for the common items, numbers and [number, ...] pairs; everything else,
@@ -58,12 +58,12 @@ function orderOf(a: unknown, b: unknown): number {
   // the TypeError below, as Python's float against str would be.
   if ((ta === 'nan' || tb === 'nan') && (ta === 'number' || ta === 'nan') && (tb === 'number' || tb === 'nan')) {
     throw new RangeError(
-      `PriorityQueue: cannot order NaN (comparing ${describeItem(a)} with ${describeItem(b)}); ` +
+      `PriorityQueue: cannot order NaN (comparing ${describeValue(a)} with ${describeValue(b)}); ` +
         'use a number, or pass a comparator that places NaN',
     );
   }
   throw new TypeError(
-    `PriorityQueue: cannot order ${describeItem(a)} and ${describeItem(b)}; the default order takes numbers, ` +
+    `PriorityQueue: cannot order ${describeValue(a)} and ${describeValue(b)}; the default order takes numbers, ` +
       'strings and arrays of them (as Python tuples); for other items pass a comparator, ' +
       'e.g. new PriorityQueue(0, (a, b) => a.priority - b.priority)',
   );

@@ -18,10 +18,9 @@
  *     const items = aiter(queue);
  *     for (let item; (item = yield* anext(items, DONE)) !== DONE; ) { ...; queue.taskDone(); }
  */
-import { InvalidStateError, StopAsyncIteration, getRunningLoop } from '@yieldio/core';
+import { InvalidStateError, StopAsyncIteration, getRunningLoop, describeValue } from '@yieldio/core';
 import type { AsyncIterable, AsyncIterator, Coro, EventLoop, Future } from '@yieldio/core';
 import { Deque } from './deque';
-import { describeItem } from './describe';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
 import { GetOperation, PutOperation } from './operations';
 import type { ItemStore } from './store';
@@ -218,7 +217,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   shutdown(immediate: boolean = false): T[] {
     if (typeof immediate !== 'boolean') {
       throw new TypeError(
-        `${this.constructor.name}.shutdown(): immediate must be a boolean, got ${describeItem(immediate)}; ` +
+        `${this.constructor.name}.shutdown(): immediate must be a boolean, got ${describeValue(immediate)}; ` +
           'pass true to drop the queued items',
       );
     }
@@ -472,7 +471,7 @@ function parseMaxsize(className: string, arg: unknown, allowedKeys: readonly str
   if (maxsize === undefined) return 0;
   if (typeof maxsize !== 'number') {
     const hint = typeof maxsize === 'function' ? `; to pass only a comparator: new ${className}(0, comparator)` : '';
-    throw new TypeError(`${className}(): maxsize must be an integer, got ${describeItem(maxsize)}${hint}`);
+    throw new TypeError(`${className}(): maxsize must be an integer, got ${describeValue(maxsize)}${hint}`);
   }
   if (!Number.isInteger(maxsize)) {
     throw new RangeError(`${className}(): maxsize must be an integer, got ${maxsize}; use 0 (or less) for an unbounded queue`);
