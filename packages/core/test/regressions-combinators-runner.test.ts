@@ -26,34 +26,14 @@ import {
   type Coro,
   type Task,
 } from '@yieldio/core';
-import { raises } from './fixtures/helpers';
+import { SlowTask, raises } from './fixtures/helpers';
 import { buildSigintChild, type SigintChild } from './fixtures/sigint';
 
-/** Runs for TASK_TIMEOUT virtual seconds, ignoring every cancel request. */
-class SlowTask {
-  static readonly TASK_TIMEOUT = 0.2;
-  exited = false;
-
-  *run(): Coro<void> {
-    const loop = getRunningLoop();
-    const exitAt = loop.time() + SlowTask.TASK_TIMEOUT;
-    for (;;) {
-      const toSleep = exitAt - loop.time();
-      if (toSleep <= 0) break;
-      try {
-        yield* sleep(toSleep);
-      } catch (exc) {
-        if (!(exc instanceof CancelledError)) throw exc;
-      }
-    }
-    this.exited = true;
-  }
-}
 
 describe('waitFor() awaits a coroutine in the calling task (3.12 `async with timeout(): return await fut`)', () => {
   // CPython 3.12+: wait_for(coro, timeout > 0 or None) awaits the coroutine directly in
-  // the caller's task. We wrap it in a new task (ensure-future.ts toFuture), so it starts
-  // a pass later, runs as another task, and can be cancelled before it ever ran.
+  // the caller's task. The bug: we wrapped it in a new task (ensure-future.ts toFuture), so it
+  // started a pass later, ran as another task, and could be cancelled before it ran.
   test('cancelling waitFor waits until the inner coroutine has really exited (test_asyncio_wait_for_cancelled)', () => {
     simulate(
       (function* (): Coro<void> {
@@ -85,8 +65,8 @@ describe('waitFor() awaits a coroutine in the calling task (3.12 `async with tim
 describe('asCompleted() after its timeout (3.13 _AsCompletedIterator._handle_timeout)', () => {
   // CPython: when the timeout passes, every awaitable not yet completed is dropped (its
   // done callback removed) and a sentinel is queued for it, so each remaining step raises
-  // TimeoutError even if the awaitable completes later. We still hand out a future that
-  // completes after the timeout, if nobody was waiting at the moment of the timeout.
+  // TimeoutError even if the awaitable completes later. The bug: we still handed out a
+  // future that completed after the timeout, if nobody was waiting at that moment.
   test('a completion after the timeout is not handed out', () => {
     const out = simulate(
       (function* (): Coro<unknown[]> {
@@ -130,8 +110,8 @@ describe('Runner keeps one context for all its runs (3.11 Runner._context)', () 
 
 describe('describing a Future passed where a coroutine is expected (repr.ts / task.ts describeCoroArgument)', () => {
   // CPython: Runner.run(fut) raises "a coroutine was expected" (test_runners.py
-  // test_run_future). We check isThenable before anything else, and a Future is a
-  // thenable, so the message calls the Future a Promise and says to wrap it in
+  // test_run_future). The bug: we checked isThenable first, and a Future is a
+  // thenable, so the message called the Future a Promise and said to wrap it in
   // wrapPromise(), which is wrong advice: the right fix is to pass a coroutine, or to
   // await the future inside one.
   test('Runner.run(future) names the future, not a Promise', () => {
@@ -247,8 +227,8 @@ describe('Runner.run() while the same runner already runs on the real clock (run
   // CPython: Runner.run() refuses to run while its loop runs, before anything starts
   // ("Runner.run() cannot be called from a running event loop", test_recursive_run; the
   // coroutine is never awaited). On the real clock the first run() returns a Promise at
-  // once, so a second call comes between passes, where no loop counts as running: we
-  // create and start the second main task, and only then does runUntilComplete() throw.
+  // once, so a second call comes between passes, where no loop counts as running. The bug:
+  // we created and started the second main task, and only then runUntilComplete() threw.
   test('the second call is refused before its coroutine starts', async () => {
     const runner = new Runner();
     let started = false;
@@ -282,9 +262,9 @@ describe('run() and Ctrl-C, in a child process', () => {
   });
 
   // CPython: a second Ctrl-C raises KeyboardInterrupt at once (Runner._on_sigint). Ours
-  // (runners.ts #onInterrupt) re-sends SIGINT to the process while the runner's own
-  // listener is still installed, so the listener gets it again, and again: an endless
-  // loop of signals (we counted over 10,000 in a second); the process never ends.
+  // (runners.ts #onInterrupt) re-sent SIGINT to the process while the runner's own
+  // listener was still installed, so the listener got it again, and again: an endless
+  // loop of signals (over 10,000 a second); the process never ended. Fixed.
   test('a second Ctrl-C ends a program whose main task ignored the first', async () => {
     const outcome = await child.run('stubborn', 2000);
     expect(outcome.timedOut).toBe(false);

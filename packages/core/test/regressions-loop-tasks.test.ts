@@ -32,7 +32,7 @@ describe('futures (test_futures.py)', () => {
   });
 
   test('toString of a future with a result shows the result', () => {
-    // CPython: repr(f) == '<Future finished result=4>'. We print '<Future finished>'.
+    // CPython: repr(f) == '<Future finished result=4>'. We used to print '<Future finished>'.
     const loop = newVirtualEventLoop();
     const f = new Future<number>({ loop });
     f.setResult(4);
@@ -44,7 +44,7 @@ describe('futures (test_futures.py)', () => {
 describe('tasks (test_tasks.py)', () => {
   test('a cancelled task that has not finished yet shows as cancelling', () => {
     // CPython test_cancelling: after t.cancel(), repr(t) has " cancelling " (and
-    // test_task_repr: '<Task cancelling name=...>'). We keep printing "pending".
+    // test_task_repr: '<Task cancelling name=...>'). We used to keep printing "pending".
     const loop = newVirtualEventLoop();
     const t = loop.createTask(sleep(10), { name: 'T' });
     expect(String(t)).not.toMatch(/ cancelling /);
@@ -98,9 +98,9 @@ describe('eager tasks (test_eager_task_factory.py)', () => {
 describe('the loop (test_base_events.py)', () => {
   test('a slow task step is logged naming the task', () => {
     // CPython test_log_slow_callbacks: "Executing <Task ... stop_loop_coro() ...> took
-    // 0.000 seconds". At HEAD we log "Executing <Handle <anonymous>()>" (the step is a
-    // bound arrow function), which does not say which task was slow. (The uncommitted
-    // core change that makes a task its own ready-queue entry fixes this.)
+    // 0.000 seconds". We used to log "Executing <Handle <anonymous>()>" (the step was a
+    // bound arrow function), which did not say which task was slow; a task is now its own
+    // ready-queue entry, and the log names it.
     const loop = newVirtualEventLoop({ debug: true });
     loop.slowCallbackDuration = 0;
     const warnings: string[] = [];
@@ -125,8 +125,8 @@ describe('the loop (test_base_events.py)', () => {
     // subclass overrides it, or logging fails), it logs "Exception in default exception
     // handler" and the loop goes on; if a custom handler raised first, it logs "Exception
     // in default exception handler while handling an unexpected error in custom
-    // exception handler". We call the default handler unguarded, so its error escapes
-    // runOnce and ends runUntilComplete; in the second case we swallow it silently.
+    // exception handler". We used to call the default handler unguarded, so its error escaped
+    // runOnce and ended runUntilComplete; in the second case we swallowed it silently.
     class BrokenDefaultLoop extends EventLoop<VirtualHost> {
       override defaultExceptionHandler(): void {
         throw new Error('spam');
@@ -172,8 +172,8 @@ describe('the loop (test_base_events.py)', () => {
 describe('callback checks (test_base_events.py test_call_coroutine)', () => {
   test('callSoon, callLater and callAt refuse a generator function or a coroutine', () => {
     // CPython _check_callback: "coroutines cannot be used with call_soon()" for a
-    // coroutine function or object. We accept a generator function (it is a function):
-    // the loop calls it, a generator object is made and dropped, and the body never runs.
+    // coroutine function or object. We used to accept a generator function (it is a function):
+    // the loop called it, a generator object was made and dropped, and the body never ran.
     const loop = newVirtualEventLoop();
     function* job(): Coro<void> {}
     try {
@@ -191,9 +191,9 @@ describe('contexts (test_context.py, events.Handle)', () => {
   test('a callback scheduled with callSoon runs in a copy of the context', () => {
     // CPython events.Handle.__init__: `if context is None: context =
     // contextvars.copy_context()`, so a ContextVar.set() inside a call_soon / call_later
-    // callback never reaches the code that scheduled it. We run the callback in the
-    // scheduler's own Context object (loop.callSoon passes currentContext()), so the set
-    // leaks into the task that scheduled it (and, outside any task, into the root
+    // callback never reaches the code that scheduled it. We used to run the callback in
+    // the scheduler's own Context object (loop.callSoon passed currentContext()), so the
+    // set leaked into the task that scheduled it (and, outside any task, into the root
     // context for everyone).
     const loop = newVirtualEventLoop();
     const v = new ContextVar('v', { default: 'nope' });

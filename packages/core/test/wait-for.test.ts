@@ -21,28 +21,8 @@ import {
   type Coro,
   type Future,
 } from '@yieldio/core';
-import { MyError, raises } from './fixtures/helpers';
+import { MyError, SlowTask, raises } from './fixtures/helpers';
 
-/** Runs for TASK_TIMEOUT virtual seconds, ignoring every cancel request. */
-class SlowTask {
-  static readonly TASK_TIMEOUT = 0.2;
-  exited = false;
-
-  *run(): Coro<void> {
-    const loop = getRunningLoop();
-    const exitAt = loop.time() + SlowTask.TASK_TIMEOUT;
-    for (;;) {
-      const toSleep = exitAt - loop.time();
-      if (toSleep <= 0) break;
-      try {
-        yield* sleep(toSleep);
-      } catch (exc) {
-        if (!(exc instanceof CancelledError)) throw exc;
-      }
-    }
-    this.exited = true;
-  }
-}
 
 describe('waitFor() and an awaitable that ignores cancellation', () => {
   test('an expired waitFor waits until the inner task has really exited', () => {
