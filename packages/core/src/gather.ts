@@ -15,7 +15,8 @@
 import type { AwaitedOf, Awaitable } from './coro';
 import { CancelledError } from './errors';
 import { Future } from './future';
-import type { DoneCallback } from './future';
+import type { FutureWaiter } from './future';
+import type { Runnable } from './handle';
 import type { EventLoop } from './loop';
 import { toFuture } from './ensure-future';
 import { getEventLoop } from './running';
@@ -117,11 +118,12 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
     }
   };
   const doneAlready: Future<unknown>[] = [];
+  const waiter = new ChildrenWaiter(loop!, onChildDone);
   for (const fut of pending) {
     if (fut.done()) {
       doneAlready.push(fut);
     } else {
-      fut._addDoneCallback(onChildDone as DoneCallback<never>, null);
+      fut._addWaiter(waiter);
       fut._awaitedBy = fut._awaitedBy === null ? outer : ([] as Future<unknown>[]).concat(fut._awaitedBy, outer);
     }
   }
@@ -129,6 +131,46 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
   // are, the gather is done without waiting a pass.
   for (const fut of doneAlready) onChildDone(fut);
   return outer;
+}
+
+/**
+ * Waits on every child of one gather, as a task waits on a future (FutureWaiter): a
+ * child that completes is queued here, and the waiter runs once on the next pass to
+ * handle every child that completed. asyncio schedules one done callback per child; this
+ * handles them in the same pass and the same order, without a Handle and an argument
+ * array per child (W2 in bench/ gathers 100,000 tasks).
+ */
+class ChildrenWaiter implements FutureWaiter, Runnable {
+  readonly #loop: EventLoop;
+  readonly #onChildDone: (fut: Future<unknown>) => void;
+  readonly #completed: Future<unknown>[] = [];
+  #scheduled = false;
+
+  constructor(loop: EventLoop, onChildDone: (fut: Future<unknown>) => void) {
+    this.#loop = loop;
+    this.#onChildDone = onChildDone;
+  }
+
+  _wakeupSoon(fut: Future<unknown>): void {
+    this.#completed.push(fut);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#loop._schedule(this);
+    }
+  }
+
+  _run(): void {
+    const completed = this.#completed;
+    for (let i = 0; i < completed.length; i++) {
+      try {
+        this.#onChildDone(completed[i]);
+      } catch (exc) {
+        this.#loop.callExceptionHandler({ message: 'Exception in gather() handling a child', exception: exc, future: completed[i] });
+      }
+    }
+    completed.length = 0;
+    this.#scheduled = false;
+  }
 }
 
 /** The future `gather` returns: cancelling it cancels the children. */
