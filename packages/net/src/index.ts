@@ -8,12 +8,15 @@
  *   - transports over it: socket-transport.ts (TCP, Unix, TLS), datagram-transport.ts;
  *   - the loop's methods: create-connection.ts, create-server.ts (with server.ts),
  *     start-tls.ts, getaddrinfo.ts, added to `EventLoop` by loop-methods.ts;
- *   - streams: stream-reader.ts, stream-writer.ts, stream-protocol.ts, streams.ts.
+ *   - streams: stream-reader.ts, stream-writer.ts, stream-protocol.ts, streams.ts;
+ *   - the OS layer (issue #7): signals.ts (`loop.addSignalHandler`) and subprocess.ts,
+ *     over node-process.ts, the one module that calls Node's process APIs.
  * DESIGN.md beside this folder explains the seam.
  */
 import { RealHost } from '@yieldio/core';
 import { nodeNetwork } from './node-network';
 import './loop-methods';
+import './signals';
 
 // Importing the package gives every real host Node's network (see the module note).
 RealHost.defaultNetwork ??= nodeNetwork;

@@ -1,0 +1,117 @@
+/**
+ * The only module of this package that touches Node's process layer: signal listeners
+ * (`process.on('SIGUSR2')`) and child processes (`node:child_process` `spawn`). It plays
+ * the part node-network.ts plays for sockets: signals.ts and subprocess.ts above it see
+ * plain callbacks and small handles, never a Node object, so a simulated OS could stand
+ * in their place one day (as a simulated network stands in for node-network.ts).
+ *
+ * The contract matches the network's (DESIGN.md): events are plain callbacks, never
+ * called synchronously from inside one of the handle's own methods; consumers hand each
+ * one to the loop with callSoon. Per child: `spawn` or `error` exactly once, first; each
+ * pipe's `data` then `end` at most once; `exit` exactly once after `spawn`.
+ *
+ * Rejected: handing `ChildProcess` and its streams up to the transports (simplest, but it
+ * ties the transports to Node, the alternative DESIGN.md rejects for sockets), and
+ * `exec`/`execFile` (they buffer the whole output in memory: no streaming, no limit).
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+
+// ---- Signals ----------------------------------------------------------------------
+
+/** Signal names Node knows on this platform, with their numbers ('SIGUSR2' -> 12 on Linux). */
+export const signalNumbers: Readonly<Record<string, number>> = constants.signals as Record<string, number>;
+
+/** Call `listener` on each delivery of `signal` until the returned function is called. */
+export function watchSignal(signal: string, listener: () => void): () => void {
+  process.on(signal as NodeJS.Signals, listener);
+  return () => void process.off(signal as NodeJS.Signals, listener);
+}
+
+// ---- Child processes ----------------------------------------------------------------
+
+/** What one of the child's standard streams is connected to. */
+export type StdioSpec = 'pipe' | 'ignore' | 'inherit' | number;
+
+export interface SpawnRequest {
+  file: string;
+  args: readonly string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  stdio: [StdioSpec, StdioSpec, StdioSpec];
+}
+
+/** The pipes are numbered as the child sees them: 0 stdin, 1 stdout, 2 stderr. */
+export type PipeFd = 1 | 2;
+
+export interface ChildHandlers {
+  /** The child started. */
+  spawn(pid: number): void;
+  /** The child could not be started (ENOENT, EACCES...). Nothing else follows. */
+  error(err: NodeJS.ErrnoException): void;
+  data(fd: PipeFd, chunk: Uint8Array): void;
+  end(fd: PipeFd): void;
+  /** Writes to stdin drained (reported only while `watchDrain(true)`). */
+  drain(): void;
+  /** Writing to stdin failed (EPIPE when the child closed its end). */
+  stdinError(err: NodeJS.ErrnoException): void;
+  /** The child exited: its code, or the signal that ended it. */
+  exit(code: number | null, signal: string | null): void;
+}
+
+export interface ChildHandle {
+  write(data: Uint8Array): void;
+  stdinBufferSize(): number;
+  watchDrain(on: boolean): void;
+  endStdin(): void;
+  destroyStdin(): void;
+  pause(fd: PipeFd): void;
+  resume(fd: PipeFd): void;
+  /** Send `signal`; false if the child is gone. */
+  kill(signal: string): boolean;
+}
+
+export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): ChildHandle {
+  const child = spawn(request.file, request.args as string[], {
+    cwd: request.cwd,
+    env: request.env,
+    stdio: request.stdio,
+    windowsHide: true,
+  });
+  let started = false;
+  child.once('spawn', () => {
+    started = true;
+    handlers.spawn(child.pid!);
+  });
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    // Before 'spawn' it is a failure to start; after, a failed kill(), which kill() reports.
+    if (!started) handlers.error(err);
+  });
+  child.once('exit', (code, signal) => handlers.exit(code, signal));
+  const outputs = [null, child.stdout, child.stderr] as const;
+  for (const fd of [1, 2] as const) {
+    const stream = outputs[fd];
+    if (stream === null) continue;
+    stream.on('data', (chunk: Buffer) => handlers.data(fd, chunk));
+    stream.once('end', () => handlers.end(fd));
+    // A read error ends the pipe too; the exit tells the rest.
+    stream.once('error', () => handlers.end(fd));
+  }
+  const stdin = child.stdin;
+  const onDrain = (): void => handlers.drain();
+  stdin?.on('error', (err: NodeJS.ErrnoException) => handlers.stdinError(err));
+  return {
+    write: (data) => void stdin?.write(data),
+    stdinBufferSize: () => stdin?.writableLength ?? 0,
+    watchDrain: (on) => {
+      if (stdin === null) return;
+      if (on) stdin.on('drain', onDrain);
+      else stdin.off('drain', onDrain);
+    },
+    endStdin: () => void stdin?.end(),
+    destroyStdin: () => void stdin?.destroy(),
+    pause: (fd) => void outputs[fd]?.pause(),
+    resume: (fd) => void outputs[fd]?.resume(),
+    kill: (signal) => child.kill(signal as NodeJS.Signals),
+  };
+}
