@@ -18,6 +18,7 @@
  * so that user code runs unchanged on either host.
  */
 
+import type { ExecutorFactory } from './executor';
 import type { Network } from './network';
 
 /** What a host sees of the loop it drives. */
@@ -68,6 +69,12 @@ interface HostBase {
    * unless `simulate(main(), { network })` gives it a simulated one.
    */
   readonly network: Network | null;
+  /**
+   * Makes a loop's default executor (executor.ts), or null where there is none: the real
+   * host gets a worker-thread pool when `@yieldio/threads` is imported; the virtual host
+   * never has one (a thread's result could not arrive inside `simulate()`).
+   */
+  readonly executorFactory: ExecutorFactory | null;
 }
 
 /** A host that drives the loop synchronously: `runForever` returns when the loop stops. */

@@ -45,6 +45,8 @@ export type {
   TlsUpgrade,
   TlsInfo,
 } from './network';
+export { toThread } from './executor';
+export type { Executor, ExecutorFactory } from './executor';
 export { RealHost } from './real-host';
 export { VirtualHost } from './virtual-host';
 export type { VirtualHostOptions } from './virtual-host';

@@ -38,6 +38,9 @@ import { Task, describeCoroArgument } from './task';
 import { deadlockError, untilError } from './deadlock';
 import { logger } from './log';
 import { sourceTracebacks } from './debug';
+import type { Executor } from './executor';
+import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
+import { wrapPromise } from './promise';
 
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 export type TaskFactory = (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown>;
@@ -86,6 +89,10 @@ export class EventLoop<H extends Host = Host> {
   readonly _unretrievedRegistry: FinalizationRegistry<UnretrievedError>;
   /** Numbers the tasks created without a name: "Task-1", "Task-2", ... */
   _taskCounter = 0;
+  /** Made on first use from `host.executorFactory`, or set by `setDefaultExecutor` (executor.ts). */
+  _defaultExecutor: Executor | null = null;
+  /** Once true, the default executor takes no new work (asyncio `_executor_shutdown_called`). */
+  _executorShutdownCalled = false;
 
   constructor(host?: H, options?: { debug?: boolean }) {
     this.host = host ?? (new RealHost() as Host as H);
@@ -399,6 +406,36 @@ export class EventLoop<H extends Host = Host> {
 
   _nextTaskNumber(): number {
     return ++this._taskCounter;
+  }
+
+  // ---- Executors (executor.ts) -----------------------------------------------------
+
+  /**
+   * Run `fn(...args)` in `executor` (null: the default, a worker-thread pool once
+   * `@yieldio/threads` is imported) and return a future of its result.
+   */
+  runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
+    return runInExecutor(this as EventLoop, 'runInExecutor()', executor, fn, args);
+  }
+
+  /** Use `executor` for `runInExecutor(null, ...)` and `toThread`. */
+  setDefaultExecutor(executor: Executor): void {
+    checkExecutor('setDefaultExecutor()', executor);
+    this._defaultExecutor = executor;
+  }
+
+  /** Let the default executor finish its work and release its threads (`run()` calls this). */
+  *shutdownDefaultExecutor(): Coro<void> {
+    this._checkClosed('shutdownDefaultExecutor');
+    this._executorShutdownCalled = true;
+    const executor = this._defaultExecutor;
+    if (executor === null) return;
+    checkNotSimulated(this as EventLoop, 'shutdownDefaultExecutor()');
+    try {
+      yield* wrapPromise(executor.shutdown(), { loop: this as EventLoop });
+    } finally {
+      this._defaultExecutor = null;
+    }
   }
 
   // ---- Errors ----------------------------------------------------------------------

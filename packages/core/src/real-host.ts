@@ -25,6 +25,7 @@
  * `setImmediate` where it exists and a `MessageChannel` elsewhere; never a Node module.
  */
 import type { AsyncHost, LoopDriver } from './host';
+import type { ExecutorFactory } from './executor';
 import type { Network } from './network';
 
 /** How long to run passes back to back before letting Node poll for I/O. */
@@ -75,6 +76,22 @@ export class RealHost implements AsyncHost {
   /** Give this host its own network (a fake, in tests); null goes back to the default. */
   set network(network: Network | null) {
     this.#network = network;
+  }
+
+  /**
+   * Makes the default executor of every real host that was not given its own:
+   * `@yieldio/threads` installs its worker-thread pool when imported (as net does above).
+   */
+  static defaultExecutorFactory: ExecutorFactory | null = null;
+  #executorFactory: ExecutorFactory | null = null;
+
+  get executorFactory(): ExecutorFactory | null {
+    return this.#executorFactory ?? RealHost.defaultExecutorFactory;
+  }
+
+  /** Give this host its own executor factory; null goes back to the default. */
+  set executorFactory(factory: ExecutorFactory | null) {
+    this.#executorFactory = factory;
   }
 
   #driver: LoopDriver | null = null;

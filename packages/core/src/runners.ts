@@ -106,14 +106,12 @@ export class Runner<H extends Host = Host> {
       this._loop = null;
       this._state = 'closed';
     };
+    // As asyncio's Runner.close: cancel what is left, then shut the default executor down.
     const cancelled = cancelAllTasks(loop);
-    if (cancelled === undefined) {
-      finish();
-      return (loop.host.synchronous ? undefined : Promise.resolve()) as Completion<H, void>;
-    }
-    if (cancelled instanceof Promise) return cancelled.finally(finish) as Completion<H, void>;
+    const shutdown = cancelled instanceof Promise ? cancelled.then(() => shutdownDefaultExecutor(loop)) : shutdownDefaultExecutor(loop);
+    if (shutdown instanceof Promise) return shutdown.finally(finish) as Completion<H, void>;
     finish();
-    return undefined as Completion<H, void>;
+    return (loop.host.synchronous ? undefined : Promise.resolve()) as Completion<H, void>;
   }
 
   /** `using runner = new Runner(...)`: closes on scope exit (synchronous loops only). */
@@ -177,6 +175,15 @@ function cancelAllTasks<H extends Host>(loop: EventLoop<H>): Completion<H, void>
   if (all instanceof Promise) return all.then(report) as Completion<H, void>;
   report();
   return undefined as Completion<H, void>;
+}
+
+/**
+ * Wait for the default executor's work and release its threads (asyncio 3.9+
+ * `shutdown_default_executor`). Returns undefined when the loop never made one.
+ */
+function shutdownDefaultExecutor<H extends Host>(loop: EventLoop<H>): Completion<H, void> | undefined {
+  if (loop._defaultExecutor === null) return undefined;
+  return loop.runUntilComplete(loop.shutdownDefaultExecutor());
 }
 
 /**

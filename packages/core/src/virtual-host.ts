@@ -47,6 +47,8 @@ export class VirtualHost implements SyncHost {
   readonly seed: number;
   readonly until: number;
   readonly network: Network | null;
+  /** No threads: their results arrive through Promises, which cannot settle in a simulation. */
+  readonly executorFactory = null;
   #now = 0;
 
   constructor(options: VirtualHostOptions = {}) {
