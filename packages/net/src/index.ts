@@ -70,3 +70,17 @@ export { StreamReaderProtocol } from './stream-protocol';
 export type { ClientConnectedCallback } from './stream-protocol';
 export { openConnection, openUnixConnection, startServer, startUnixServer } from './streams';
 export type { StreamOptions } from './streams';
+export {
+  createSubprocessExec,
+  createSubprocessShell,
+  Process,
+  PIPE,
+  STDOUT,
+  DEVNULL,
+  FileNotFoundError,
+  PermissionError,
+  ProcessLookupError,
+} from './subprocess';
+export type { SubprocessOptions } from './subprocess';
+export { ReadPipeTransport, WritePipeTransport } from './pipe-transports';
+export type { PipeState } from './pipe-transports';

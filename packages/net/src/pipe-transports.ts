@@ -1,0 +1,232 @@
+/**
+ * The transports of a child's pipes (asyncio `unix_events.py`, `_UnixReadPipeTransport`
+ * and `_UnixWritePipeTransport`): what lets a subprocess's stdout and stderr be
+ * StreamReaders and its stdin a StreamWriter, exactly as a socket's are.
+ *
+ * They sit on the child handle of node-process.ts (never on a Node stream), and
+ * subprocess.ts feeds them its events, one callSoon each, so protocols run inside a pass.
+ *
+ *   - ReadPipeTransport: read-only. `pauseReading` pauses the pipe (the child then blocks
+ *     on a full pipe: back-pressure), which the StreamReader does past 2 x limit.
+ *   - WritePipeTransport: write-only, with asyncio's water marks (WriteFlowControl). Node
+ *     keeps the write queue; its length is the buffer size, and drain events are watched
+ *     only while the protocol is paused, as socket-transport.ts does.
+ *
+ * A state per transport: 'open' until close/abort/EOF/error, then 'closing' until the
+ * protocol's connectionLost has run, then 'closed'.
+ */
+import type { EventLoop } from '@yieldio/core';
+import { BrokenPipeError } from './errors';
+import type { ChildHandle, PipeFd } from './node-process';
+import type { BaseProtocol, Protocol } from './protocols';
+import { Transport, WriteFlowControl, checkBytes } from './transports';
+
+export type PipeState = 'open' | 'closing' | 'closed';
+
+abstract class PipeTransport extends Transport {
+  readonly _loop: EventLoop;
+  readonly _child: ChildHandle;
+  _protocol: Protocol;
+  /** Invariant: connectionLost was called on the protocol exactly when this is 'closed'. */
+  _state: PipeState = 'open';
+
+  constructor(loop: EventLoop, child: ChildHandle, protocol: Protocol, pid: number) {
+    super(new Map<string, unknown>([['pid', pid]]));
+    this._loop = loop;
+    this._child = child;
+    this._protocol = protocol;
+  }
+
+  isClosing(): boolean {
+    return this._state !== 'open';
+  }
+
+  setProtocol(protocol: BaseProtocol): void {
+    this._protocol = protocol as Protocol;
+  }
+
+  getProtocol(): BaseProtocol {
+    return this._protocol;
+  }
+
+  /** Tell the protocol the pipe is gone (once). */
+  _lose(exc: Error | null): void {
+    if (this._state === 'closed') return;
+    this._state = 'closed';
+    try {
+      this._protocol.connectionLost(exc);
+    } catch (err) {
+      this._loop.callExceptionHandler({ message: 'protocol.connectionLost() failed', exception: err, transport: this });
+    }
+  }
+
+  _notWritable(caller: string): never {
+    throw new TypeError(`${caller}: ${this} is a read pipe; write to the process's stdin instead`);
+  }
+}
+
+export class ReadPipeTransport extends PipeTransport {
+  readonly _fd: PipeFd;
+  _reading = true;
+
+  constructor(loop: EventLoop, child: ChildHandle, protocol: Protocol, pid: number, fd: PipeFd) {
+    super(loop, child, protocol, pid);
+    this._fd = fd;
+  }
+
+  isReading(): boolean {
+    return this._reading && this._state === 'open';
+  }
+
+  pauseReading(): void {
+    if (!this._reading || this._state !== 'open') return;
+    this._reading = false;
+    this._child.pause(this._fd);
+  }
+
+  resumeReading(): void {
+    if (this._reading || this._state !== 'open') return;
+    this._reading = true;
+    this._child.resume(this._fd);
+  }
+
+  /** The pipe delivered bytes (called from a loop callback). */
+  _dataReceived(chunk: Uint8Array): void {
+    if (this._state === 'closed') return;
+    this._protocol.dataReceived(chunk);
+  }
+
+  /** The child closed its end: EOF, then the pipe is gone. */
+  _eofReceived(): void {
+    if (this._state === 'closed') return;
+    this._protocol.eofReceived();
+    this._lose(null);
+  }
+
+  /** Stop reading: what is still in the pipe is discarded. */
+  close(): void {
+    if (this._state !== 'open') return;
+    this._state = 'closing';
+    this._child.resume(this._fd);
+    this._loop._callSoonWithContext(() => this._lose(null), null, null);
+  }
+
+  abort(): void {
+    this.close();
+  }
+
+  setWriteBufferLimits(): void {
+    this._notWritable('setWriteBufferLimits()');
+  }
+  getWriteBufferLimits(): [number, number] {
+    return [0, 0];
+  }
+  getWriteBufferSize(): number {
+    return 0;
+  }
+  write(): void {
+    this._notWritable('write()');
+  }
+  writelines(): void {
+    this._notWritable('writelines()');
+  }
+  writeEof(): void {
+    this._notWritable('writeEof()');
+  }
+  canWriteEof(): boolean {
+    return false;
+  }
+
+  override toString(): string {
+    return `<ReadPipeTransport fd=${this._fd} ${this._state}${this._reading ? '' : ' paused'}>`;
+  }
+}
+
+export class WritePipeTransport extends PipeTransport {
+  readonly _flow = new WriteFlowControl();
+  _watchingDrain = false;
+
+  isReading(): boolean {
+    return false;
+  }
+  pauseReading(): void {}
+  resumeReading(): void {}
+
+  setWriteBufferLimits(high?: number | null, low?: number | null): void {
+    this._flow.setLimits('setWriteBufferLimits()', high, low);
+    this._checkFlow();
+  }
+
+  getWriteBufferLimits(): [number, number] {
+    return [this._flow._low, this._flow._high];
+  }
+
+  getWriteBufferSize(): number {
+    return this._state === 'closed' ? 0 : this._child.stdinBufferSize();
+  }
+
+  write(data: Uint8Array): void {
+    checkBytes('write()', data);
+    // asyncio drops writes to a lost pipe (after logging); drain() raises instead.
+    if (this._state !== 'open' || data.length === 0) return;
+    this._child.write(data);
+    this._checkFlow();
+  }
+
+  writelines(listOfData: Iterable<Uint8Array>): void {
+    for (const data of listOfData) this.write(data);
+  }
+
+  /** Pause the protocol over the high mark; watch drains only while paused. */
+  _checkFlow(): void {
+    const size = this.getWriteBufferSize();
+    this._flow.maybePause(size, this._loop, this, this._protocol);
+    this._flow.maybeResume(size, this._loop, this, this._protocol);
+    const watch = this._flow._state === 'paused';
+    if (watch !== this._watchingDrain) {
+      this._watchingDrain = watch;
+      this._child.watchDrain(watch);
+    }
+  }
+
+  /** Node's write queue drained (called from a loop callback). */
+  _drained(): void {
+    if (this._state === 'closed') return;
+    this._checkFlow();
+  }
+
+  /** Writing failed: EPIPE when the child closed its stdin or exited. */
+  _writeFailed(err: NodeJS.ErrnoException): void {
+    if (this._state === 'closed') return;
+    this._child.destroyStdin();
+    const exc = new BrokenPipeError(`write(): the child process closed its stdin (${err.code ?? err.message})`, { code: err.code, errno: err.errno, syscall: err.syscall, cause: err });
+    this._lose(exc);
+  }
+
+  canWriteEof(): boolean {
+    return true;
+  }
+
+  /** Close stdin after what was written is sent: the child reads EOF. */
+  writeEof(): void {
+    this.close();
+  }
+
+  close(): void {
+    if (this._state !== 'open') return;
+    this._state = 'closing';
+    this._child.endStdin();
+    this._loop._callSoonWithContext(() => this._lose(null), null, null);
+  }
+
+  abort(): void {
+    if (this._state === 'closed') return;
+    this._state = 'closing';
+    this._child.destroyStdin();
+    this._loop._callSoonWithContext(() => this._lose(null), null, null);
+  }
+
+  override toString(): string {
+    return `<WritePipeTransport fd=0 ${this._state} bufsize=${this.getWriteBufferSize()}>`;
+  }
+}

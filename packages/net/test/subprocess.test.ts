@@ -1,0 +1,273 @@
+/**
+ * Subprocesses with real programs (CPython test_subprocess.py, SubprocessMixin): sh, cat,
+ * node itself (process.execPath) and python3 where present. Real clock; every test is
+ * bounded by runNet's deadline.
+ */
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { CancelledError, InvalidStateError, createTask, getRunningLoop, simulate, sleep } from '@yieldio/core';
+import type { Coro } from '@yieldio/core';
+import {
+  DEVNULL,
+  FileNotFoundError,
+  PIPE,
+  ProcessLookupError,
+  STDOUT,
+  createSubprocessExec,
+  createSubprocessShell,
+} from '@yieldio/net';
+import { bytes, runNet, tempDir, text } from './helpers';
+
+const NODE = process.execPath;
+
+function hasPython(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'pass'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const withPython = hasPython() ? test : test.skip;
+
+describe('createSubprocessExec', () => {
+  test('stdout is a StreamReader; wait() gives the exit code', async () => {
+    const { result, messages } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sh', '-c', 'echo hello; echo world; exit 3', { stdout: PIPE });
+      expect(typeof proc.pid).toBe('number');
+      expect(proc.stdin).toBeNull();
+      expect(proc.stderr).toBeNull();
+      const first = yield* proc.stdout!.readline();
+      const rest = yield* proc.stdout!.read();
+      const code = yield* proc.wait();
+      return [text(first), text(rest), code, proc.returncode];
+    });
+    expect(result).toEqual(['hello\n', 'world\n', 3, 3]);
+    expect(messages).toEqual([]);
+  });
+
+  test('communicate() echoes input through cat', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('cat', { stdin: PIPE, stdout: PIPE });
+      const [out, err] = yield* proc.communicate(bytes('some data'));
+      return [text(out!), err, proc.returncode];
+    });
+    expect(result).toEqual(['some data', null, 0]);
+  });
+
+  test('communicate() moves megabytes both ways at once without deadlock', async () => {
+    // The child echoes its stdin to stdout and writes as much again to stderr while it
+    // reads; with 4 MiB each way every pipe fills many times over.
+    const size = 4 * 1024 * 1024;
+    const script = `
+      process.stdin.on('data', (c) => { process.stdout.write(c); process.stderr.write(Buffer.alloc(c.length, 0x65)); });
+      process.stdin.on('end', () => { process.stdout.end(); process.stderr.end(); });`;
+    const input = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) input[i] = i % 251;
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec(NODE, '-e', script, { stdin: PIPE, stdout: PIPE, stderr: PIPE });
+      const [out, err] = yield* proc.communicate(input);
+      return [Buffer.from(out!).equals(input), err!.length, err!.every((b) => b === 0x65), proc.returncode];
+    }, 20);
+    expect(result).toEqual([true, size, true, 0]);
+  });
+
+  test('stdin is a StreamWriter with back-pressure; stdout pauses past its limit', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('cat', { stdin: PIPE, stdout: PIPE, limit: 1024 });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      const writer = createTask(
+        (function* (): Coro<void> {
+          for (let i = 0; i < 32; i++) {
+            proc.stdin!.write(chunk);
+            yield* proc.stdin!.drain();
+          }
+          proc.stdin!.close();
+        })(),
+      );
+      // Let the pipes fill before anyone reads: the writer must be held back, not buffer 2 MiB.
+      yield* sleep(0.05);
+      const buffered = proc.stdin!.transport.getWriteBufferSize();
+      let total = 0;
+      for (;;) {
+        const data = yield* proc.stdout!.read(65536);
+        if (data.length === 0) break;
+        total += data.length;
+      }
+      yield* writer;
+      return [buffered < 32 * chunk.length, total, yield* proc.wait()];
+    }, 15);
+    expect(result).toEqual([true, 32 * 64 * 1024, 0]);
+  });
+
+  test('stderr: STDOUT merges both into stdout', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sh', '-c', 'echo out; sleep 0.05; echo err 1>&2', { stdout: PIPE, stderr: STDOUT });
+      const [out, err] = yield* proc.communicate();
+      return [text(out!), err];
+    });
+    expect(result).toEqual(['out\nerr\n', null]);
+  });
+
+  test('DEVNULL, cwd and env reach the child', async () => {
+    const [dir, removeDir] = tempDir();
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sh', '-c', 'pwd; echo "$GREETING"; echo lost 1>&2', {
+        stdin: DEVNULL,
+        stdout: PIPE,
+        stderr: DEVNULL,
+        cwd: dir,
+        env: { GREETING: 'hi there', PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      });
+      const [out] = yield* proc.communicate();
+      return text(out!);
+    });
+    try {
+      expect(result.split('\n').slice(1)).toEqual(['hi there', '']);
+      expect(realpathSync(result.split('\n')[0])).toBe(realpathSync(dir));
+    } finally {
+      removeDir();
+    }
+  });
+
+  test('a missing program raises FileNotFoundError naming it', async () => {
+    await expect(
+      runNet(function* () {
+        return yield* createSubprocessExec('no-such-program-yieldio', 'arg');
+      }),
+    ).rejects.toThrow(
+      new FileNotFoundError('createSubprocessExec(): cannot run "no-such-program-yieldio": no such file or directory (ENOENT); check the name and PATH'),
+    );
+  });
+
+  test('a signal ends the child: returncode is minus its number', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sleep', '10');
+      proc.terminate();
+      const code = yield* proc.wait();
+      return code;
+    });
+    expect(result).toBe(-15);
+  });
+
+  test('sendSignal delivers a signal the child handles', async () => {
+    const script = `process.on('SIGUSR1', () => { console.log('got SIGUSR1'); process.exit(7); }); console.log('ready'); setInterval(() => {}, 1000);`;
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec(NODE, '-e', script, { stdout: PIPE });
+      expect(text(yield* proc.stdout!.readline())).toBe('ready\n');
+      proc.sendSignal('SIGUSR1');
+      const line = text(yield* proc.stdout!.readline());
+      return [line, yield* proc.wait()];
+    });
+    expect(result).toEqual(['got SIGUSR1\n', 7]);
+  });
+
+  test('kill() after exit raises ProcessLookupError', async () => {
+    await expect(
+      runNet(function* () {
+        const proc = yield* createSubprocessExec('true');
+        yield* proc.wait();
+        proc.kill();
+      }),
+    ).rejects.toThrow(ProcessLookupError);
+  });
+
+  test('cancelling wait() leaves the child running (as asyncio)', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sleep', '10');
+      const waiter = createTask(proc.wait());
+      yield* sleep(0.02);
+      waiter.cancel();
+      yield* sleep(0.02);
+      const running = proc.returncode;
+      proc.kill();
+      return [waiter.cancelled(), running, yield* proc.wait()];
+    });
+    expect(result).toEqual([true, null, -9]);
+  });
+
+  test('with killOnCancel, cancelling wait() kills the child', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sleep', '10', { killOnCancel: true });
+      const waiter = createTask(proc.wait());
+      yield* sleep(0.02);
+      waiter.cancel();
+      try {
+        yield* waiter;
+      } catch (exc) {
+        expect(exc).toBeInstanceOf(CancelledError);
+      }
+      return yield* proc.wait();
+    });
+    expect(result).toBe(-9);
+  });
+
+  withPython('python3 reads lines and answers', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('python3', '-u', '-c', 'import sys\nfor line in sys.stdin: print(line.strip().upper(), flush=True)', {
+        stdin: PIPE,
+        stdout: PIPE,
+      });
+      proc.stdin!.write(bytes('hello\n'));
+      const first = text(yield* proc.stdout!.readline());
+      proc.stdin!.write(bytes('bye\n'));
+      const second = text(yield* proc.stdout!.readline());
+      proc.stdin!.close();
+      return [first, second, yield* proc.wait()];
+    });
+    expect(result).toEqual(['HELLO\n', 'BYE\n', 0]);
+  });
+
+  test('a child that exits without reading its input is not an error for communicate()', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sh', '-c', 'exit 0', { stdin: PIPE });
+      yield* sleep(0.05);
+      const out = yield* proc.communicate(Buffer.alloc(1024 * 1024));
+      return [out, proc.returncode];
+    });
+    expect(result).toEqual([[null, null], 0]);
+  });
+
+  test('bad arguments fail with clear errors', async () => {
+    await expect(runNet(() => createSubprocessExec('cat', 3 as never))).rejects.toThrow(
+      new TypeError('createSubprocessExec(): options must be an object such as { stdout: PIPE }, got 3'),
+    );
+    await expect(runNet(() => createSubprocessExec('cat', { stdout: 'pipe' as never }))).rejects.toThrow(
+      new TypeError('createSubprocessExec(): stdout must be PIPE, DEVNULL, a file descriptor or null, got "pipe"'),
+    );
+    await expect(runNet(() => createSubprocessExec('cat', { stdout: STDOUT }))).rejects.toThrow(RangeError);
+    await expect(runNet(() => createSubprocessExec('cat', { bogus: 1 } as never))).rejects.toThrow(/unknown option "bogus"/);
+  });
+});
+
+describe('createSubprocessShell', () => {
+  test('runs the command with sh -c', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessShell('echo $((6 * 7)) | cat; exit 5', { stdout: PIPE });
+      const [out] = yield* proc.communicate();
+      return [text(out!), proc.returncode];
+    });
+    expect(result).toEqual(['42\n', 5]);
+  });
+
+  test('a missing command is the shell\'s exit code 127', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessShell('no-such-program-yieldio', { stderr: DEVNULL });
+      return yield* proc.wait();
+    });
+    expect(result).toBe(127);
+  });
+});
+
+test('subprocesses are refused inside simulate()', () => {
+  expect(() =>
+    simulate(
+      (function* (): Coro<void> {
+        getRunningLoop();
+        yield* createSubprocessExec('true');
+      })(),
+    ),
+  ).toThrow(
+    new InvalidStateError('createSubprocessExec(): subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()'),
+  );
+});
