@@ -162,6 +162,16 @@ describe('toThread', () => {
     expect(after).toBe(2);
   });
 
+  test('a thread that exits fails its call with the exit code, and the pool starts another', async () => {
+    function* main(): Coro<[unknown, number]> {
+      const err = yield* catching(toThread(() => process.exit(3)));
+      return [err, yield* toThread((x: number) => x + 1, 1)];
+    }
+    const [err, after] = await run(main());
+    expect(err).toEqual(new Error('ThreadPoolExecutor: the worker thread exited (code 3) while running the job'));
+    expect(after).toBe(2);
+  });
+
   test('cancelling the awaiting task does not stop the thread, and its result is dropped', async () => {
     const reported: ExceptionContext[] = [];
     // Shared memory, so the test can see the thread finish after its task was cancelled.
