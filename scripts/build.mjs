@@ -25,7 +25,8 @@ for (const name of readdirSync(join(root, 'packages'))) {
       outfile: join(dir, 'dist', `index.${ext}`),
       bundle: true,
       format,
-      platform: name === 'net' ? 'node' : 'neutral',
+      // net and threads are Node's (node:net, node:worker_threads); the rest run anywhere.
+      platform: name === 'net' || name === 'threads' ? 'node' : 'neutral',
       mainFields: ['module', 'main'],
       // Node 20 has no `using`: esbuild lowers it (and TypeScript's types check it).
       target: 'node20',
