@@ -83,8 +83,10 @@ export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): Chil
     started = true;
     handlers.spawn(child.pid!);
   });
-  child.once('error', (err: NodeJS.ErrnoException) => {
-    // Before 'spawn' it is a failure to start; after, a failed kill(), which kill() reports.
+  // `on`, not `once`: Node emits 'error' again for each failed kill(), and an 'error'
+  // without a listener would crash the process. kill() reports those by returning false.
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    // Before 'spawn' it is a failure to start.
     if (!started) handlers.error(err);
   });
   child.once('exit', (code, signal) => handlers.exit(code, signal));
@@ -93,9 +95,15 @@ export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): Chil
     const stream = outputs[fd];
     if (stream === null) continue;
     stream.on('data', (chunk: Buffer) => handlers.data(fd, chunk));
-    stream.once('end', () => handlers.end(fd));
-    // A read error ends the pipe too; the exit tells the rest.
-    stream.once('error', () => handlers.end(fd));
+    // A read error ends the pipe too (once: `end` at most once per pipe); the exit tells the rest.
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      handlers.end(fd);
+    };
+    stream.once('end', end);
+    stream.on('error', end);
   }
   const stdin = child.stdin;
   const onDrain = (): void => handlers.drain();

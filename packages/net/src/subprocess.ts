@@ -295,7 +295,10 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
   let transports: { stdin: WritePipeTransport | null; out: [null, ReadPipeTransport | null, ReadPipeTransport | null] } | null = null;
   let proc: Process | null = null;
   let pendingOutputs = 0; // when merged: the pipes still open that feed stdout's reader
-  const soon = (fn: () => void): void => void loop._callSoonWithContext(fn, null, null);
+  // A child can outlive its loop: once the loop is closed its events have nowhere to go.
+  const soon = (fn: () => void): void => {
+    if (!loop.isClosed()) loop._callSoonWithContext(fn, null, null);
+  };
 
   const build = (pid: number): Process => {
     const pipes: Pipes = { stdin: null, stdout: null, stderr: null };

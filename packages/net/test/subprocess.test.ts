@@ -202,6 +202,34 @@ describe('createSubprocessExec', () => {
     expect(result).toBe(-9);
   });
 
+  test('with killOnCancel, cancelling communicate() kills the child; without, it runs on', async () => {
+    const { result } = await runNet(function* () {
+      const codes: (number | null)[] = [];
+      for (const killOnCancel of [true, false]) {
+        const proc = yield* createSubprocessExec('sleep', '10', { stdout: PIPE, killOnCancel });
+        const talk = createTask(proc.communicate());
+        yield* sleep(0.02);
+        talk.cancel();
+        yield* sleep(0.05);
+        codes.push(proc.returncode);
+        if (proc.returncode === null) proc.kill();
+        yield* proc.wait();
+      }
+      return codes;
+    });
+    expect(result).toEqual([-9, null]);
+  });
+
+  test('the reader keeps every byte a fast child wrote before it exited', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec(NODE, '-e', 'process.stdout.write("x".repeat(100000))', { stdout: PIPE });
+      const code = yield* proc.wait();
+      const out = yield* proc.stdout!.read();
+      return [code, out.length];
+    });
+    expect(result).toEqual([0, 100000]);
+  });
+
   withPython('python3 reads lines and answers', async () => {
     const { result } = await runNet(function* () {
       const proc = yield* createSubprocessExec('python3', '-u', '-c', 'import sys\nfor line in sys.stdin: print(line.strip().upper(), flush=True)', {
