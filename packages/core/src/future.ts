@@ -81,7 +81,10 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   _cancelMessage: string | undefined = undefined;
   /** Set while an exception is unretrieved; cleared by result(), exception(), yield*, then. */
   _unretrieved: UnretrievedError | null = null;
-  /** Futures that wait on this one without a task between (gather, shield): for the call graph. */
+  /**
+   * Futures that wait on this one without a task between (a gather, a shield, a task
+   * group's parent), for the call graph: see `futureAddToAwaitedBy`.
+   */
   _awaitedBy: Future<unknown> | Future<unknown>[] | null = null;
   description: string | undefined;
   /** The iterator `yield*` uses; stateless, so one per future serves every awaiter. */
@@ -346,6 +349,30 @@ function describeException(exc: unknown): string {
 /** `fut.setResult(value)` unless the future was cancelled meanwhile (a timer's callback). */
 export function setResultUnlessCancelled<T>(fut: Future<T>, value: T): void {
   if (fut._state === 'pending') fut.setResult(value);
+}
+
+/**
+ * Record that `waiter` waits on `fut` (asyncio 3.14 `future_add_to_awaited_by`), for
+ * `captureCallGraph`. Whoever adds an edge discards it when the wait is over, so a
+ * long-lived future awaited by many gathers in turn does not collect them all.
+ */
+export function futureAddToAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
+  const current = fut._awaitedBy;
+  if (current === null) fut._awaitedBy = waiter;
+  else if (Array.isArray(current)) current.push(waiter);
+  else fut._awaitedBy = [current, waiter];
+}
+
+/** Remove one `waiter` edge added by `futureAddToAwaitedBy` (asyncio 3.14 `future_discard_from_awaited_by`). */
+export function futureDiscardFromAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
+  const current = fut._awaitedBy;
+  if (current === waiter) {
+    fut._awaitedBy = null;
+  } else if (Array.isArray(current)) {
+    const i = current.lastIndexOf(waiter);
+    if (i >= 0) current.splice(i, 1);
+    if (current.length === 1) fut._awaitedBy = current[0]!;
+  }
 }
 
 export function isFuture(value: unknown): value is Future<unknown> {

@@ -12,13 +12,12 @@
  * Two forms: `gather(a, b, c)` gives a typed tuple; `gather([a, b, c], { returnExceptions })`
  * takes an array and options.
  */
-import type { AwaitedOf, Awaitable } from './coro';
+import type { AwaitedOf, Awaitable, Coro } from './coro';
 import { CancelledError } from './errors';
-import { Future } from './future';
+import { Future, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 import type { FutureWaiter } from './future';
 import type { Runnable } from './handle';
 import type { EventLoop } from './loop';
-import { toFuture } from './ensure-future';
 import { getEventLoop } from './running';
 import { isGenerator } from './repr';
 import { describeCoroArgument } from './task';
@@ -57,8 +56,6 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
   }
   // Every argument is checked before any task is created: a bad one creates nothing.
   let loop: EventLoop | undefined;
-  const seen = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
   for (let i = 0; i < aws.length; i++) {
     const aw = aws[i];
     if (aw instanceof Future) {
@@ -68,23 +65,19 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
       throw new TypeError(`gather(): argument ${i + 1} expected a future, a task or a coroutine, got ${describeCoroArgument(aw)}`);
     }
   }
-  const pending: Future<unknown>[] = [];
-  for (let i = 0; i < aws.length; i++) {
-    let fut = seen.get(aws[i]);
-    if (fut === undefined) {
-      fut = toFuture('gather', aws[i], loop, i);
-      loop ??= fut._loop;
-      seen.set(aws[i], fut);
-      pending.push(fut);
-    }
-    children.push(fut);
-  }
-  const outer = new GatheringFuture<unknown[]>(children, loop!);
-  const nfuts = pending.length;
-  let nfinished = 0;
+  loop ??= getEventLoop('gather');
 
+  // Each distinct child is awaited once (asyncio's `arg_to_fut`). A future is recognised
+  // as a repeat by the awaited-by edge to `outer` added when it was first seen, which
+  // costs one compare where hashing every child into a Map cost more than creating it
+  // (W2 in bench/); only coroutines, which carry no such edge, go through a Map.
+  const children: Future<unknown>[] = new Array(aws.length);
+  const outer = new GatheringFuture<unknown[]>(children, loop);
+  let nfuts = 0;
+  let nfinished = 0;
   const onChildDone = (fut: Future<unknown>): void => {
     nfinished++;
+    futureDiscardFromAwaitedBy(fut, outer);
     if (outer.done()) {
       // Too late to matter; mark the exception as seen so it is not reported.
       if (!fut.cancelled()) fut.exception();
@@ -117,20 +110,45 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
       }
     }
   };
+  const waiter = new ChildrenWaiter(loop, onChildDone);
   const doneAlready: Future<unknown>[] = [];
-  const waiter = new ChildrenWaiter(loop!, onChildDone);
-  for (const fut of pending) {
-    if (fut.done()) {
-      doneAlready.push(fut);
+  let tasksOfCoros: Map<unknown, Future<unknown>> | null = null;
+  for (let i = 0; i < aws.length; i++) {
+    const aw = aws[i];
+    let fut: Future<unknown> | undefined;
+    if (aw instanceof Future) {
+      fut = aw;
+      if (isAwaitedBy(fut, outer)) {
+        children[i] = fut;
+        continue;
+      }
     } else {
-      fut._addWaiter(waiter);
-      fut._awaitedBy = fut._awaitedBy === null ? outer : ([] as Future<unknown>[]).concat(fut._awaitedBy, outer);
+      tasksOfCoros ??= new Map();
+      fut = tasksOfCoros.get(aw);
+      if (fut !== undefined) {
+        children[i] = fut;
+        continue;
+      }
+      fut = loop.createTask(aw as Coro<unknown>);
+      tasksOfCoros.set(aw, fut);
     }
+    children[i] = fut;
+    nfuts++;
+    futureAddToAwaitedBy(fut, outer);
+    if (fut.done()) doneAlready.push(fut);
+    else fut._addWaiter(waiter);
   }
+
   // Children done already (eager tasks, finished futures) count now, as in asyncio: if all
   // are, the gather is done without waiting a pass.
   for (const fut of doneAlready) onChildDone(fut);
   return outer;
+}
+
+/** Whether `waiter` has an awaited-by edge to `fut` (see `futureAddToAwaitedBy`). */
+function isAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): boolean {
+  const edges = fut._awaitedBy;
+  return edges === waiter || (Array.isArray(edges) && edges.includes(waiter));
 }
 
 /**

@@ -18,7 +18,7 @@ export {
 export type { ErrorMatcher } from './errors';
 export { DeadlockError, SimulationTimeoutError } from './deadlock';
 export type { BlockedTask } from './deadlock';
-export { Future, isFuture } from './future';
+export { Future, isFuture, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 export type { FutureState, FutureOptions, DoneCallback } from './future';
 export { Task, createTask, currentTask, allTasks, eagerTaskFactory, createEagerTaskFactory } from './task';
 export type { TaskOptions } from './task';

@@ -8,7 +8,7 @@
  */
 import type { Awaitable } from './coro';
 import type { DoneCallback } from './future';
-import { Future } from './future';
+import { Future, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 import { toFuture } from './ensure-future';
 
 export function shield<T>(aw: Awaitable<T>): Future<T> {
@@ -16,6 +16,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   if (inner.done()) return inner;
   const outer = inner._loop.createFuture<T>({ description: 'shield()' });
   const onInnerDone = (): void => {
+    futureDiscardFromAwaitedBy(inner, outer);
     if (outer.cancelled()) {
       if (!inner.cancelled()) inner.exception();
       return;
@@ -29,10 +30,12 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
     else outer.setResult(inner._result as T);
   };
   const onOuterDone = (): void => {
-    if (!inner.done()) inner.removeDoneCallback(onInnerDone);
+    if (inner.done()) return;
+    inner.removeDoneCallback(onInnerDone);
+    futureDiscardFromAwaitedBy(inner, outer);
   };
   inner._addDoneCallback(onInnerDone as DoneCallback<never>, null);
   outer._addDoneCallback(onOuterDone as DoneCallback<never>, null);
-  inner._awaitedBy = outer;
+  futureAddToAwaitedBy(inner, outer);
   return outer;
 }

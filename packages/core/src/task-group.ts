@@ -24,7 +24,7 @@
 import type { Coro } from './coro';
 import { CancelledError, ExceptionGroup, InvalidStateError } from './errors';
 import type { DoneCallback } from './future';
-import { Future } from './future';
+import { Future, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 import type { EventLoop } from './loop';
 import { getRunningLoop } from './running';
 import type { Task, TaskOptions } from './task';
@@ -66,7 +66,7 @@ export class TaskGroup {
       throw new InvalidStateError('TaskGroup.createTask(): the task group is shutting down (a task failed or it was cancelled)');
     }
     const task = this._loop!.createTask(coro, options);
-    task._awaitedBy = this._parentTask;
+    futureAddToAwaitedBy(task, this._parentTask!);
     // Always through the done callback, even for a task that finished eagerly: otherwise
     // its failure would cancel the parent before the group is ready (gh-128550).
     this._tasks.add(task as Task<unknown>);
@@ -142,6 +142,7 @@ export class TaskGroup {
 
   _onTaskDone(task: Task<unknown>): void {
     this._tasks.delete(task);
+    futureDiscardFromAwaitedBy(task, this._parentTask!);
     if (this._onCompletedFut !== null && this._tasks.size === 0 && !this._onCompletedFut.done()) {
       this._onCompletedFut.setResult(true);
     }
