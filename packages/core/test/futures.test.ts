@@ -450,6 +450,51 @@ describe.each([
     expect(bag).toEqual([['removed', 0], 'later']);
   });
 
+  test('waiting tasks and done callbacks are woken in the order they came, whichever came first', async () => {
+    const bag: unknown[] = [];
+    const f = new Future<string>({ loop });
+    function* waiter(name: string): Coro<void> {
+      bag.push(`${name} got ${yield* f}`);
+    }
+    await complete(
+      loop,
+      (function* (): Coro<void> {
+        const a = loop.createTask(waiter('task a'));
+        yield; // a starts, and waits on f: f's one waiter
+        f.addDoneCallback(appender(bag, 'callback 1'));
+        const b = loop.createTask(waiter('task b'));
+        yield;
+        const removed = appender(bag, 'removed');
+        f.addDoneCallback(removed);
+        f.addDoneCallback(appender(bag, 'callback 2'));
+        expect(f.removeDoneCallback(removed)).toBe(1);
+        f.setResult('x');
+        yield* a;
+        yield* b;
+      })(),
+    );
+    expect(bag).toEqual(['task a got x', 'callback 1', 'task b got x', 'callback 2']);
+  });
+
+  test('removeDoneCallback leaves a waiting task alone', async () => {
+    const f = new Future<string>({ loop });
+    const result = await complete(
+      loop,
+      (function* (): Coro<string> {
+        const task = loop.createTask(
+          (function* () {
+            return yield* f;
+          })(),
+        );
+        yield;
+        expect(f.removeDoneCallback(() => undefined)).toBe(0);
+        f.setResult('woken');
+        return yield* task;
+      })(),
+    );
+    expect(result).toBe('woken');
+  });
+
   test('addDoneCallback refuses a non-function, naming what it got', () => {
     const f = new Future({ loop });
     expect(() => f.addDoneCallback('spam' as never)).toThrow(TypeError);
