@@ -361,7 +361,7 @@ export class EventLoop<H extends Host = Host> {
       throw new TypeError(`createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
     const factory = this._taskFactory;
-    if (factory === null) return new Task(coro, { ...options, loop: this as EventLoop });
+    if (factory === null) return new Task(coro, options, this as EventLoop);
     const task = factory(this as EventLoop, coro, options) as Task<T>;
     if (options.name !== undefined) task.setName(options.name);
     return task;
