@@ -348,6 +348,9 @@ export class SocketTransport extends Transport {
   }
 
   _maybePauseProtocol(): void {
+    // Once closed, the protocol hears nothing but its connectionLost (asyncio clears the
+    // buffer in _force_close, so its size is 0 there too).
+    if (this._state === 'closed') return;
     if (this._flow._state === 'flowing' && this._flow.maybePause(this._socket.writeBufferSize(), this._loop, this, this._protocol)) {
       this._socket.watchDrain(true);
     }

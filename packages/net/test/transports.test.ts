@@ -3,11 +3,12 @@
  * control at the water marks, pausing reads, buffered protocols, and what happens when a
  * protocol's own callback fails.
  */
+import * as net from 'node:net';
 import { getRunningLoop, sleep } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
-import { BufferedProtocol, Protocol } from '@yieldio/net';
+import { BufferedProtocol, ConnectionResetError, Protocol } from '@yieldio/net';
 import type { Server, Transport } from '@yieldio/net';
-import { bytes, portOf, runNet, text } from './helpers';
+import { bytes, portOf, runNet, tempDir, text } from './helpers';
 
 /** A protocol that records every callback, and can be told what to do on each. */
 class Recorder extends Protocol {
@@ -158,6 +159,102 @@ describe('protocol callbacks come in asyncio order', () => {
       ['made', 'lost'],
       ['made', 'lost'],
     ]);
+  });
+
+  it('a reset is one connectionLost(ConnectionResetError), last, whatever is called after it', async () => {
+    // Scenario: the peer resets the connection; the client then calls close() and abort()
+    // and writes, as code racing the failure would. The protocol hears the error once,
+    // and nothing after it.
+    const node = net.createServer((socket) => {
+      socket.once('data', () => socket.resetAndDestroy());
+    });
+    await new Promise<void>((resolve) => node.listen(0, '127.0.0.1', resolve));
+    const port = (node.address() as net.AddressInfo).port;
+    try {
+      const { result, messages } = await runNet(function* () {
+        const loop = getRunningLoop();
+        const client = new Recorder(loop);
+        const [transport] = yield* loop.createConnection(() => client, '127.0.0.1', port);
+        transport.write(bytes('hello'));
+        const exc = yield* client.lost;
+        transport.close();
+        transport.abort();
+        transport.write(bytes('late'));
+        transport.setWriteBufferLimits(0);
+        yield* sleep(0.02);
+        return { exc, trace: client.trace, closing: transport.isClosing() };
+      });
+      expect(result.trace).toEqual(['made', 'lost(ConnectionResetError)']);
+      expect(result.exc).toBeInstanceOf(ConnectionResetError);
+      expect((result.exc as Error).message).toBe(`connection with 127.0.0.1:${port}: connection reset by the peer (ECONNRESET)`);
+      expect(result.closing).toBe(true);
+      expect(messages).toEqual([]);
+    } finally {
+      node.close();
+    }
+  });
+
+  it('after abort() with bytes still buffered, the protocol hears only connectionLost', async () => {
+    const { result } = await runNet(function* () {
+      const loop = getRunningLoop();
+      // The server does not read, so what the client writes stays in its buffer.
+      const [server] = yield* serve((p) => {
+        p.onMade = (t) => t.pauseReading();
+      });
+      const client = new Recorder(loop);
+      const [transport] = yield* loop.createConnection(() => client, '127.0.0.1', portOf(server));
+      transport.setWriteBufferLimits(1 << 30);
+      transport.write(new Uint8Array(16 << 20));
+      transport.abort();
+      // Lowering the marks on an aborted transport must not wake the protocol up again.
+      transport.setWriteBufferLimits(0);
+      yield* client.lost;
+      transport.setWriteBufferLimits(0);
+      yield* sleep(0.02);
+      server.close();
+      server.abortClients();
+      yield* server.waitClosed();
+      return { trace: client.trace, size: transport.getWriteBufferSize() };
+    });
+    expect(result.trace).toEqual(['made', 'lost']);
+    expect(result.size).toBe(0);
+  });
+
+  it('Unix sockets: createUnixServer and createUnixConnection drive protocols in the same order', async () => {
+    const [dir, cleanup] = tempDir();
+    try {
+      const { result, messages } = await runNet(function* () {
+        const loop = getRunningLoop();
+        const path = `${dir}/proto.sock`;
+        const made: Recorder[] = [];
+        const server = yield* loop.createUnixServer(() => {
+          const p = new Recorder(loop);
+          p.onMade = (t) => t.write(bytes('hello unix'));
+          made.push(p);
+          return p;
+        }, path);
+        const client = new Recorder(loop);
+        const [transport] = yield* loop.createUnixConnection(() => client, path);
+        yield* waitFor(() => client.text() === 'hello unix');
+        const info = { peer: transport.getExtraInfo('peername'), canWriteEof: transport.canWriteEof() };
+        transport.write(bytes('bye'));
+        transport.writeEof();
+        const serverSide = yield* waitFor(() => made[0]);
+        yield* serverSide.lost;
+        yield* client.lost;
+        server.close();
+        yield* server.waitClosed();
+        return { ...info, client: client.trace, server: serverSide.trace, got: serverSide.text(), path };
+      });
+      expect(result.peer).toBe(result.path);
+      expect(result.canWriteEof).toBe(true);
+      expect(result.server).toEqual(['made', 'data', 'eof', 'lost']);
+      expect(result.client).toEqual(['made', 'data', 'eof', 'lost']);
+      expect(result.got).toBe('bye');
+      expect(messages).toEqual([]);
+    } finally {
+      cleanup();
+    }
   });
 
   it('a protocol whose dataReceived throws is closed with the error, which the handler sees', async () => {
