@@ -5,7 +5,8 @@
  */
 import { DONE, InvalidStateError, anext, aiter, createTask, getRunningLoop, simulate, sleep, wait } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
-import { IncompleteReadError, LimitOverrunError, StreamReader } from '@yieldio/net';
+import { DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, StreamReader } from '@yieldio/net';
+import type { Transport } from '@yieldio/net';
 import { bytes, text } from './helpers';
 
 const DATA = bytes('line1\nline2\nline3\n');
@@ -466,6 +467,64 @@ describe('StreamReader.readuntil', () => {
     });
   });
 
+  it('several separators: the earliest end wins, even for the longer one (test_readuntil_multi_separator)', () => {
+    sim(function* () {
+      const stream = new StreamReader();
+      stream.feedData(bytes('line 1\nline 2\r'));
+      expect(text(yield* stream.readuntil([bytes('\r'), bytes('\n')]))).toBe('line 1\n');
+      expect(text(yield* stream.readuntil([bytes('\r'), bytes('\n')]))).toBe('line 2\r');
+      expect(buffered(stream)).toBe('');
+      stream.feedData(bytes('ABCDEFG'));
+      expect(text(yield* stream.readuntil([bytes('DEF'), bytes('BCDE')]))).toBe('ABCDE');
+      expect(buffered(stream)).toBe('FG');
+    });
+  });
+
+  it('several separators past the limit: LimitOverrunError with consumed, and the data stays', () => {
+    sim(function* () {
+      // test_readuntil_multi_separator_limit: found, but too far.
+      let stream = new StreamReader({ limit: 3 });
+      stream.feedData(bytes('some dataA'));
+      let error: unknown = null;
+      try {
+        yield* stream.readuntil([bytes('A'), bytes('ome dataA')]);
+      } catch (exc) {
+        error = exc;
+      }
+      expect(error).toEqual(new LimitOverrunError('Separator is found, but chunk is longer than limit', 9));
+      expect(buffered(stream)).toBe('some dataA');
+
+      // Not found, and the bytes searched are past the limit: consumed counts what is
+      // known to hold no separator (the last maxLen - 1 bytes may still start one).
+      stream = new StreamReader({ limit: 3 });
+      stream.feedData(bytes('some data'));
+      error = null;
+      try {
+        yield* stream.readuntil([bytes('XY'), bytes('Z')]);
+      } catch (exc) {
+        error = exc;
+      }
+      expect(error).toEqual(new LimitOverrunError('Separator is not found, and chunk exceed the limit', 8));
+      expect((error as LimitOverrunError).consumed).toBe(8);
+      expect(buffered(stream)).toBe('some data');
+      // The caller can still take the data out, by the count the error gave.
+      expect(text(yield* stream.readexactly((error as LimitOverrunError).consumed))).toBe('some dat');
+      stream.feedData(bytes('Z'));
+      expect(text(yield* stream.readuntil([bytes('XY'), bytes('Z')]))).toBe('aZ');
+    });
+  });
+
+  it('a separator longer than the buffer does not make the search offset negative (test_readuntil_multi_separator_negative_offset)', () => {
+    sim(function* () {
+      const stream = new StreamReader();
+      stream.feedData(bytes('data'));
+      later(() => stream.feedData(bytes('Z')));
+      later(() => stream.feedData(bytes('Aaaa')));
+      expect(text(yield* stream.readuntil([bytes('A'), bytes('long sep')]))).toBe('dataZA');
+      expect(buffered(stream)).toBe('aaa');
+    });
+  });
+
   it('several separators found across chunks', () => {
     sim(function* () {
       const stream = new StreamReader();
@@ -611,6 +670,80 @@ describe('StreamReader exceptions and waiters', () => {
       expect(error).toEqual(new InvalidStateError('read() called while another coroutine is already waiting for incoming data; read from one task at a time'));
       stream.feedData(bytes('x\n'));
       expect(text(yield* first)).toBe('x\n');
+    });
+  });
+});
+
+/** A transport stand-in that records what the reader asks of it. */
+function recordingTransport(calls: string[]): Transport {
+  return {
+    pauseReading: () => void calls.push('pause'),
+    resumeReading: () => void calls.push('resume'),
+  } as unknown as Transport;
+}
+
+describe('StreamReader limit and back-pressure', () => {
+  it('the default limit is 64 KiB: a line of 64 KiB is read, one byte more is not', () => {
+    sim(function* () {
+      expect(DEFAULT_LIMIT).toBe(65536);
+      const stream = new StreamReader();
+      stream.feedData(new Uint8Array(65536).fill(97));
+      stream.feedData(bytes('\n'));
+      expect((yield* stream.readline()).length).toBe(65537);
+      stream.feedData(new Uint8Array(65537).fill(97));
+      stream.feedData(bytes('\nnext\n'));
+      let error: unknown = null;
+      try {
+        simulateStep(stream.readline());
+      } catch (exc) {
+        error = exc;
+      }
+      expect(error).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toBe(
+        'readline(): Separator is found, but chunk is longer than limit (limit 65536 bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })',
+      );
+      expect(text(yield* stream.readline())).toBe('next\n');
+    });
+  });
+
+  it('past 2 x limit the reader pauses its transport, and resumes it when reads bring the buffer to the limit', () => {
+    sim(function* () {
+      const calls: string[] = [];
+      const stream = new StreamReader({ limit: 10 });
+      stream.setTransport(recordingTransport(calls));
+      stream.feedData(new Uint8Array(20));
+      expect(calls).toEqual([]);
+      stream.feedData(new Uint8Array(1));
+      expect(calls).toEqual(['pause']);
+      stream.feedData(new Uint8Array(5));
+      expect(calls).toEqual(['pause']); // once, however much more comes
+      yield* stream.read(15); // 11 left: still over the limit
+      expect(calls).toEqual(['pause']);
+      yield* stream.readexactly(1); // 10 left: at the limit
+      expect(calls).toEqual(['pause', 'resume']);
+      expect(stream._length).toBe(10);
+    });
+  });
+
+  it('a read that must wait while the transport is paused resumes it first (readexactly(n) with n > 2 x limit)', () => {
+    sim(function* () {
+      const calls: string[] = [];
+      const stream = new StreamReader({ limit: 4 });
+      stream.setTransport(recordingTransport(calls));
+      later(() => stream.feedData(new Uint8Array(9)));
+      later(() => stream.feedData(new Uint8Array(9)));
+      // Without the resume in the wait, this would wait forever on a paused transport.
+      const data = yield* stream.readexactly(18);
+      expect(data.length).toBe(18);
+      expect(calls).toEqual(['pause', 'resume']);
+    });
+  });
+
+  it('setTransport twice is an error', () => {
+    sim(function* () {
+      const stream = new StreamReader();
+      stream.setTransport(recordingTransport([]));
+      expect(() => stream.setTransport(recordingTransport([]))).toThrow(new InvalidStateError('setTransport(): the transport is already set'));
     });
   });
 });
