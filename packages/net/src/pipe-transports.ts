@@ -7,7 +7,9 @@
  * subprocess.ts feeds them its events, one callSoon each, so protocols run inside a pass.
  *
  *   - ReadPipeTransport: read-only. `pauseReading` pauses the pipe (the child then blocks
- *     on a full pipe: back-pressure), which the StreamReader does past 2 x limit.
+ *     on a full pipe: back-pressure), which the StreamReader does past 2 x limit. With
+ *     `stderr: STDOUT` one transport reads both pipes (Node cannot hand the child one pipe
+ *     as both fds): it pauses both, and reports EOF once both have ended.
  *   - WritePipeTransport: write-only, with asyncio's water marks (WriteFlowControl). Node
  *     keeps the write queue; its length is the buffer size, and drain events are watched
  *     only while the protocol is paused, as socket-transport.ts does.
@@ -66,12 +68,16 @@ abstract class PipeTransport extends Transport {
 }
 
 export class ReadPipeTransport extends PipeTransport {
-  readonly _fd: PipeFd;
+  /** The child's pipes this transport reads: [1], [2], or [1, 2] for `stderr: STDOUT`. */
+  readonly _fds: readonly PipeFd[];
+  /** Invariant: how many of `_fds` have not ended yet; EOF reaches the protocol at 0. */
+  _openFds: number;
   _reading = true;
 
-  constructor(loop: EventLoop, child: ChildHandle, protocol: Protocol, pid: number, fd: PipeFd) {
+  constructor(loop: EventLoop, child: ChildHandle, protocol: Protocol, pid: number, fds: readonly PipeFd[]) {
     super(loop, child, protocol, pid);
-    this._fd = fd;
+    this._fds = fds;
+    this._openFds = fds.length;
   }
 
   isReading(): boolean {
@@ -81,24 +87,24 @@ export class ReadPipeTransport extends PipeTransport {
   pauseReading(): void {
     if (!this._reading || this._state !== 'open') return;
     this._reading = false;
-    this._child.pause(this._fd);
+    for (const fd of this._fds) this._child.pause(fd);
   }
 
   resumeReading(): void {
     if (this._reading || this._state !== 'open') return;
     this._reading = true;
-    this._child.resume(this._fd);
+    for (const fd of this._fds) this._child.resume(fd);
   }
 
-  /** The pipe delivered bytes (called from a loop callback). */
+  /** One of the pipes delivered bytes (called from a loop callback). */
   _dataReceived(chunk: Uint8Array): void {
     if (this._state === 'closed') return;
     this._protocol.dataReceived(chunk);
   }
 
-  /** The child closed its end: EOF, then the pipe is gone. */
+  /** The child closed its end of one pipe; after the last: EOF, then the pipe is gone. */
   _eofReceived(): void {
-    if (this._state === 'closed') return;
+    if (this._state === 'closed' || --this._openFds > 0) return;
     this._protocol.eofReceived();
     this._lose(null);
   }
@@ -107,7 +113,7 @@ export class ReadPipeTransport extends PipeTransport {
   close(): void {
     if (this._state !== 'open') return;
     this._state = 'closing';
-    this._child.resume(this._fd);
+    for (const fd of this._fds) this._child.resume(fd);
     this._loop._callSoonWithContext(() => this._lose(null), null, null);
   }
 
@@ -138,7 +144,7 @@ export class ReadPipeTransport extends PipeTransport {
   }
 
   override toString(): string {
-    return `<ReadPipeTransport fd=${this._fd} ${this._state}${this._reading ? '' : ' paused'}>`;
+    return `<ReadPipeTransport fd=${this._fds.join('+')} ${this._state}${this._reading ? '' : ' paused'}>`;
   }
 }
 

@@ -19,8 +19,8 @@
  * child started kills it (no one else could).
  *
  * Where we differ: `stderr: STDOUT` merges the two pipes in arrival order in our reader
- * (Node cannot pass one pipe as both fds), so lines written to both in one instant may
- * interleave differently than a shared pipe would. `wait()` returns when the child
+ * (Node cannot pass one pipe as both fds; a reader past its limit pauses both), so lines
+ * written to both in one instant may interleave differently than a shared pipe would. `wait()` returns when the child
  * exits, not when its pipes close (asyncio waits for both), so a grandchild holding a
  * pipe cannot hang it. `returncode` is -N for a child killed by signal N, as asyncio.
  * Not available inside simulate(). Rejected: wrapping exec in `sh -c 'exec "$0" "$@" 2>&1'`
@@ -294,7 +294,6 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
   const started = loop.createFuture<Process>({ description: `${describe(what)} to start` });
   let transports: { stdin: WritePipeTransport | null; out: [null, ReadPipeTransport | null, ReadPipeTransport | null] } | null = null;
   let proc: Process | null = null;
-  let pendingOutputs = 0; // when merged: the pipes still open that feed stdout's reader
   // A child can outlive its loop: once the loop is closed its events have nowhere to go.
   const soon = (fn: () => void): void => {
     if (!loop.isClosed()) loop._callSoonWithContext(fn, null, null);
@@ -316,13 +315,13 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
       if ((fd === 1 ? stdoutSpec : stderrSpec) !== 'pipe' || (merge && fd === 2)) continue;
       const reader = new StreamReader({ limit, loop });
       const protocol = new StreamReaderProtocol(reader, null, loop);
-      const transport = new ReadPipeTransport(loop, child, protocol, pid, fd);
+      // Merged: stdout's transport reads (and pauses) both pipes.
+      const transport = new ReadPipeTransport(loop, child, protocol, pid, merge ? [1, 2] : [fd]);
       protocol.connectionMade(transport);
       transports.out[fd] = transport;
       if (fd === 1) pipes.stdout = reader;
       else pipes.stderr = reader;
     }
-    if (merge && stdoutSpec === 'pipe') pendingOutputs = 2;
     return new Process(loop, child, pid, pipes, options.killOnCancel ?? false);
   };
 
@@ -336,11 +335,7 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
         }),
       error: (err) => soon(() => started.done() || started.setException(spawnError(caller, what, options.cwd, err))),
       data: (fd, chunk) => soon(() => transports?.out[merge ? 1 : fd]?._dataReceived(chunk)),
-      end: (fd: PipeFd) =>
-        soon(() => {
-          if (merge && --pendingOutputs > 0) return;
-          transports?.out[merge ? 1 : fd]?._eofReceived();
-        }),
+      end: (fd: PipeFd) => soon(() => transports?.out[merge ? 1 : fd]?._eofReceived()),
       drain: () => soon(() => transports?.stdin?._drained()),
       stdinError: (err) => soon(() => transports?.stdin?._writeFailed(err)),
       exit: (code, signal) => soon(() => proc?._exited(code ?? -(signalNumbers[signal ?? ''] ?? 0))),

@@ -109,6 +109,25 @@ describe('createSubprocessExec', () => {
     expect(result).toEqual(['out\nerr\n', null]);
   });
 
+  test('stderr: STDOUT keeps back-pressure: a reader past its limit holds both pipes', async () => {
+    // The child writes 24 MiB to stderr alone. Were the merged stderr pipe never paused,
+    // it would all pile up in stdout's reader while no one reads. Paused, the reader
+    // holds at most what Node read in one poll (up to 32 reads of 64 KiB per pipe).
+    const size = 24 * 1024 * 1024;
+    const script = `
+      const chunk = Buffer.alloc(65536, 0x65); let left = ${size / 65536};
+      (function write() { while (left > 0) { left--; if (!process.stderr.write(chunk)) return process.stderr.once('drain', write); } })();`;
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec(NODE, '-e', script, { stdout: PIPE, stderr: STDOUT, limit: 16384 });
+      yield* sleep(0.5);
+      const buffered = proc.stdout!._length;
+      const out = yield* proc.stdout!.read();
+      return [buffered, out.length, yield* proc.wait()];
+    }, 15);
+    expect(result).toEqual([expect.any(Number), size, 0]);
+    expect(result[0]).toBeLessThan(8 * 1024 * 1024);
+  });
+
   test('DEVNULL, cwd and env reach the child', async () => {
     const [dir, removeDir] = tempDir();
     const { result } = await runNet(function* () {
