@@ -94,6 +94,97 @@ describe('Server', () => {
     expect(result).toEqual([false, false, true]);
   });
 
+  it('a cancelled serveForever closes the server, then waits for its clients to go (3.12.1)', async () => {
+    // Scenario: one client is connected when serveForever is cancelled. The server stops
+    // listening at once, but serveForever only ends (cancelled) once that client is gone.
+    const { result } = await runNet(function* () {
+      const server = yield* startServer(holdOpen, '127.0.0.1', 0);
+      const port = portOf(server);
+      const [, writer] = yield* openConnection('127.0.0.1', port);
+      const serving = createTask(server.serveForever());
+      yield* sleep(0.02);
+      serving.cancel();
+      yield* sleep(0.05);
+      const whileClientStays = { done: serving.done(), serving: server.isServing(), sockets: server.sockets.length };
+      let refused: unknown = null;
+      try {
+        yield* openConnection('127.0.0.1', port);
+      } catch (exc) {
+        refused = exc;
+      }
+      writer.close();
+      yield* wait([serving], { timeout: 1 });
+      return { whileClientStays, refused: (refused as Error | null)?.name, done: serving.done(), cancelled: serving.cancelled() };
+    });
+    expect(result).toEqual({
+      whileClientStays: { done: false, serving: false, sockets: 0 },
+      refused: 'ConnectionRefusedError',
+      done: true,
+      cancelled: true,
+    });
+  });
+
+  it('server.close() ends a running serveForever with CancelledError', async () => {
+    const { result } = await runNet(function* () {
+      const server = yield* startServer(holdOpen, '127.0.0.1', 0);
+      const serving = createTask(server.serveForever());
+      yield* sleep(0.01);
+      server.close();
+      yield* wait([serving], { timeout: 1 });
+      return { cancelled: serving.cancelled(), serving: server.isServing() };
+    });
+    expect(result).toEqual({ cancelled: true, serving: false });
+  });
+
+  it('closeClients sends what each client was sent before closing it; abortClients drops it', async () => {
+    // Each client is sent more than the kernel's socket buffers hold (a few MiB), so
+    // most of it still waits in the server's when the clients are closed. closeClients
+    // must deliver all of it, then EOF. abortClients must end the connection at once:
+    // the server's waitClosed returns before the client has read a byte, and the client
+    // gets only what was already in flight, then EOF or a reset.
+    const sizes = [8 * 1024 * 1024, 32 * 1024 * 1024];
+    const { result } = await runNet(function* () {
+      let accepted = 0;
+      const server = yield* startServer(function* (r, w) {
+        w.write(new Uint8Array(sizes[accepted++]).fill(5));
+        yield* r.read();
+      }, '127.0.0.1', 0);
+      const port = portOf(server);
+      function* readAll(reader: StreamReader): Coro<string> {
+        let n = 0;
+        try {
+          for (let i = 0; i < 100_000; i++) {
+            const chunk = yield* reader.read(1 << 16);
+            if (chunk.length === 0) return `${n} then EOF`;
+            n += chunk.length;
+          }
+          return 'too many reads';
+        } catch (exc) {
+          return `${n} then ${(exc as Error).name}`;
+        }
+      }
+      const [gentle] = yield* openConnection('127.0.0.1', port);
+      yield* sleep(0.05);
+      server.closeClients();
+      const closed = yield* readAll(gentle);
+
+      const [rough] = yield* openConnection('127.0.0.1', port);
+      yield* sleep(0.05);
+      server.abortClients();
+      server.close();
+      const waiting = createTask(server.waitClosed());
+      yield* wait([waiting], { timeout: 1 });
+      const goneBeforeReading = waiting.done();
+      const aborted = yield* readAll(rough);
+      return { closed, goneBeforeReading, aborted };
+    }, 10);
+    expect(result.closed).toBe(`${sizes[0]} then EOF`);
+    expect(result.goneBeforeReading).toBe(true);
+    const [received, end] = result.aborted.split(' then ');
+    expect(Number(received)).toBeLessThan(sizes[1]);
+    expect(['EOF', 'ConnectionResetError']).toContain(end);
+  });
+
   it('closeClients closes the accepted connections gracefully; abortClients at once', async () => {
     const { result } = await runNet(function* () {
       const server = yield* startServer(function* (r, w) {
