@@ -22,7 +22,7 @@
  */
 import fc from 'fast-check';
 import { CancelledError, allTasks, createTask, gather, simulate, sleep, type Coro, type Task } from '@yieldio/core';
-import { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Semaphore, type Hold } from '@yieldio/sync';
+import { Barrier, BoundedSemaphore, BrokenBarrierError, Condition, Event, Lock, Semaphore, type Hold, type HoldCoro } from '@yieldio/sync';
 
 const SEED = 4_2026_1123;
 const RUNS = 150;
@@ -72,7 +72,7 @@ const programArb = (kind: Kind): fc.Arbitrary<Program> =>
 interface Guarded {
   acquire(): Coro<true>;
   release(): void;
-  hold(): Coro<Hold>;
+  hold(): HoldCoro;
 }
 
 function make(kind: Kind, slots: number): Guarded {

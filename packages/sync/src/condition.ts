@@ -19,7 +19,7 @@
 import { CancelledError, InvalidStateError } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { describe } from './checks';
-import type { Hold } from './hold';
+import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
 import { Lock } from './lock';
 import { LoopBound } from './loop-bound';
@@ -56,7 +56,7 @@ export class Condition extends LoopBound {
   }
 
   /** `using _ = yield* cond.hold();`: acquire the lock now, release it when the block is left. */
-  hold(): Coro<Hold> {
+  hold(): HoldCoro {
     return holdOf(this._lock, this._lock.acquire());
   }
 

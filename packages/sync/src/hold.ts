@@ -16,11 +16,23 @@
  * hence this package's engines `>=20.4`; on 20.0-20.3 `Hold` has no dispose method
  * and `using` throws, unless the program polyfills the symbol first.
  *
+ * The easy mistake is to forget `yield*`: `using _ = lock.hold();` declares the
+ * coroutine itself, not a `Hold`. TypeScript would accept it (with ESNext.Disposable
+ * every generator type has `[Symbol.dispose]`); Node 20 would fail with a bare "Object
+ * not disposable"; and where iterators are disposable (the proposal gives
+ * `Iterator.prototype` a `[Symbol.dispose]` that calls `return()`, which newer engines
+ * and polyfills provide) the block would run without the lock, silently. So `hold()`
+ * is typed `HoldCoro`, a coroutine type without `[Symbol.dispose]` (the compiler
+ * rejects the mistake), and reading `Symbol.dispose` from what it returns throws a
+ * TypeError that says what to write. `using` reads it at the declaration, so the block
+ * never runs unprotected. The getter sits on the prototype of `holdOf`'s generators:
+ * nothing is added per call.
+ *
  * Rejected: a body callback, `yield* lock.with(function* () {...})`, where `return` and
  * `break` cannot reach the enclosing function; and acquire/try/finally by hand, which is
  * what `using` writes for you.
  */
-import type { Coro } from '@yieldio/core';
+import type { Coro, Future } from '@yieldio/core';
 
 /** What a `Hold` releases: a Lock, a Condition's lock, a Semaphore. */
 export interface Releasable {
@@ -51,8 +63,28 @@ export class Hold implements Disposable {
   }
 }
 
+/**
+ * What `hold()` returns: a coroutine to run with `yield*`, which gives the `Hold`. It is
+ * a `Coro<Hold>` without `[Symbol.dispose]`, so that `using _ = lock.hold()` (no
+ * `yield*`) does not type-check.
+ */
+export interface HoldCoro extends Iterator<Future<unknown> | undefined | void, Hold, unknown> {
+  [Symbol.iterator](): HoldCoro;
+}
+
 /** Acquire `owner`, then return the `Hold` that releases it. */
 export function* holdOf(owner: Releasable, acquire: Coro<unknown>): Coro<Hold> {
   yield* acquire;
   return new Hold(owner);
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  Object.defineProperty(holdOf.prototype, Symbol.dispose, {
+    get(): never {
+      throw new TypeError(
+        'hold() returns a coroutine, not a Hold: `using _ = lock.hold()` would hold nothing; ' +
+          'write `using _ = yield* lock.hold()`',
+      );
+    },
+  });
 }

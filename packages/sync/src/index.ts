@@ -20,4 +20,4 @@ export { Barrier } from './barrier';
 export type { BarrierState } from './barrier';
 export { BrokenBarrierError } from './errors';
 export { Hold } from './hold';
-export type { Releasable } from './hold';
+export type { HoldCoro, Releasable } from './hold';

@@ -29,7 +29,8 @@
  */
 import { CancelledError, InvalidStateError } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
-import { Hold, holdOf } from './hold';
+import type { HoldCoro } from './hold';
+import { holdOf } from './hold';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
 
@@ -86,7 +87,7 @@ export class Lock extends LoopBound {
   }
 
   /** `using _ = yield* lock.hold();`: acquire now, release when the block is left. */
-  hold(): Coro<Hold> {
+  hold(): HoldCoro {
     return holdOf(this, this.acquire());
   }
 

@@ -23,7 +23,7 @@
 import { CancelledError, InvalidStateError } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { checkInteger } from './checks';
-import type { Hold } from './hold';
+import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
@@ -84,7 +84,7 @@ export class Semaphore extends LoopBound {
   }
 
   /** `using _ = yield* sem.hold();`: take a slot now, give it back when the block is left. */
-  hold(): Coro<Hold> {
+  hold(): HoldCoro {
     return holdOf(this, this.acquire());
   }
 

@@ -10,7 +10,7 @@
  */
 import ts from 'typescript';
 import { CancelledError, createTask, simulate, sleep, type Coro } from '@yieldio/core';
-import { BoundedSemaphore, Condition, Hold, Lock, Semaphore } from '@yieldio/sync';
+import { BoundedSemaphore, Condition, Lock, Semaphore, type HoldCoro } from '@yieldio/sync';
 import { caught } from './helpers';
 
 describe('hold()', () => {
@@ -26,7 +26,7 @@ describe('hold()', () => {
     expect(out).not.toMatch(/\busing\s+_/);
   });
 
-  const primitives: Array<[string, () => { locked(): boolean; hold(): Coro<Hold> }]> = [
+  const primitives: Array<[string, () => { locked(): boolean; hold(): HoldCoro }]> = [
     ['Lock', () => new Lock()],
     ['Condition', () => new Condition()],
     ['Semaphore', () => new Semaphore(1)],
@@ -102,6 +102,27 @@ describe('hold()', () => {
           expect(yield* caught(waiter)).toBeInstanceOf(CancelledError);
           // Still ours: the cancelled hold did not release what it never had.
           expect(prim.locked()).toBe(true);
+        })(),
+      );
+    });
+
+    test('using without yield* throws at the declaration, before the block runs, and takes nothing', () => {
+      simulate(
+        (function* (): Coro<void> {
+          const prim = make();
+          let ran = false;
+          const err = yield* caught(
+            (function* (): Coro<void> {
+              // @ts-expect-error: hold() gives a coroutine, not a Disposable; the type says so
+              using _ = prim.hold();
+              ran = true;
+            })(),
+          );
+          expect(err).toEqual(
+            new TypeError('hold() returns a coroutine, not a Hold: `using _ = lock.hold()` would hold nothing; write `using _ = yield* lock.hold()`'),
+          );
+          expect(ran).toBe(false);
+          expect(prim.locked()).toBe(false);
         })(),
       );
     });
