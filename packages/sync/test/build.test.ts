@@ -12,7 +12,8 @@
  *
  * then runs main.mjs with node and checks what it prints. Node 20 cannot parse `using`,
  * so this also proves that esbuild lowered it, in the program and inside the package
- * (Barrier.wait holds its condition with `using`).
+ * (Barrier.wait holds its condition with `using`). The same program compiled to
+ * main.cjs runs against the CommonJS half (dist/index.cjs, the `require` export).
  */
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -58,6 +59,14 @@ function* main() {
   const barrier = new Barrier(3);
   const indices = yield* gather(createTask(barrier.wait()), createTask(barrier.wait()), createTask(barrier.wait()));
   log.push('barrier ' + indices.join(','));
+
+  // The easy mistake, using without yield*: caught at the declaration.
+  function* forgot() {
+    using _ = lock.hold();
+    log.push('unprotected');
+  }
+  try { yield* forgot(); } catch (exc) { log.push(exc.name + ': ' + exc.message); }
+  log.push('locked=' + lock.locked());
   return log;
 }
 console.log(JSON.stringify(simulate(main())));
@@ -84,51 +93,57 @@ describe('the shipped build', () => {
     writeFileSync(join(syncDir, 'package.json'), JSON.stringify(syncPkg));
     writeFileSync(join(coreDir, 'package.json'), JSON.stringify(corePkg));
 
-    // As scripts/build.mjs builds this package (the ESM half).
-    await build({
-      entryPoints: [join(root, 'packages/sync/src/index.ts')],
-      outfile: join(syncDir, 'dist/index.mjs'),
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      target: 'node20',
-      external: [...Object.keys(syncPkg.dependencies ?? {}), ...Object.keys(syncPkg.peerDependencies ?? {})],
-      logLevel: 'silent',
-    });
-    await build({
-      entryPoints: [join(root, 'packages/core/src/index.ts')],
-      outfile: join(coreDir, 'dist/index.mjs'),
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      target: 'node20',
-      logLevel: 'silent',
-    });
+    // As scripts/build.mjs builds this package: both halves.
+    for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']] as const) {
+      await build({
+        entryPoints: [join(root, 'packages/sync/src/index.ts')],
+        outfile: join(syncDir, `dist/index.${ext}`),
+        bundle: true,
+        format,
+        platform: 'neutral',
+        mainFields: ['module', 'main'],
+        target: 'node20',
+        external: [...Object.keys(syncPkg.dependencies ?? {}), ...Object.keys(syncPkg.peerDependencies ?? {})],
+        logLevel: 'silent',
+      });
+      await build({
+        entryPoints: [join(root, 'packages/core/src/index.ts')],
+        outfile: join(coreDir, `dist/index.${ext}`),
+        bundle: true,
+        format,
+        platform: 'neutral',
+        mainFields: ['module', 'main'],
+        target: 'node20',
+        logLevel: 'silent',
+      });
+    }
     writeFileSync(join(dir, 'main.ts'), PROGRAM);
-    await build({
-      entryPoints: [join(dir, 'main.ts')],
-      outfile: join(dir, 'main.mjs'),
-      bundle: false,
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'silent',
-    });
+    for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']] as const) {
+      await build({
+        entryPoints: [join(dir, 'main.ts')],
+        outfile: join(dir, `main.${ext}`),
+        bundle: false,
+        format,
+        target: 'node20',
+        logLevel: 'silent',
+      });
+    }
 
-    const shipped = readFileSync(join(syncDir, 'dist/index.mjs'), 'utf8');
-    expect(shipped).toMatch(/from ["']@yieldio\/core["']/);
+    expect(readFileSync(join(syncDir, 'dist/index.mjs'), 'utf8')).toMatch(/from ["']@yieldio\/core["']/);
+    expect(readFileSync(join(syncDir, 'dist/index.cjs'), 'utf8')).toMatch(/require\(["']@yieldio\/core["']\)/);
     // Lowered: esbuild's __using helper instead of a `using` declaration (the only
     // `using _ =` left are in strings and comments, never at the start of a statement).
     const usingDeclaration = /^\s*using\s+\w+\s*=/m;
-    expect(shipped).toContain('__using(');
-    expect(shipped).not.toMatch(usingDeclaration);
-    const program = readFileSync(join(dir, 'main.mjs'), 'utf8');
-    expect(program).toContain('__using(');
-    expect(program).not.toMatch(usingDeclaration);
+    for (const file of [join(syncDir, 'dist/index.mjs'), join(syncDir, 'dist/index.cjs'), join(dir, 'main.mjs'), join(dir, 'main.cjs')]) {
+      const code = readFileSync(file, 'utf8');
+      expect(code).toContain('__using(');
+      expect(code).not.toMatch(usingDeclaration);
+    }
 
-    const out = execFileSync(process.execPath, [join(dir, 'main.mjs')], { cwd: dir, encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual([
+    const esm = execFileSync(process.execPath, [join(dir, 'main.mjs')], { cwd: dir, encoding: 'utf8' });
+    const cjs = execFileSync(process.execPath, [join(dir, 'main.cjs')], { cwd: dir, encoding: 'utf8' });
+    expect(cjs).toBe(esm);
+    expect(JSON.parse(esm)).toEqual([
       'c in',
       'a in',
       'a out',
@@ -139,6 +154,8 @@ describe('the shipped build', () => {
       'boom',
       'sem locked=false',
       'barrier 0,1,2',
+      'TypeError: hold() returns a coroutine, not a Hold: `using _ = lock.hold()` would hold nothing; write `using _ = yield* lock.hold()`',
+      'locked=false',
     ]);
   });
 });
