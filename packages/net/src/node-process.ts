@@ -8,7 +8,8 @@
  * The contract matches the network's (DESIGN.md): events are plain callbacks, never
  * called synchronously from inside one of the handle's own methods; consumers hand each
  * one to the loop with callSoon. Per child: `spawn` or `error` exactly once, first; each
- * pipe's `data` then `end` at most once; `exit` exactly once after `spawn`.
+ * pipe's `data` then `end` at most once; `stdinClosed` at most once; `exit` exactly once
+ * after `spawn`.
  *
  * Rejected: handing `ChildProcess` and its streams up to the transports (simplest, but it
  * ties the transports to Node, the alternative DESIGN.md rejects for sockets), and
@@ -55,12 +56,18 @@ export interface ChildHandlers {
   drain(): void;
   /** Writing to stdin failed (EPIPE when the child closed its end). */
   stdinError(err: NodeJS.ErrnoException): void;
+  /** stdin closed: after `endStdin`, `stdinError`, or when Node closes it as the child exits. */
+  stdinClosed(): void;
   /** The child exited: its code, or the signal that ended it. */
   exit(code: number | null, signal: string | null): void;
 }
 
 export interface ChildHandle {
-  write(data: Uint8Array): void;
+  /**
+   * Queue `data` for stdin. Returns null, or the error if the bytes cannot go: stdin is
+   * already closed (EPIPE), or writing failed at once (then `stdinError` follows too).
+   */
+  write(data: Uint8Array): NodeJS.ErrnoException | null;
   stdinBufferSize(): number;
   watchDrain(on: boolean): void;
   endStdin(): void;
@@ -108,8 +115,17 @@ export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): Chil
   const stdin = child.stdin;
   const onDrain = (): void => handlers.drain();
   stdin?.on('error', (err: NodeJS.ErrnoException) => handlers.stdinError(err));
+  // Node destroys stdin when the child exits, with no error if nothing was pending; a later
+  // write would be dropped without a word, so the transport must hear of the close.
+  stdin?.once('close', () => handlers.stdinClosed());
   return {
-    write: (data) => void stdin?.write(data),
+    write: (data) => {
+      if (stdin === null || stdin.destroyed) return Object.assign(new Error('stdin is closed'), { code: 'EPIPE' });
+      stdin.write(data);
+      // A write to a pipe the child already closed fails inside write() (EPIPE), but Node
+      // reports it only on a later tick: the caller must know now, as asyncio's os.write does.
+      return (stdin.errored as NodeJS.ErrnoException | null) ?? null;
+    },
     stdinBufferSize: () => stdin?.writableLength ?? 0,
     watchDrain: (on) => {
       if (stdin === null) return;

@@ -175,7 +175,15 @@ export class WritePipeTransport extends PipeTransport {
     checkBytes('write()', data);
     // asyncio drops writes to a lost pipe (after logging); drain() raises instead.
     if (this._state !== 'open' || data.length === 0) return;
-    this._child.write(data);
+    const failed = this._child.write(data);
+    if (failed !== null) {
+      // The child closed its stdin or exited: asyncio's os.write raises EPIPE here and the
+      // transport closes with it, so drain() raises and a write/drain loop cannot spin.
+      this._state = 'closing';
+      const exc = brokenPipe(failed);
+      this._loop._callSoonWithContext(() => this._lose(exc), null, null);
+      return;
+    }
     this._checkFlow();
   }
 
@@ -205,8 +213,18 @@ export class WritePipeTransport extends PipeTransport {
   _writeFailed(err: NodeJS.ErrnoException): void {
     if (this._state === 'closed') return;
     this._child.destroyStdin();
-    const exc = new BrokenPipeError(`write(): the child process closed its stdin (${err.code ?? err.message})`, { code: err.code, errno: err.errno, syscall: err.syscall, cause: err });
-    this._lose(exc);
+    this._lose(brokenPipe(err));
+  }
+
+  /**
+   * stdin closed (called from a loop callback). Unless we closed it or a write failed
+   * first, the child's side went away with nothing pending (Node closes stdin when the
+   * child exits): the pipe is lost without an error, as asyncio's `_read_ready` on an
+   * empty buffer does, so drain() raises from now on.
+   */
+  _closedByChild(): void {
+    if (this._state !== 'open') return;
+    this._lose(null);
   }
 
   canWriteEof(): boolean {
@@ -235,4 +253,13 @@ export class WritePipeTransport extends PipeTransport {
   override toString(): string {
     return `<WritePipeTransport fd=0 ${this._state} bufsize=${this.getWriteBufferSize()}>`;
   }
+}
+
+function brokenPipe(err: NodeJS.ErrnoException): BrokenPipeError {
+  return new BrokenPipeError(`write(): the child process closed its stdin (${err.code ?? err.message})`, {
+    code: err.code,
+    errno: err.errno,
+    syscall: err.syscall,
+    cause: err,
+  });
 }

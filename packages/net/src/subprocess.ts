@@ -338,6 +338,7 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
       end: (fd: PipeFd) => soon(() => transports?.out[merge ? 1 : fd]?._eofReceived()),
       drain: () => soon(() => transports?.stdin?._drained()),
       stdinError: (err) => soon(() => transports?.stdin?._writeFailed(err)),
+      stdinClosed: () => soon(() => transports?.stdin?._closedByChild()),
       exit: (code, signal) => soon(() => proc?._exited(code ?? -(signalNumbers[signal ?? ''] ?? 0))),
     },
   );

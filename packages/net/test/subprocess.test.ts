@@ -8,6 +8,8 @@ import { realpathSync } from 'node:fs';
 import { CancelledError, InvalidStateError, createTask, getRunningLoop, simulate, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import {
+  BrokenPipeError,
+  ConnectionResetError,
   DEVNULL,
   FileNotFoundError,
   PIPE,
@@ -189,6 +191,45 @@ describe('createSubprocessExec', () => {
         proc.kill();
       }),
     ).rejects.toThrow(ProcessLookupError);
+  });
+
+  test('writing to a child that exited: drain() raises, a write/drain loop does not spin (asyncio test_stdin_broken_pipe)', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sh', '-c', 'exit 0', { stdin: PIPE });
+      yield* proc.wait();
+      let caught: unknown = null;
+      let writes = 0;
+      try {
+        // Node has closed stdin by now and would drop these bytes without a word.
+        for (; writes < 1000; ) {
+          proc.stdin!.write(Buffer.alloc(65536));
+          writes++;
+          yield* proc.stdin!.drain();
+        }
+      } catch (exc) {
+        caught = exc;
+      }
+      return [caught, writes, proc.stdin!.isClosing()];
+    });
+    expect(result).toEqual([new ConnectionResetError('drain(): the connection with the peer is lost; nothing more can be written'), 1, true]);
+    expect(result[0]).toBeInstanceOf(ConnectionResetError);
+  });
+
+  test('drain() raises BrokenPipeError when the child exits with bytes still pending', async () => {
+    const { result } = await runNet(function* () {
+      // The child never reads: 1 MiB fills the pipe and waits in Node's queue until it exits.
+      const proc = yield* createSubprocessExec('sleep', '0.1', { stdin: PIPE });
+      proc.stdin!.write(Buffer.alloc(1024 * 1024));
+      let caught: unknown = null;
+      try {
+        yield* proc.stdin!.drain();
+      } catch (exc) {
+        caught = exc;
+      }
+      return [caught, yield* proc.wait()];
+    });
+    expect(result).toEqual([new BrokenPipeError('write(): the child process closed its stdin (EPIPE)'), 0]);
+    expect(result[0]).toBeInstanceOf(BrokenPipeError);
   });
 
   test('cancelling wait() leaves the child running (as asyncio)', async () => {
