@@ -4,7 +4,8 @@
  * bounded by runNet's deadline.
  */
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CancelledError, InvalidStateError, createTask, getRunningLoop, simulate, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import {
@@ -12,6 +13,7 @@ import {
   ConnectionResetError,
   DEVNULL,
   FileNotFoundError,
+  PermissionError,
   PIPE,
   ProcessLookupError,
   STDOUT,
@@ -183,14 +185,43 @@ describe('createSubprocessExec', () => {
     expect(result).toEqual(['got SIGUSR1\n', 7]);
   });
 
-  test('kill() after exit raises ProcessLookupError', async () => {
-    await expect(
-      runNet(function* () {
-        const proc = yield* createSubprocessExec('true');
-        yield* proc.wait();
-        proc.kill();
-      }),
-    ).rejects.toThrow(ProcessLookupError);
+  test('signalling a child that exited raises ProcessLookupError; a bad signal is refused', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('true');
+      expect(() => proc.sendSignal('SIGNOPE')).toThrow(
+        new RangeError(`sendSignal(): "SIGNOPE" is not a signal on this platform; use a name such as 'SIGUSR2', 'SIGTERM' or 'SIGHUP'`),
+      );
+      yield* proc.wait();
+      const errors: unknown[] = [];
+      for (const send of [() => proc.kill(), () => proc.terminate(), () => proc.sendSignal('SIGHUP')]) {
+        try {
+          send();
+        } catch (exc) {
+          errors.push(exc);
+        }
+      }
+      return [proc.pid, errors];
+    });
+    const [pid, errors] = result as [number, Error[]];
+    expect(errors).toEqual([
+      new ProcessLookupError(`kill(): process ${pid} has already exited (returncode 0); there is nothing to signal`),
+      new ProcessLookupError(`terminate(): process ${pid} has already exited (returncode 0); there is nothing to signal`),
+      new ProcessLookupError(`sendSignal(): process ${pid} has already exited (returncode 0); there is nothing to signal`),
+    ]);
+    expect(errors.every((exc) => exc instanceof ProcessLookupError)).toBe(true);
+  });
+
+  test('a program that is not executable raises PermissionError naming it', async () => {
+    const [dir, removeDir] = tempDir();
+    const file = join(dir, 'not-executable');
+    writeFileSync(file, 'echo hi\n', { mode: 0o644 });
+    try {
+      await expect(runNet(() => createSubprocessExec(file))).rejects.toThrow(
+        new PermissionError(`createSubprocessExec(): cannot run "${file}": permission denied (EACCES); is it executable?`),
+      );
+    } finally {
+      removeDir();
+    }
   });
 
   test('writing to a child that exited: drain() raises, a write/drain loop does not spin (asyncio test_stdin_broken_pipe)', async () => {
@@ -230,6 +261,38 @@ describe('createSubprocessExec', () => {
     });
     expect(result).toEqual([new BrokenPipeError('write(): the child process closed its stdin (EPIPE)'), 0]);
     expect(result[0]).toBeInstanceOf(BrokenPipeError);
+  });
+
+  test('a create call cancelled before the child started kills the child', async () => {
+    // Nothing could ever reach a child whose Process was never returned, so asyncio kills
+    // it (test_cancel_make_subprocess_transport_exec). The shell writes its pid, then
+    // becomes `sleep 10`: a pid file whose process still runs means it was left behind.
+    const [dir, removeDir] = tempDir();
+    const pidFile = join(dir, 'pid');
+    try {
+      const { result } = await runNet(function* () {
+        const create = createTask(createSubprocessExec('sh', '-c', 'echo $$ > "$0"; exec sleep 10', pidFile));
+        yield* sleep(0); // the task spawns the child and waits for Node's 'spawn' event
+        create.cancel();
+        const cancelled = (yield* catching(create)) instanceof CancelledError;
+        yield* sleep(0.3);
+        return cancelled;
+      });
+      expect(result).toBe(true);
+      if (existsSync(pidFile)) {
+        const pid = Number(readFileSync(pidFile, 'utf8'));
+        let alive = true;
+        try {
+          process.kill(pid, 0);
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          alive = false;
+        }
+        expect(alive).toBe(false);
+      }
+    } finally {
+      removeDir();
+    }
   });
 
   test('cancelling wait() leaves the child running (as asyncio)', async () => {
@@ -359,3 +422,13 @@ test('subprocesses are refused inside simulate()', () => {
     new InvalidStateError('createSubprocessExec(): subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()'),
   );
 });
+
+/** Await `aw` and return what it threw (or undefined). */
+function* catching(aw: Iterable<unknown> & object): Coro<unknown> {
+  try {
+    yield* aw as Coro<unknown>;
+  } catch (exc) {
+    return exc;
+  }
+  return undefined;
+}
