@@ -11,6 +11,14 @@
  * readable buffer until a 'data' listener exists, and we catch 'error' from the start, since
  * an 'error' with no listener would crash the process).
  *
+ * Every socket, listener and timer here is unref'd: the loop decides how long the process
+ * lives, not the sockets. A running loop keeps Node alive by itself (RealHost arms a timer
+ * even when it only waits for I/O), so nothing changes while `run()` runs; but a server or
+ * connection left open when `run()` returns no longer keeps the process from exiting, as
+ * a Python script ends after `asyncio.run()` whatever it left open. Bytes already handed
+ * to a socket are still sent: libuv's pending writes and shutdowns keep Node alive on
+ * their own, so `writer.close()` as the last act of `main()` flushes before the exit.
+ *
  * Where asyncio's selector transports call send() until EAGAIN, Node's socket keeps its own
  * write queue: `writeBufferSize` is that queue's length (`writableLength`), and each
  * write's completion callback is how we learn that it shrank (only reported while the
@@ -124,6 +132,7 @@ class NodeStreamSocket implements StreamSocket {
     this.raw = socket;
     this.#handlers = handlers;
     this.#unix = unix;
+    socket.unref(); // see the module note: the loop, not its sockets, keeps Node alive
     if (connectEvent !== null) socket.once(connectEvent, this.#onConnect);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
@@ -137,6 +146,7 @@ class NodeStreamSocket implements StreamSocket {
     this.#handshakeTimer = setTimeout(() => {
       this.raw.destroy(Object.assign(new Error(`TLS handshake did not finish in ${seconds} seconds`), { code: 'ETIMEDOUT' }));
     }, Math.ceil(seconds * 1000));
+    this.#handshakeTimer.unref();
   }
 
   write(data: Uint8Array): void {
@@ -255,6 +265,7 @@ class NodeIncoming implements IncomingStream {
   constructor(socket: net.Socket, unix: UnixEnds | null) {
     this.#socket = socket;
     this.#unix = unix;
+    socket.unref();
     socket.on('error', this.#onEarlyError);
     socket.on('close', this.#onEarlyClose);
   }
@@ -320,6 +331,7 @@ class NodeListener implements Listener {
       this.#server = server;
     }
     const server = this.#server;
+    server.unref();
     server.on('listening', () => handlers.listening());
     server.on('error', (err: Error) => {
       handlers.error(err);
@@ -354,6 +366,7 @@ class NodeDatagramSocket implements DatagramSocket {
 
   constructor(request: DatagramRequest, handlers: DatagramHandlers) {
     const socket = dgram.createSocket({ type: request.family === 'IPv6' ? 'udp6' : 'udp4', reuseAddr: request.reuseAddress });
+    socket.unref();
     this.raw = socket;
     let ready = false;
     socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
