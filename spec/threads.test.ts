@@ -135,6 +135,71 @@ describe('toThread', () => {
     expect(plain).toEqual({ code: 3 });
   });
 
+  test("an error keeps its own fields (a Node error's code), its cause and an AggregateError's members", async () => {
+    function* main(): Coro<unknown[]> {
+      return [
+        // Blocking I/O is what threads are for: the caller tests the code, as on the loop's thread.
+        yield* catching(toThread((path: string) => require('node:fs').readFileSync(path), '/no/such/file/yieldio')),
+        yield* catching(
+          toThread(() => {
+            throw new Error('outer', { cause: Object.assign(new TypeError('inner'), { detail: [1, 2] }) });
+          }),
+        ),
+        yield* catching(
+          toThread(() => {
+            throw new AggregateError([new RangeError('first'), 'second'], 'both failed');
+          }),
+        ),
+      ];
+    }
+    const [fsError, chained, aggregate] = (await run(main())) as [NodeJS.ErrnoException, Error, AggregateError];
+    expect(fsError).toBeInstanceOf(Error);
+    expect(fsError.message).toBe("ENOENT: no such file or directory, open '/no/such/file/yieldio'");
+    expect({ code: fsError.code, errno: fsError.errno, syscall: fsError.syscall, path: fsError.path }).toEqual({
+      code: 'ENOENT',
+      errno: -2,
+      syscall: 'open',
+      path: '/no/such/file/yieldio',
+    });
+    expect(chained.message).toBe('outer');
+    expect(chained.cause).toBeInstanceOf(TypeError);
+    expect(chained.cause).toEqual(new TypeError('inner'));
+    expect((chained.cause as { detail: number[] }).detail).toEqual([1, 2]);
+    expect(aggregate).toBeInstanceOf(AggregateError);
+    expect(aggregate.message).toBe('both failed');
+    expect(aggregate.errors).toEqual([new RangeError('first'), 'second']);
+    expect(aggregate.errors[0]).toBeInstanceOf(RangeError);
+  });
+
+  test('a result that cannot be cloned, or a method, fails the call with an error that says what to do', async () => {
+    const shapes = {
+      area(side: number): number {
+        return side * side;
+      },
+    };
+    function* main(): Coro<unknown[]> {
+      return [
+        yield* catching(toThread(function makeCounter() { return () => 1; })),
+        yield* catching(toThread(shapes.area, 2)),
+        yield* toThread((x: number) => x + 1, 1),
+      ];
+    }
+    const [uncloned, method, after] = await run(main());
+    expect(uncloned).toEqual(
+      new TypeError(
+        "function makeCounter returned a value that cannot be structured-cloned back to the loop's thread (() => 1 could not be cloned.); " +
+          'return plain data (objects, arrays, Maps, typed arrays, Errors), not functions or generators',
+      ),
+    );
+    expect(method).toEqual(
+      new TypeError(
+        "function area cannot be compiled from its source text in the worker thread (SyntaxError: Unexpected token '{'); " +
+          'pass a function expression or an arrow function, not a method',
+      ),
+    );
+    expect(after).toBe(2);
+  });
+
   test('a function that closes over an outer variable is refused with an error naming it', async () => {
     const factor = 3;
     function triple(x: number): number {

@@ -53,12 +53,26 @@ interface PoolThread {
 
 /** What worker-source.ts posts for a failed job. */
 type WorkerError =
-  | { isError: true; name: string; message: string; stack?: string; compile: boolean; missing: string | null }
+  | {
+      isError: true;
+      name: string;
+      message: string;
+      stack?: string;
+      compile: boolean;
+      missing: string | null;
+      /** The error's own fields that could be cloned (`code`, `errno`, `path`...). */
+      props: Record<string, unknown>;
+      cause?: WorkerError;
+      /** An AggregateError's members. */
+      errors?: WorkerError[];
+      /** Set when the function's result, or what it threw, could not be cloned: this is the DataCloneError. */
+      uncloned: 'result' | 'exception' | null;
+    }
   | { isError: false; value: unknown };
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WorkerError };
 
-const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
+const ERROR_CLASSES: Record<string, new (message: string, options?: { cause?: unknown }) => Error> = {
   Error,
   TypeError,
   RangeError,
@@ -111,7 +125,8 @@ export class ThreadPoolExecutor implements Executor {
       throw new TypeError(`ThreadPoolExecutor.submit(): expected an array of arguments, got ${describeValue(args)}`);
     }
     const source = Function.prototype.toString.call(fn);
-    const label = fn.name ? `function ${fn.name}` : 'the function';
+    const name = fn.name.replace(/^bound /, '').trim();
+    const label = name ? `function ${name}` : 'the function';
     if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
       throw new TypeError(
         `ThreadPoolExecutor.submit(): ${label} is built in or bound, so it has no source text to send to a thread; ` +
@@ -236,11 +251,33 @@ function rebuildError(job: Job, error: WorkerError): unknown {
         'pass a function expression or an arrow function, not a method',
     );
   }
-  const Class = ERROR_CLASSES[error.name] ?? Error;
-  const exc = new Class(error.message);
+  if (error.uncloned !== null) {
+    const what = error.uncloned === 'result' ? 'returned' : 'threw';
+    return new TypeError(
+      `${job.label} ${what} a value that cannot be structured-cloned back to the loop's thread (${error.message}); ` +
+        `${what === 'returned' ? 'return' : 'throw'} plain data (objects, arrays, Maps, typed arrays, Errors), not functions or generators`,
+    );
+  }
+  return rebuildThrown(error);
+}
+
+/** An Error as it was thrown in the thread: its class by name, message, stack, fields, cause. */
+function rebuildThrown(error: WorkerError): unknown {
+  if (!error.isError) return error.value;
+  const options = error.cause === undefined ? undefined : { cause: rebuildThrown(error.cause) };
+  let exc: Error;
+  if (error.errors !== undefined) {
+    exc = new AggregateError(error.errors.map(rebuildThrown), error.message, options);
+  } else {
+    const Class = ERROR_CLASSES[error.name] ?? Error;
+    exc = new Class(error.message, options);
+  }
   if (exc.name !== error.name) Object.defineProperty(exc, 'name', { value: error.name, configurable: true, writable: true });
   // The stack that matters is the thread's, where it was thrown.
   if (error.stack !== undefined) exc.stack = error.stack;
+  for (const [key, value] of Object.entries(error.props)) {
+    Object.defineProperty(exc, key, { value, configurable: true, enumerable: true, writable: true });
+  }
   return exc;
 }
 
