@@ -1,0 +1,363 @@
+/**
+ * simulate(): the virtual clock as a user drives it (issue #3, "simulate(coro, { seed,
+ * chaos, until })"). Time starts at 0 and jumps; a stuck program throws a DeadlockError
+ * that reads as a wait-for graph instead of hanging; `until` bounds a program that would
+ * run forever; the same seed gives the same trace, and `chaos` really reorders a pass.
+ * Bad options are refused at the call, with the value and what to pass instead.
+ */
+import {
+  CancelledError,
+  DeadlockError,
+  InvalidStateError,
+  SimulationTimeoutError,
+  createTask,
+  currentTask,
+  gather,
+  getEventLoop,
+  getRunningLoop,
+  simulate,
+  sleep,
+  taskGroup,
+  wrapPromise,
+  type Coro,
+} from '@yieldio/core';
+
+/** What `fn` throws (fails the test if it returns). */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (exc) {
+    return exc;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('the virtual clock', () => {
+  test('time starts at 0 and an hour of sleeping takes no real time', () => {
+    const wallStart = performance.now();
+    const times = simulate(
+      (function* (): Coro<number[]> {
+        const loop = getRunningLoop();
+        const seen = [loop.time()];
+        yield* sleep(3600);
+        seen.push(loop.time());
+        yield* sleep(0.5);
+        seen.push(loop.time());
+        return seen;
+      })(),
+    );
+    expect(times).toEqual([0, 3600, 3600.5]);
+    expect(performance.now() - wallStart).toBeLessThan(1000);
+  });
+
+  test('simulate() returns the result synchronously and throws the error of main', () => {
+    expect(simulate((function* (): Coro<string> {
+      yield* sleep(1);
+      return 'done';
+    })())).toBe('done');
+    const boom = new RangeError('boom');
+    expect(thrownBy(() => simulate((function* (): Coro<void> {
+      yield* sleep(1);
+      throw boom;
+    })()))).toBe(boom);
+  });
+
+  test('each simulation has a clock of its own, starting at 0 again', () => {
+    function* now(): Coro<number> {
+      yield* sleep(5);
+      return getRunningLoop().time();
+    }
+    expect([simulate(now()), simulate(now())]).toEqual([5, 5]);
+  });
+});
+
+describe('DeadlockError', () => {
+  test('names each blocked task and what it waits for: a future, another task, a gather', () => {
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          const loop = getRunningLoop();
+          const reply = loop.createFuture({ description: 'a reply that nobody sends' });
+          const consumer = createTask((function* (): Coro<void> {
+            yield* reply;
+          })(), { name: 'consumer' });
+          const waiter = createTask((function* (): Coro<void> {
+            yield* consumer;
+          })(), { name: 'waiter' });
+          yield* sleep(2);
+          yield* gather(consumer, waiter);
+        })(),
+      ),
+    );
+    expect(exc).toBeInstanceOf(DeadlockError);
+    const deadlock = exc as DeadlockError;
+    expect(deadlock.name).toBe('DeadlockError');
+    expect(deadlock.time).toBe(2);
+    expect(deadlock.message).toBe(
+      [
+        'deadlock at virtual time 2: nothing is ready, no timer is pending, and 3 task(s) wait on something no one will complete:',
+        '  task "Task-1" waits for <GatheringFuture pending gather(2)>',
+        '  task "consumer" waits for <Future pending a reply that nobody sends>',
+        '  task "waiter" waits for task "consumer"',
+      ].join('\n'),
+    );
+    expect(deadlock.blocked.map(({ task }) => task.getName())).toEqual(['Task-1', 'consumer', 'waiter']);
+    expect(deadlock.blocked[2].waitsFor).toBe(deadlock.blocked[1].task);
+  });
+
+  test('a wrapPromise inside simulate() is named as a Promise that cannot settle there', () => {
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          yield* wrapPromise(Promise.resolve(1));
+        })(),
+      ),
+    );
+    expect((exc as Error).message).toBe(
+      'deadlock at virtual time 0: nothing is ready, no timer is pending, and 1 task(s) wait on something no one will complete:\n' +
+        '  task "Task-1" waits for <Future pending wrapPromise(): a Promise cannot settle inside simulate(), which runs synchronously>',
+    );
+  });
+
+  test('a child stuck in a task group is named, and so is the group its parent waits in', () => {
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          yield* taskGroup(function* (tg) {
+            tg.createTask((function* (): Coro<void> {
+              yield* getRunningLoop().createFuture({ description: 'never' });
+            })(), { name: 'child' });
+          });
+        })(),
+      ),
+    );
+    expect((exc as Error).message.split('\n').slice(1)).toEqual([
+      '  task "Task-1" waits for <Future pending taskGroup() waiting for its tasks>',
+      '  task "child" waits for <Future pending never>',
+    ]);
+  });
+
+  test('a cancelled timer does not postpone the deadlock: the clock does not jump to it', () => {
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          const loop = getRunningLoop();
+          loop.callLater(100, () => undefined).cancel();
+          yield* loop.createFuture({ description: 'never' });
+        })(),
+      ),
+    );
+    expect(exc).toBeInstanceOf(DeadlockError);
+    expect((exc as DeadlockError).time).toBe(0);
+  });
+
+  test('the blocked tasks are cancelled afterwards, so their finally blocks run', () => {
+    const cleanedUp: string[] = [];
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          const never = getRunningLoop().createFuture();
+          createTask((function* (): Coro<void> {
+            try {
+              yield* never;
+            } catch (err) {
+              cleanedUp.push((err as Error).name);
+              throw err;
+            }
+          })(), { name: 'stuck' });
+          yield* never;
+        })(),
+      ),
+    );
+    expect(exc).toBeInstanceOf(DeadlockError);
+    expect(cleanedUp).toEqual(['CancelledError']);
+  });
+
+  test('a deadlock inside main leaves no current event loop behind', () => {
+    thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          yield* getRunningLoop().createFuture();
+        })(),
+      ),
+    );
+    expect(() => getEventLoop()).toThrow(/^getEventLoop\(\): there is no current event loop/);
+  });
+});
+
+describe('until', () => {
+  function* ticker(): Coro<void> {
+    for (;;) yield* sleep(1);
+  }
+
+  test('a program that would run forever stops at until, naming the tasks still running', () => {
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          createTask(ticker(), { name: 'ticker' });
+          yield* getRunningLoop().createFuture({ description: 'shutdown' });
+        })(),
+        { until: 10 },
+      ),
+    );
+    expect(exc).toBeInstanceOf(SimulationTimeoutError);
+    const timeout = exc as SimulationTimeoutError;
+    expect(timeout.name).toBe('SimulationTimeoutError');
+    expect(timeout.time).toBe(10);
+    const [header, mainLine, tickerLine, ...rest] = timeout.message.split('\n');
+    expect([header, mainLine, rest]).toEqual([
+      'simulate(): virtual time reached until=10 with 2 task(s) still running:',
+      '  task "Task-1" waits for <Future pending shutdown>',
+      [],
+    ]);
+    // What a sleep's future looks like is the sleep's business; that it is named is ours.
+    expect(tickerLine).toMatch(/^ {2}task "ticker" waits for <\w*Future pending .*sleep/);
+    expect(timeout.running.map(({ task }) => task.getName())).toEqual(['Task-1', 'ticker']);
+  });
+
+  test('a timer due exactly at until still fires; only a later one stops the run', () => {
+    expect(simulate((function* (): Coro<number> {
+      yield* sleep(5);
+      return getRunningLoop().time();
+    })(), { until: 5 })).toBe(5);
+    expect(thrownBy(() => simulate(sleep(5.5), { until: 5 }))).toBeInstanceOf(SimulationTimeoutError);
+  });
+
+  test('the tasks still running at until are cancelled, and their cleanup runs', () => {
+    const finallies: number[] = [];
+    thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          try {
+            for (;;) yield* sleep(1);
+          } finally {
+            finallies.push(getRunningLoop().time());
+          }
+        })(),
+        { until: 3 },
+      ),
+    );
+    expect(finallies).toEqual([3]);
+  });
+});
+
+describe('seed and chaos', () => {
+  /** Names of the tasks in the order their first steps ran. */
+  function firstRound(options: { seed?: number; chaos?: boolean }): string[] {
+    const trace: string[] = [];
+    simulate(
+      (function* (): Coro<void> {
+        const tasks = Array.from({ length: 6 }, (_, i) => createTask(sleep(0), { name: `t${i}` }));
+        yield* gather(tasks);
+      })(),
+      { ...options, onStep: (name) => name !== 'Task-1' && trace.length < 6 && trace.push(name) },
+    );
+    return trace;
+  }
+
+  const fifo = ['t0', 't1', 't2', 't3', 't4', 't5'];
+
+  test('without chaos the order is FIFO, whatever the seed', () => {
+    for (const seed of [0, 1, 42, -7]) expect(firstRound({ seed })).toEqual(fifo);
+  });
+
+  test('with chaos, the same seed gives the same order, and seeds differ', () => {
+    const orders = new Map<string, number>();
+    for (let seed = 0; seed < 20; seed++) {
+      const order = firstRound({ seed, chaos: true });
+      expect(firstRound({ seed, chaos: true })).toEqual(order);
+      expect([...order].sort()).toEqual(fifo);
+      orders.set(order.join(' '), seed);
+    }
+    // 720 orders are possible; 20 seeds that all gave one order would mean no shuffling.
+    expect(orders.size).toBeGreaterThan(10);
+  });
+
+  test('onStep sees every step with the virtual time it runs at', () => {
+    const trace: string[] = [];
+    simulate(
+      (function* (): Coro<void> {
+        const child = createTask((function* (): Coro<void> {
+          yield* sleep(1.5);
+        })(), { name: 'child' });
+        yield* sleep(1);
+        yield* child;
+      })(),
+      { onStep: (name, time) => trace.push(`${time} ${name}`) },
+    );
+    expect(trace).toEqual(['0 Task-1', '0 child', '1 Task-1', '1.5 child', '1.5 Task-1']);
+  });
+});
+
+describe('simulate() bad input', () => {
+  test('a generator function instead of a coroutine is refused, saying to call it', () => {
+    function* main(): Coro<void> {}
+    expect(() => simulate(main as never)).toThrow(
+      new TypeError('simulate(): expected a coroutine, got generator function main; call it to get a coroutine: main()'),
+    );
+  });
+
+  test('a seed that is not an integer is refused', () => {
+    expect(() => simulate(sleep(0), { seed: 1.5 })).toThrow(new TypeError('simulate(): seed must be an integer, got 1.5'));
+  });
+
+  test('until must be a number of virtual seconds >= 0', () => {
+    expect(() => simulate(sleep(0), { until: -1 })).toThrow(
+      new RangeError('simulate(): until must be a number of virtual seconds >= 0, got -1'),
+    );
+    expect(() => simulate(sleep(0), { until: NaN })).toThrow(
+      new RangeError('simulate(): until must be a number of virtual seconds >= 0, got NaN'),
+    );
+  });
+
+  test('simulate() inside a running loop is refused: await the coroutine instead', () => {
+    const exc = simulate(
+      (function* (): Coro<unknown> {
+        const inner = (function* (): Coro<void> {})();
+        try {
+          simulate(inner);
+        } catch (err) {
+          return err;
+        }
+        return null;
+      })(),
+    );
+    expect(exc).toEqual(
+      new InvalidStateError('simulate(): cannot be called from a running event loop; await the coroutine instead: yield* coro'),
+    );
+  });
+
+  test('an executor is refused inside simulate(), saying why', () => {
+    const exc = simulate(
+      (function* (): Coro<unknown> {
+        try {
+          getRunningLoop().runInExecutor(null, () => 1);
+        } catch (err) {
+          return err;
+        }
+        return null;
+      })(),
+    );
+    expect(exc).toBeInstanceOf(InvalidStateError);
+    expect((exc as Error).message).toMatch(/^runInExecutor\(\): executors are not available inside simulate\(\)/);
+  });
+});
+
+describe('a cancelled main task', () => {
+  test('simulate() throws the CancelledError of a main task cancelled by another task', () => {
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          const main = currentTask()!;
+          createTask((function* (): Coro<void> {
+            yield* sleep(1);
+            main.cancel('stop now');
+          })());
+          yield* sleep(10);
+        })(),
+      ),
+    );
+    expect(exc).toBeInstanceOf(CancelledError);
+    expect((exc as Error).message).toBe('stop now');
+  });
+});
