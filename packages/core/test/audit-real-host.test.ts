@@ -1,0 +1,137 @@
+/**
+ * The real host, as the issue asks of it (#3, "The loop and its host"): it never busy-
+ * waits (an idle loop waiting on a 10 s timer uses no CPU), it runs ready callbacks in
+ * batches and returns to Node between them (so a task that never stops yielding does not
+ * starve Node's own timers and I/O), and it lets the process exit when the loop is done.
+ *
+ * No CPU is measured in jest's own process (jest's workers make it noisy): in-process
+ * tests count passes instead, and the CPU and exit checks run in a child process.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { createTask, newEventLoop, run, sleep, wrapPromise, type Coro, type EventLoop } from '@yieldio/core';
+
+/** Count the passes a loop runs and how often its host asks for the next deadline. */
+function countPasses(loop: EventLoop): { passes: number; deadlines: number } {
+  const counts = { passes: 0, deadlines: 0 };
+  const runOnce = loop.runOnce.bind(loop);
+  const nextDeadline = loop.nextDeadline.bind(loop);
+  loop.runOnce = () => {
+    counts.passes++;
+    runOnce();
+  };
+  loop.nextDeadline = () => {
+    counts.deadlines++;
+    return nextDeadline();
+  };
+  return counts;
+}
+
+describe('the real host does not busy-wait', () => {
+  test('a loop waiting 200 ms on a 10 s timer runs no pass until it is woken', async () => {
+    const loop = newEventLoop();
+    const counts = countPasses(loop);
+    let fired = false;
+    loop.callLater(10, () => (fired = true));
+    setTimeout(() => loop.stop(), 200);
+    await loop.runForever();
+    loop.close();
+    expect(fired).toBe(false);
+    // One pass for stop(); the host asked for the deadline once to arm its Node timer,
+    // and once more when stop() woke it. A busy wait would ask thousands of times.
+    expect(counts.passes).toBeLessThanOrEqual(2);
+    expect(counts.deadlines).toBeLessThanOrEqual(3);
+  });
+
+  test('a sleeping task costs a pass to start and a pass to wake, not one per millisecond', async () => {
+    const loop = newEventLoop();
+    const counts = countPasses(loop);
+    await loop.runUntilComplete(sleep(0.05));
+    loop.close();
+    expect(counts.passes).toBeLessThanOrEqual(6);
+  });
+
+  test('a task that never stops yielding does not starve Node: its timers still fire', async () => {
+    // The host runs passes back to back for a few milliseconds at most, then lets Node
+    // poll; otherwise the Node timer below would never fire and this would hang.
+    const passes = await run(
+      (function* (): Coro<number> {
+        let spins = 0;
+        const spinner = createTask((function* (): Coro<void> {
+          for (;;) {
+            spins++;
+            yield;
+          }
+        })());
+        yield* wrapPromise(new Promise<void>((resolve) => setTimeout(resolve, 20)));
+        spinner.cancel();
+        return spins;
+      })(),
+    );
+    expect(passes).toBeGreaterThan(10);
+  });
+});
+
+describe('the real host in a process of its own', () => {
+  let dir: string;
+  let bundle: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'yieldio-idle-'));
+    bundle = join(dir, 'core.cjs');
+    buildSync({
+      entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  interface IdleOutcome {
+    lines: Record<string, unknown>[];
+    code: number | null;
+    timedOut: boolean;
+    stderr: string;
+  }
+
+  function runIdleChild(limitMs: number): Promise<IdleOutcome> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'idle-child.cjs'), bundle], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const guard = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, limitMs);
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        clearTimeout(guard);
+        const lines = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+        resolve({ lines, code, timedOut, stderr });
+      });
+    });
+  }
+
+  test('waiting on a 10 s timer uses almost no CPU, and the process exits as soon as run() is done', async () => {
+    // The leftover timers are 10 s and 60 s away: a process still alive after 8 s is
+    // kept alive by one of them.
+    const outcome = await runIdleChild(8000);
+    expect(outcome.stderr).toBe('');
+    expect(outcome.timedOut).toBe(false);
+    expect(outcome.code).toBe(0);
+    expect(outcome.lines).toHaveLength(1);
+    const report = outcome.lines[0];
+    expect(report.event).toBe('resolved');
+    expect(report.wallMs as number).toBeGreaterThanOrEqual(350);
+    // A busy wait would burn the whole 400 ms; an idle Node process uses a few ms.
+    expect(report.cpuMs as number).toBeLessThan(150);
+  });
+});
