@@ -205,6 +205,36 @@ describe(`cancellation of random task trees (seed ${SEED})`, () => {
 });
 
 describe(`determinism (seed ${SEED})`, () => {
+  test('chaos is not a no-op: over seeds, one program runs in many orders, FIFO without chaos', () => {
+    // Without this, the property below would hold for a chaos option that did nothing.
+    function traceFor(options: { chaos: boolean; seed: number }): string {
+      const trace: string[] = [];
+      simulate(
+        (function* (): Coro<void> {
+          const tasks = Array.from({ length: 5 }, (_, i) =>
+            createTask(
+              (function* (): Coro<void> {
+                for (let k = 0; k < 3; k++) yield;
+              })(),
+              { name: `t${i}` },
+            ),
+          );
+          yield* gather(tasks);
+        })(),
+        { ...options, onStep: (name) => trace.push(name) },
+      );
+      return trace.join(' ');
+    }
+    const chaotic = new Set<string>();
+    const fifo = new Set<string>();
+    for (let seed = 0; seed < 20; seed++) {
+      chaotic.add(traceFor({ chaos: true, seed }));
+      fifo.add(traceFor({ chaos: false, seed }));
+    }
+    expect(chaotic.size).toBeGreaterThan(10);
+    expect(fifo.size).toBe(1);
+  });
+
   test('the same program and seed give the same trace and outcome, with chaos on', () => {
     fc.assert(
       fc.property(treeArb, cancellationsArb, fc.integer(), (tree, cancellations, seed) => {
@@ -357,6 +387,46 @@ describe(`timers (seed ${SEED})`, () => {
         expect(fired).toEqual(expected);
       }),
       { seed: SEED, numRuns: RUNS },
+    );
+  });
+  test('hundreds of timers, most cancelled, some scheduled from a timer callback: the same order', () => {
+    // Over 100 timers with more than half cancelled makes the loop rebuild its heap
+    // rather than pop cancelled timers one by one; the order must not change.
+    const specArb = fc.record({ delay: fc.integer({ min: 0, max: 5 }), cancelled: fc.integer({ min: 0, max: 9 }).map((n) => n < 7) });
+    const planArb = fc.record({
+      first: fc.array(specArb, { minLength: 101, maxLength: 300 }),
+      later: fc.array(specArb, { maxLength: 60 }),
+      at: fc.integer({ min: 0, max: 5 }),
+    });
+    fc.assert(
+      fc.property(planArb, ({ first, later, at }) => {
+        const fired: number[] = [];
+        simulate(
+          (function* (): Coro<void> {
+            const loop = getRunningLoop();
+            // Scheduled first (seq 0): at time `at` it schedules the later batch.
+            loop.callAt(at, () => {
+              later.forEach(({ delay, cancelled }, i) => {
+                const handle = loop.callLater(delay, () => fired.push(first.length + i));
+                if (cancelled) handle.cancel();
+              });
+            });
+            first.forEach(({ delay, cancelled }, i) => {
+              const handle = loop.callLater(delay, () => fired.push(i));
+              if (cancelled) handle.cancel();
+            });
+            yield* sleep(20);
+          })(),
+        );
+        // The model: deadline, then the order of scheduling (the later batch after the first).
+        const all = [...first.map((t, i) => ({ ...t, when: t.delay, i })), ...later.map((t, i) => ({ ...t, when: at + t.delay, i: first.length + i }))];
+        const expected = all
+          .filter((t) => !t.cancelled)
+          .sort((a, b) => a.when - b.when || a.i - b.i)
+          .map((t) => t.i);
+        expect(fired).toEqual(expected);
+      }),
+      { seed: SEED, numRuns: 60 },
     );
   });
 });
