@@ -192,8 +192,12 @@ export class SocketTransport extends Transport {
   _schedule(): void {
     if (this._processScheduled) return;
     if (this._loop.isClosed()) {
-      // Nothing will ever run our callback: do not leave a socket open behind a dead loop.
-      this._socket.destroy();
+      // Nothing will ever run our callback. A socket told to close finishes sending what it
+      // was given (its close() flushes, then ends it); what arrives meanwhile is dropped
+      // here, as _process would drop it. Any other socket is left open behind a dead loop:
+      // close it now.
+      if (this._state === 'closing') this._events.clearInbox();
+      else this._socket.destroy();
       return;
     }
     this._processScheduled = true;

@@ -104,11 +104,13 @@ describe('process lifetime', () => {
     const counting = net.createServer((socket) => {
       // Answer late, so the program sits waiting on this socket alone for a while.
       setTimeout(() => socket.write('hello\n'), 300);
-      socket.on('data', (chunk: Buffer) => (received += chunk.length));
-      socket.on('end', () => {
-        ended = true;
-        socket.end();
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        // Half-close early: our EOF reaches the program while it is still flushing, after
+        // its run() returned. That event must not cut the flush short.
+        if (received >= 1024 * 1024 && !socket.writableEnded) socket.end();
       });
+      socket.on('end', () => (ended = true));
       socket.on('error', () => {});
     });
     await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
