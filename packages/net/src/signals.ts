@@ -85,6 +85,7 @@ export function addSignalHandler<A extends unknown[]>(this: EventLoop, sig: stri
 }
 
 export function removeSignalHandler(this: EventLoop, sig: string | number): boolean {
+  checkRealHost(this, 'removeSignalHandler()');
   const name = checkSignal('removeSignalHandler()', sig);
   const handlers = handlersByLoop.get(this);
   const stop = handlers?.get(name);

@@ -5,6 +5,11 @@
 import { InvalidStateError, getRunningLoop, newEventLoop, run, simulate, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import '@yieldio/net';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
 
 function listeners(sig: NodeJS.Signals): number {
   return process.listenerCount(sig);
@@ -94,6 +99,54 @@ describe('addSignalHandler', () => {
     expect(loop.removeSignalHandler('SIGHUP')).toBe(false);
   });
 
+  test('after run() a handled SIGTERM is Node\'s again: it ends the process', async () => {
+    // A separate program, since jest's process copy never reaches Node's signal wiring. A
+    // listener left on `process` by a closed loop would swallow SIGTERM for good.
+    const root = join(__dirname, '../../..');
+    const dir = mkdtempSync(join(tmpdir(), 'yieldio-signals-'));
+    try {
+      const script = join(dir, 'main.cjs');
+      await build({
+        stdin: {
+          contents: `
+            import { run, getRunningLoop, sleep } from '@yieldio/core';
+            import '@yieldio/net';
+            function* main() {
+              getRunningLoop().addSignalHandler('SIGTERM', () => console.log('handled'));
+              process.kill(process.pid, 'SIGTERM');
+              yield* sleep(0.05);
+            }
+            run(main()).then(() => { console.log('closed'); setInterval(() => {}, 1000); });
+          `,
+          resolveDir: root,
+          loader: 'ts',
+        },
+        alias: {
+          '@yieldio/core': join(root, 'packages/core/src/index.ts'),
+          '@yieldio/net': join(root, 'packages/net/src/index.ts'),
+        },
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        outfile: script,
+        logLevel: 'silent',
+      });
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      const exited = new Promise<string | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('closed')) child.kill('SIGTERM');
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const signal = await exited;
+      clearTimeout(timer);
+      expect([out, signal]).toEqual(['handled\nclosed\n', 'SIGTERM']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('bad signals fail with clear errors', () => {
     const loop = newEventLoop();
     try {
@@ -117,17 +170,21 @@ describe('addSignalHandler', () => {
     }
   });
 
-  test('inside simulate() it is refused', () => {
-    expect(() =>
-      simulate(
-        (function* (): Coro<void> {
-          getRunningLoop().addSignalHandler('SIGUSR2', () => undefined);
-        })(),
-      ),
-    ).toThrow(
-      new InvalidStateError(
-        'addSignalHandler(): signals are not available inside simulate(): the virtual clock has no process to signal; run this under run()',
-      ),
-    );
+  test('inside simulate() adding and removing are refused', () => {
+    for (const method of ['addSignalHandler', 'removeSignalHandler'] as const) {
+      expect(() =>
+        simulate(
+          (function* (): Coro<void> {
+            const loop = getRunningLoop();
+            if (method === 'addSignalHandler') loop.addSignalHandler('SIGUSR2', () => undefined);
+            else loop.removeSignalHandler('SIGUSR2');
+          })(),
+        ),
+      ).toThrow(
+        new InvalidStateError(
+          `${method}(): signals are not available inside simulate(): the virtual clock has no process to signal; run this under run()`,
+        ),
+      );
+    }
   });
 });
