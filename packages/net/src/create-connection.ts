@@ -130,7 +130,11 @@ export function* connectSocket(
   const fut: Future<void> = loop.createFuture<void>({ description: `connect to ${where}` });
   const events = new SocketEvents(() => {
     if (fut.done() || loop.isClosed()) return;
-    if (events.failure !== null) fut.setException(fromNodeError(events.failure, `${caller}: cannot connect to`, where));
+    const failure = events.failure;
+    // A failed bind is the local end's fault, not the peer's: name the localAddr given.
+    const badLocal = failure !== null && (failure as { syscall?: unknown }).syscall === 'bind' ? local : null;
+    if (badLocal !== null) fut.setException(fromNodeError(failure, `${caller}: cannot bind localAddr`, `${formatAddress(badLocal)} to connect to ${where}`));
+    else if (failure !== null) fut.setException(fromNodeError(failure, `${caller}: cannot connect to`, where));
     else if (events.connected) fut.setResult(undefined);
     else if (events.closed) fut.setException(new ConnectionAbortedError(`${caller}: cannot connect to ${where}: the connection closed before it was established`));
   });

@@ -361,6 +361,43 @@ describe('errors name the address', () => {
     expect((result as ConnectionRefusedError).code).toBe('ECONNREFUSED');
   });
 
+  it('a Unix path nothing listens on raises OSError naming the path', async () => {
+    const [dir, cleanup] = tempDir();
+    try {
+      const path = `${dir}/nobody.sock`;
+      const { result } = await runNet(function* () {
+        try {
+          yield* openUnixConnection(path);
+        } catch (exc) {
+          return exc;
+        }
+        return null;
+      });
+      expect(result).toBeInstanceOf(OSError);
+      expect((result as OSError).code).toBe('ENOENT');
+      expect((result as Error).message).toBe(`openUnixConnection(): cannot connect to ${path}: no such file: is the server listening on that path? (ENOENT)`);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a localAddr that is not this machine\'s raises OSError naming it, not the peer', async () => {
+    const port = await freePort();
+    const { result } = await runNet(function* () {
+      try {
+        yield* openConnection('127.0.0.1', port, { localAddr: ['192.0.2.1', 0] });
+      } catch (exc) {
+        return exc;
+      }
+      return null;
+    });
+    expect(result).toBeInstanceOf(OSError);
+    expect((result as OSError).code).toBe('EADDRNOTAVAIL');
+    expect((result as Error).message).toBe(
+      `openConnection(): cannot bind localAddr 192.0.2.1:0 to connect to 127.0.0.1:${port}: address not available on this machine (EADDRNOTAVAIL)`,
+    );
+  });
+
   it('a port given as a string is a TypeError that says to pass the number', async () => {
     const { result } = await runNet(function* () {
       try {
