@@ -7,9 +7,12 @@
  * items (some with putNowait, some under a timeout, with sleeps between), consumers
  * that get items (the same variety) and mark each one done after a sleep, tasks
  * cancelled at random times or right after a put or get (when a getter or putter has
- * just been woken and has not run yet: the race that loses items), joiners, and perhaps a shutdown (plain or immediate). At
- * the end (virtual time 60, after every plan has run or blocked) the main task shuts
- * the queue down and drains what is left.
+ * just been woken and has not run yet: the race that loses items), joiners, and
+ * perhaps a shutdown (plain or immediate) at a random time, and a plain one right after
+ * some put (while the getter it woke has not run). At the end (virtual time 60, after
+ * every plan has run or blocked) the main task shuts the queue down and drains what is
+ * left; so a consumer that ends on QueueShutDown must see an empty queue, or an item
+ * could be left for no one (checked apart).
  *
  * Every task logs each queue operation right after it returns, in the same step: the
  * queue changes inside that step, so the log is the exact order in which the queue
@@ -41,6 +44,8 @@ interface PutStep {
   cancelConsumer: number | null;
   /** Right after the put, try getNowait() too: it must not take an item promised to a woken getter. */
   steal: boolean;
+  /** Right after a successful put (and the cancellation), shut the queue down: while a getter woken for the item has not run. */
+  shutdownAfter: boolean;
 }
 interface ProducerPlan {
   steps: PutStep[];
@@ -76,6 +81,8 @@ interface Outcome {
   failedPuts: Item[];
   /** Violations of maxsize seen after any operation. */
   overfull: string[];
+  /** A get or getNowait that raised QueueShutDown while items were still stored. */
+  endedEarly: string[];
   /** At quiescence (every task idle or blocked): promises left over, or waiters whose wait could end. */
   stuck: string[];
   /** Join checks: at the call, how many zero moments had happened; at return, the time and count. */
@@ -104,6 +111,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
           p: fc.integer({ min: 0, max: 2 }),
           cancelConsumer: rarely(fc.integer({ min: 0, max: 2 })),
           steal: sometimes,
+          shutdownAfter: fc.integer({ min: 0, max: 15 }).map((n) => n === 0),
         }), { maxLength: 8 }),
       cancelAt,
     }),
@@ -139,7 +147,7 @@ function* pauseFor(seconds: Pause): Coro<void> {
 
 /** Run a scenario; return what happened. */
 function runScenario(s: Scenario, chaos: boolean, seed: number): Outcome {
-  const out: Outcome = { log: [], failedPuts: [], overfull: [], stuck: [], joins: [] };
+  const out: Outcome = { log: [], failedPuts: [], overfull: [], endedEarly: [], stuck: [], joins: [] };
   // The test's own count of unfinished items, and the times it reached 0 (when the
   // queue wakes its joiners).
   let unfinished = 0;
@@ -162,6 +170,11 @@ function runScenario(s: Scenario, chaos: boolean, seed: number): Outcome {
       const logGet = (item: Item): void => {
         out.log.push({ op: 'get', item });
         check('get');
+      };
+      // QueueShutDown from a get means the queue is shut down and empty: not one item
+      // left (a claimed one may still come back to a waiting getter).
+      const ended = (who: string): void => {
+        if (q._items.length > 0) out.endedEarly.push(`${who} raised QueueShutDown with ${q._items.length} item(s) stored`);
       };
       const markDone = (): void => {
         q.taskDone();
@@ -196,12 +209,14 @@ function runScenario(s: Scenario, chaos: boolean, seed: number): Outcome {
           }
           logPut(item);
           if (step.cancelConsumer !== null) consumerTasks[step.cancelConsumer]?.cancel();
+          if (step.shutdownAfter) shutdownNow(false);
           if (step.steal) {
             try {
               logGet(q.getNowait());
               markDone();
             } catch (exc) {
-              if (!(exc instanceof QueueEmpty || exc instanceof QueueShutDown)) throw exc;
+              if (exc instanceof QueueShutDown) ended(`producer${n}'s getNowait`);
+              else if (!(exc instanceof QueueEmpty)) throw exc;
             }
           }
         }
@@ -219,7 +234,10 @@ function runScenario(s: Scenario, chaos: boolean, seed: number): Outcome {
             });
           } catch (exc) {
             if (exc instanceof QueueEmpty) continue;
-            if (exc instanceof QueueShutDown) return;
+            if (exc instanceof QueueShutDown) {
+              ended(`consumer${n}`);
+              return;
+            }
             if ((exc as Error).name === 'TimeoutError') continue;
             throw exc;
           }
@@ -387,6 +405,15 @@ describe.each([false, true])(`queues under simulate (chaos %s, seed ${SEED})`, (
         }
       }),
       { seed: SEED + 2, numRuns: RUNS },
+    );
+  });
+
+  test('get raises QueueShutDown only once the queue is empty', () => {
+    fc.assert(
+      fc.property(scenarioRuns, ([scenario, runSeed]) => {
+        expect(runScenario(scenario, chaos, runSeed).endedEarly).toEqual([]);
+      }),
+      { seed: SEED + 6, numRuns: RUNS },
     );
   });
 

@@ -27,8 +27,9 @@ import type { ItemStore } from './store';
 import { FifoStore } from './store';
 
 /**
- * alive: puts and gets work. shutdown: puts raise; gets take what is left, then raise.
- * shutdown-immediate: the items were dropped; puts and gets raise.
+ * alive: puts and gets work. shutdown: puts raise; gets take what is left, then raise
+ * (a get waits while every item left is claimed by a woken getter: a claim given up
+ * comes to it). shutdown-immediate: the items were dropped; puts and gets raise.
  *
  *     alive --shutdown()--> shutdown --shutdown(true)--> shutdown-immediate
  *       +--------------------shutdown(true)-----------------^
@@ -168,7 +169,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   /** Take the next item now, or raise QueueEmpty (none free) or QueueShutDown (shut down and empty). */
   getNowait(): T {
     if (this._items.length > this._claimed) return this._take();
-    if (this._state !== 'alive') throw this._shutDownError('getNowait');
+    if (this._state !== 'alive' && this._items.length === 0) throw this._shutDownError('getNowait');
     const promised = this._claimed > 0 ? ` (${this._claimed} stored item(s) are promised to getters that were woken first)` : '';
     throw new QueueEmpty(
       `${this.constructor.name}.getNowait(): the queue is empty${promised}; wait for an item with yield* queue.get()`,
@@ -209,10 +210,16 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /**
    * Shut the queue down (3.13): put raises QueueShutDown from now on, get once the
-   * queue is empty, and every blocked getter and putter wakes up to find out. With
-   * `immediate`, the items still queued are dropped and counted done for join(), and
-   * get raises at once. Returns the dropped items, in the order they would have come
-   * out (empty unless `immediate`). Calling it again is allowed, as in asyncio.
+   * queue is empty; every blocked putter wakes up to raise, and every blocked getter
+   * once the queue is empty. With `immediate`, the items still queued are dropped and
+   * counted done for join(), and get raises at once. Returns the dropped items, in the
+   * order they would have come out (empty unless `immediate`). Calling it again is
+   * allowed, as in asyncio.
+   *
+   * Where we differ, because of claims: a get that finds every item left promised to a
+   * woken getter waits (asyncio's would take one). If a claimant is cancelled before
+   * it runs, its item goes to that get; raising instead would leave the item unread
+   * and join() waiting forever.
    */
   shutdown(immediate: boolean = false): T[] {
     if (typeof immediate !== 'boolean') {
@@ -233,11 +240,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     } else if (this._state === 'alive') {
       this._state = 'shutdown';
     }
-    // Every waiter re-checks the state; reservations are void (no put can succeed).
+    // Reservations are void (no put can succeed): every putter wakes to raise. Getters
+    // wait on an empty queue, or on items all claimed by woken getters (the invariant
+    // at _claimed); they wake to raise once it is empty (here, or in _take).
     this._reserved = 0;
-    for (let getter = this._getters.shift(); getter !== undefined; getter = this._getters.shift()) {
-      if (!getter.done()) getter.setResult(SHUT_DOWN);
-    }
+    if (this._items.length === 0) this._wakeGettersToEnd();
     for (let putter = this._putters.shift(); putter !== undefined; putter = this._putters.shift()) {
       if (!putter.done()) putter.setResult(SHUT_DOWN);
     }
@@ -283,9 +290,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
   }
 
-  /** get() found no unclaimed item: join the line of getters (or raise, if shut down). */
+  /** get() found no unclaimed item: join the line of getters (or raise, if shut down and empty). */
   _startWaitToGet(): Future<boolean> {
-    if (this._state !== 'alive') throw this._shutDownError('get');
+    // Shut down with items left, all claimed: wait, for a claimant may give one up.
+    if (this._state !== 'alive' && this._items.length === 0) throw this._shutDownError('get');
     const names = this._names;
     const getter = this._getLoop(names.get).createFuture<boolean>({ description: names.getDescription });
     this._getters.push(getter);
@@ -305,8 +313,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
         throw exc;
       }
     }
-    // Woken by shutdown (or our claim dropped by an immediate one). A claim another
-    // getter gave up since may have freed an item: take it rather than raise.
+    // Woken because the queue is shut down and empty (or our claim was dropped by an
+    // immediate shutdown). No put can succeed now, so it stays empty; the check is
+    // for safety: an item we could take is never left behind for a raise.
     if (this._items.length > this._claimed) return this._take();
     throw this._shutDownError('get');
   }
@@ -318,11 +327,20 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if (this._getters.length > 0) this._wakeupNextGetter();
   }
 
-  /** Remove the next item, and wake a putter for the slot it frees. */
+  /** Remove the next item, and wake a putter for the slot it frees (or, shut down and now empty, end the getters). */
   _take(): T {
     const item = this._items.take();
     if (this._putters.length > 0) this._wakeupNextPutter();
+    // No putter waits once the queue is shut down, so this costs the hot path one test.
+    else if (this._state !== 'alive' && this._items.length === 0 && this._getters.length > 0) this._wakeGettersToEnd();
     return item;
+  }
+
+  /** Shut down and empty: wake every waiting getter, to raise QueueShutDown. */
+  _wakeGettersToEnd(): void {
+    for (let getter = this._getters.shift(); getter !== undefined; getter = this._getters.shift()) {
+      if (!getter.done()) getter.setResult(SHUT_DOWN);
+    }
   }
 
   /** While an unclaimed item and a live getter exist, give the oldest getter a claim. */

@@ -4,8 +4,8 @@
  * queue classes as CPython runs the mixins, plus the cases our API adds (dropped items
  * returned, pinned messages, waking every blocked getter and putter).
  */
-import { CancelledError, InvalidStateError, createTask, sleep, taskGroup, type Coro } from '@yieldio/core';
-import { LifoQueue, PriorityQueue, Queue, QueueShutDown } from '@yieldio/queues';
+import { CancelledError, DONE, InvalidStateError, aiter, anext, createTask, sleep, taskGroup, type Coro } from '@yieldio/core';
+import { LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueShutDown } from '@yieldio/queues';
 import { caught, sim, thrown } from './helpers';
 
 type AnyQueue = Queue<unknown>;
@@ -288,10 +288,10 @@ describe.each(classes)('%s shutdown', (name, QueueClass) => {
 });
 
 describe('shutdown keeps items safe', () => {
-  test('a claim given up after a plain shutdown goes to a getter the shutdown woke, if it has not run yet', () => {
-    // Scenario: G1 is woken with a claim on 'a'; G2 waits. shutdown() wakes G2 with no
-    // claim. G1 is cancelled before it runs, releasing 'a'. G2 runs after G1: it takes
-    // 'a' instead of raising, since the queue is not empty.
+  test('a claim given up after a plain shutdown goes to the getter waiting behind it', () => {
+    // Scenario: G1 is woken with a claim on 'a'; G2 waits. shutdown() leaves G2 waiting,
+    // since 'a' is still in the queue. G1 is cancelled before it runs, releasing 'a',
+    // and its claim passes to G2, which takes 'a' instead of raising.
     sim(function* () {
       const q = new Queue<string>();
       const g1 = createTask(q.get());
@@ -302,6 +302,94 @@ describe('shutdown keeps items safe', () => {
       g1.cancel();
       expect(yield* caught(g1)).toBeInstanceOf(CancelledError);
       expect(yield* g2).toBe('a');
+    });
+  });
+
+  test('a get after a plain shutdown waits while every item left is claimed, and gets one its claimant gives up', () => {
+    // Scenario: G1 waits. G2 is created, so it starts in the next pass, before G1 runs.
+    // 'a' is put (G1 is woken with a claim on it), the queue is shut down, and G1 is
+    // cancelled. G2 runs first and finds 'a' claimed: it waits rather than raise, for
+    // 'a' may come back. G1 runs, is cancelled, and its claim passes to G2. asyncio
+    // gets the same item out (there G2 takes 'a' at once and G1 would raise).
+    sim(function* () {
+      const q = new Queue<string>();
+      const g1 = createTask(q.get());
+      yield* sleep(0);
+      const g2 = createTask(q.get());
+      q.putNowait('a');
+      q.shutdown();
+      g1.cancel();
+      expect(yield* caught(g1)).toBeInstanceOf(CancelledError);
+      expect(yield* g2).toBe('a');
+      expect(q._items.length).toBe(0);
+      q.taskDone();
+      yield* q.join();
+    });
+  });
+
+  test('getNowait after a plain shutdown with every item claimed is QueueEmpty, not QueueShutDown', () => {
+    sim(function* () {
+      const q = new Queue<string>();
+      const g1 = createTask(q.get());
+      yield* sleep(0);
+      q.putNowait('a');
+      q.shutdown();
+      expect(thrown(() => q.getNowait())).toEqual(
+        new QueueEmpty(
+          'Queue.getNowait(): the queue is empty (1 stored item(s) are promised to getters that were woken first); ' +
+            'wait for an item with yield* queue.get()',
+        ),
+      );
+      g1.cancel();
+      expect(yield* caught(g1)).toBeInstanceOf(CancelledError);
+      expect(q.getNowait()).toBe('a');
+      expect(thrown(() => q.getNowait())).toBeInstanceOf(QueueShutDown);
+    });
+  });
+
+  test('getters waiting on claimed items after a plain shutdown raise once the last item is taken', () => {
+    sim(function* () {
+      const q = new Queue<string>();
+      const g1 = createTask(q.get());
+      yield* sleep(0);
+      // These start before G1 runs, and wait: 'a' is claimed, not gone. When G1 takes
+      // it, the queue is empty and they must be woken to raise (or they wait forever).
+      const late = [createTask(q.get()), createTask(q.get())];
+      q.putNowait('a');
+      q.shutdown();
+      expect(yield* g1).toBe('a');
+      for (const t of late) {
+        expect(yield* caught(t)).toEqual(new QueueShutDown('Queue.get(): the queue is shut down and empty; no more items will come'));
+      }
+      expect(q._getters.length).toBe(0);
+    });
+  });
+
+  test('a worker cancelled as shutdown begins leaves no item behind for join', () => {
+    // Scenario: worker A waits for an item; worker B is about to start. The producer
+    // puts the last item, which wakes A with a claim, and shuts the queue down; A is
+    // cancelled before it runs. B starts first and finds the item claimed: it must wait
+    // for it rather than end, or the item is never got and join() waits forever.
+    sim(function* () {
+      const q = new Queue<number>();
+      const done: number[] = [];
+      function* worker(): Coro<void> {
+        const items = aiter(q);
+        for (let item; (item = yield* anext(items, DONE)) !== DONE; ) {
+          done.push(item);
+          q.taskDone();
+        }
+      }
+      const a = createTask(worker());
+      yield* sleep(0);
+      const b = createTask(worker());
+      q.putNowait(7);
+      q.shutdown();
+      a.cancel();
+      yield* q.join();
+      expect(done).toEqual([7]);
+      expect(yield* caught(a)).toBeInstanceOf(CancelledError);
+      yield* b;
     });
   });
 });
