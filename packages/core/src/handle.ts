@@ -18,7 +18,7 @@ import type { EventLoop } from './loop';
 // The loop's interface as handles see it; the loop passes itself.
 interface HandleOwner {
   callExceptionHandler(context: ExceptionContext): void;
-  _timerHandleCancelled(handle: TimerHandle): void;
+  _timerHandleCancelled(timer: Timer): void;
 }
 
 /** What an exception handler receives (asyncio's context dict). */
@@ -41,6 +41,21 @@ const NO_ARGS: readonly unknown[] = Object.freeze([]);
  */
 export interface Runnable {
   _run(): void;
+}
+
+/**
+ * What the loop's timer heap holds: a `TimerHandle`, or the future of a `sleep`, which is
+ * its own timer (sleep.ts). Ordered by `_when`, then `_seq`.
+ */
+export interface Timer extends Runnable {
+  /** The loop time (seconds) at which it is due. */
+  readonly _when: number;
+  /** Tie-breaker: timers due at the same moment run in the order they were scheduled. */
+  readonly _seq: number;
+  /** True while it sits in the loop's heap. */
+  _scheduled: boolean;
+  /** Cancelled: the loop drops it from the heap when it gets there, without running it. */
+  _cancelled: boolean;
 }
 
 export class Handle implements Runnable {
@@ -106,8 +121,8 @@ export class Handle implements Runnable {
   }
 }
 
-/** A handle with a deadline: what the loop's timer heap holds. */
-export class TimerHandle extends Handle {
+/** A handle with a deadline: what `callLater` and `callAt` put in the loop's timer heap. */
+export class TimerHandle extends Handle implements Timer {
   readonly _when: number;
   /**
    * Tie-breaker: timers due at the same moment fire in the order they were scheduled

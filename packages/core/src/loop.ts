@@ -27,7 +27,7 @@ import { InvalidStateError } from './errors';
 import type { UnretrievedError } from './future';
 import { Future, NO_EXCEPTION } from './future';
 import { Handle, TimerHandle } from './handle';
-import type { ExceptionContext, Runnable } from './handle';
+import type { ExceptionContext, Runnable, Timer } from './handle';
 import type { Completion, Host } from './host';
 import { RealHost } from './real-host';
 import { describe, isGenerator, isGeneratorFunction } from './repr';
@@ -52,7 +52,7 @@ export type LoopState = 'idle' | 'running' | 'closed';
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
 
-function compareTimers(a: TimerHandle, b: TimerHandle): number {
+function compareTimers(a: Timer, b: Timer): number {
   return a._when - b._when || a._seq - b._seq;
 }
 
@@ -64,8 +64,9 @@ export class EventLoop<H extends Host = Host> {
   _ready = new ReadyQueue();
   _spare = new ReadyQueue();
   /** Timers, earliest first. Invariant: `_timerCancelledCount` counts the cancelled ones in it. */
-  _scheduled = new Heap<TimerHandle>(compareTimers);
+  _scheduled = new Heap<Timer>(compareTimers);
   _timerCancelledCount = 0;
+  /** The next timer's tie-breaker (`Timer._seq`): a counter per loop, so the order is the same every run. */
   _timerSeq = 0;
   _stopping = false;
   /** Inside `runOnce`: callbacks scheduled now need no wake-up of the host. */
@@ -143,12 +144,17 @@ export class EventLoop<H extends Host = Host> {
 
   _callAt(when: number, callback: (...args: never[]) => unknown, args: readonly unknown[] | null, context: Context | null): TimerHandle {
     const timer = new TimerHandle(when, this._timerSeq++, callback, args, this, context);
-    this._scheduled.add(timer); // add, not push: push copies its varargs into an array
-    if (!this._inPass) this.host.wake();
+    this._addTimer(timer);
     return timer;
   }
 
-  _timerHandleCancelled(_handle: TimerHandle): void {
+  /** Put a timer in the heap (a TimerHandle, or a sleep's future: see handle.ts `Timer`). */
+  _addTimer(timer: Timer): void {
+    this._scheduled.add(timer); // add, not push: push copies its varargs into an array
+    if (!this._inPass) this.host.wake();
+  }
+
+  _timerHandleCancelled(_timer: Timer): void {
     this._timerCancelledCount++;
   }
 
@@ -173,7 +179,7 @@ export class EventLoop<H extends Host = Host> {
     const count = scheduled.length;
     if (count > MIN_SCHEDULED_TIMER_HANDLES && this._timerCancelledCount / count > MIN_CANCELLED_TIMER_HANDLES_FRACTION) {
       // Most timers are cancelled (timeouts usually are): rebuild rather than pop each.
-      const live: TimerHandle[] = [];
+      const live: Timer[] = [];
       for (const timer of scheduled.toArray()) {
         if (timer._cancelled) timer._scheduled = false;
         else live.push(timer);

@@ -1,17 +1,29 @@
 /**
  * sleep(delay, result): suspend the calling task for `delay` seconds (asyncio `tasks.sleep`).
  *
- * `sleep(0)` (or any delay <= 0, as asyncio treats negatives) is a bare `yield`: it lets
- * exactly one pass go by, so other ready tasks run, without a timer or a future. A
- * positive delay is a future completed by a timer; cancelling the sleep cancels the
- * timer too (the `finally`), so a cancelled sleep leaves nothing in the heap to fire.
+ * asyncio's sleep is five lines: make a future, `call_later(delay, set_result, fut)`,
+ * await the future, and cancel the timer in a `finally`. Here that is the reading, and
+ * what runs is the same thing with fewer objects, because sleep is the commonest await
+ * there is (W1 and W5 in bench/):
  *
- * `sleep` itself is a plain function, so a bad delay fails at the call; `sleep(0)` is a
- * one-shot iterator rather than a generator, because it is the commonest await there is
- * (a generator object costs twice as much to make and drive: W1 in bench/).
+ *   - `sleep(0)` (or any delay <= 0, as asyncio treats negatives) is a bare `yield`: it
+ *     lets exactly one pass go by, so other ready tasks run, without a timer or a future.
+ *   - a positive delay is a `SleepFuture`: a future that is also its own timer. The loop's
+ *     heap holds it as it holds a `TimerHandle`; when it comes due the loop runs it, and
+ *     running it sets the result. Cancelling it (the task was cancelled) also takes the
+ *     timer out of the heap, as the `finally` does in asyncio. One object, where the
+ *     textbook shape is a generator, a future, a timer handle and its argument array.
+ *
+ * Both are hand-written one-shot coroutines (`next`, `throw`, `return`), not generators:
+ * a generator object costs twice as much to make and drive. Like a coroutine, a sleep
+ * does nothing until it is first resumed, so `run(sleep(1))` works and the delay counts
+ * from the `yield*`, not from the call. `sleep` itself is a plain function, so a bad
+ * delay fails at the call.
  */
 import type { Coro } from './coro';
-import { setResultUnlessCancelled } from './future';
+import { Future } from './future';
+import type { Timer } from './handle';
+import type { EventLoop } from './loop';
 import { describe } from './repr';
 import { getRunningLoop } from './running';
 
@@ -25,18 +37,7 @@ export function sleep<T>(delay: number, result?: T): Coro<T | undefined> {
     throw new RangeError('sleep(): delay must be a number of seconds, got NaN');
   }
   if (delay <= 0) return new YieldOnce(result) as unknown as Coro<T | undefined>;
-  return sleepFor(delay, result);
-}
-
-function* sleepFor<T>(delay: number, result: T): Coro<T> {
-  const loop = getRunningLoop('sleep');
-  const fut = loop.createFuture<T>({ description: 'sleep()' });
-  const timer = loop._callAt(loop.time() + delay, setResultUnlessCancelled as (...args: never[]) => unknown, [fut, result], null);
-  try {
-    return yield* fut;
-  } finally {
-    timer.cancel();
-  }
+  return new SleepFor(delay, result) as unknown as Coro<T | undefined>;
 }
 
 /** `yield; return result;` as a hand-written iterator: the first `next` yields, the second returns. */
@@ -66,5 +67,81 @@ class YieldOnce<T> {
 
   [Symbol.iterator](): this {
     return this;
+  }
+}
+
+/**
+ * `const fut = new SleepFuture(...); return yield* fut;` as a hand-written iterator: the
+ * first `next` starts the timer and yields its future (the task waits on it); the next
+ * one, once the future is done, returns its result. `throw` and `return` (the task was
+ * cancelled, or the coroutine closed) cancel the future, and with it the timer.
+ */
+class SleepFor<T> {
+  readonly #delay: number;
+  readonly #result: T;
+  #fut: SleepFuture<T> | null = null;
+
+  constructor(delay: number, result: T) {
+    this.#delay = delay;
+    this.#result = result;
+  }
+
+  next(): IteratorResult<Future<T>, T> {
+    let fut = this.#fut;
+    if (fut === null) {
+      const loop = getRunningLoop('sleep');
+      fut = this.#fut = new SleepFuture(loop, loop.time() + this.#delay, this.#result);
+    }
+    if (fut._state === 'pending') return { done: false, value: fut };
+    return { done: true, value: fut.result() };
+  }
+
+  throw(exc: unknown): IteratorResult<Future<T>, T> {
+    this.#fut?.cancel();
+    throw exc;
+  }
+
+  return(value: T): IteratorResult<Future<T>, T> {
+    this.#fut?.cancel();
+    return { done: true, value };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/**
+ * The future a positive sleep waits on, and its own timer in the loop's heap (see the
+ * module note). Invariant: `_cancelled` (the timer's flag) is true exactly when the
+ * future was cancelled while its timer was still in the heap.
+ */
+export class SleepFuture<T> extends Future<T> implements Timer {
+  readonly _when: number;
+  readonly _seq: number;
+  _scheduled = true;
+  _cancelled = false;
+  readonly #value: T;
+
+  constructor(loop: EventLoop, when: number, value: T) {
+    super({ loop, description: 'sleep()' });
+    this._when = when;
+    this._seq = loop._timerSeq++;
+    this.#value = value;
+    loop._addTimer(this);
+  }
+
+  /** The timer is due: the sleep is over (unless it was cancelled meanwhile). */
+  _run(): void {
+    if (this._state === 'pending') this.setResult(this.#value);
+  }
+
+  override cancel(msg?: string): boolean {
+    if (!super.cancel(msg)) return false;
+    if (this._scheduled) {
+      this._cancelled = true;
+      this._loop._timerHandleCancelled(this);
+    }
+    return true;
   }
 }

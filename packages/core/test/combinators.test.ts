@@ -1389,6 +1389,60 @@ describe('sleep()', () => {
     loop.close();
   });
 
+  test('a sleep counts its delay from when it is awaited, not from the call, like a coroutine', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const later = sleep(1, 'late');
+        yield* sleep(5);
+        expect(yield* later).toBe('late');
+        expect(getRunningLoop().time()).toBe(6);
+      })(),
+    );
+  });
+
+  test('a sleep can be made outside any loop and run as the main coroutine', async () => {
+    const nap = sleep(0.001, 'rested');
+    await expect(run(nap)).resolves.toBe('rested');
+    expect(simulate(sleep(3600, 'an hour'))).toBe('an hour');
+  });
+
+  test('closing a coroutine in the middle of a sleep cancels its timer', () => {
+    const loop = newVirtualEventLoop();
+    const nap = sleep(10);
+    loop.callSoon(() => {
+      nap.next(); // the first resume starts the timer, on the running loop
+      expect(loop._timerCancelledCount).toBe(0);
+      expect(nap.return(undefined)).toEqual({ done: true, value: undefined });
+      expect(loop._timerCancelledCount).toBe(1);
+      loop.stop();
+    });
+    loop.runForever();
+    runBriefly(loop);
+    expect(loop.time()).toBe(0); // the clock never jumped to the cancelled timer
+    loop.close();
+  });
+
+  test('many sleeps due at the same moment end in the order they began', () => {
+    const order = simulate(
+      (function* (): Coro<number[]> {
+        const order: number[] = [];
+        const tasks = [3, 1, 4, 1, 5, 9, 2, 6].map((n, i) =>
+          createTask(
+            (function* () {
+              yield* sleep(n / 10); // start at different times...
+              yield* sleep(1 - n / 10); // ...all due at 1
+              order.push(i);
+            })(),
+          ),
+        );
+        yield* gather(...tasks);
+        return order;
+      })(),
+    );
+    // Each began its second sleep when its first ended: in order of n, ties by start.
+    expect(order).toEqual([1, 3, 6, 0, 2, 4, 7, 5]);
+  });
+
   test('sleep() refuses NaN and what is not a number', () => {
     simulate(
       (function* (): Coro<void> {

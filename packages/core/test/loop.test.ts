@@ -281,7 +281,7 @@ describe('callLater and callAt', () => {
     expect(loop._scheduled.length).toBe(102);
     runOnce(loop);
     expect(loop._scheduled.length).toBe(49);
-    expect(loop._scheduled.toArray().every((h) => !h.cancelled())).toBe(true);
+    expect(loop._scheduled.toArray().every((timer) => !timer._cancelled)).toBe(true);
     expect(loop._timerCancelledCount).toBe(0);
   });
 });
