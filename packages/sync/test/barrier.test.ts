@@ -297,6 +297,27 @@ describe('Barrier', () => {
     });
   });
 
+  test('abort while tasks wait gives each BrokenBarrierError, and the barrier stays broken', () => {
+    run(function* () {
+      const barrier = new Barrier(N);
+      const messages: string[] = [];
+      const tasks = makeTasks(N - 1, function* () {
+        const err = yield* caught(barrier.wait());
+        expect(err).toBeInstanceOf(BrokenBarrierError);
+        messages.push((err as Error).message);
+      });
+      yield* sleep(0);
+      expect(barrier.nWaiting).toBe(N - 1);
+      yield* barrier.abort();
+      yield* gather(tasks);
+      expect(messages).toEqual(Array(N - 1).fill('Barrier.wait(): the barrier was aborted while this task waited'));
+      expect(barrier.broken).toBe(true);
+      expect(barrier.nWaiting).toBe(0);
+      expect(barrier._count).toBe(0);
+      expect(String(barrier)).toBe('<Barrier [broken]>');
+    });
+  });
+
   test('reset by a drained task breaks only the tasks still inside', () => {
     run(function* () {
       const barrier = new Barrier(N);
