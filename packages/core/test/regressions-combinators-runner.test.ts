@@ -256,7 +256,9 @@ describe('run() and Ctrl-C, in a child process', () => {
   // and a SIGINT listener does not keep Node alive: the process exits with code 0 at
   // once, run() never settles, no finally runs, and Ctrl-C can never reach the task.
   test('run() keeps the process waiting while the main task waits on a future', async () => {
-    const outcome = await child.run('waitForever', 300);
+    // The limit counts from the spawn: it must leave room for Node to start on a busy
+    // machine (300 ms did not, and the child was killed before it said "waiting").
+    const outcome = await child.run('waitForever', 1500);
     expect(outcome.events.map((e) => e.event)).toEqual(['waiting']);
     expect(outcome.timedOut).toBe(true);
   });
