@@ -40,6 +40,14 @@ export function sleep<T>(delay: number, result?: T): Coro<T | undefined> {
   return new SleepFor(delay, result) as unknown as Coro<T | undefined>;
 }
 
+/**
+ * What `YieldOnce.next` returns, made once: `yield*` hands the result of its inner
+ * iterator's `next` straight to the task, which only reads it, so one frozen object
+ * serves every `sleep(0)` (two allocations fewer per switch, W1 in bench/).
+ */
+const YIELD_NOTHING: IteratorResult<undefined, never> = Object.freeze({ done: false, value: undefined });
+const RETURN_NOTHING: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
 /** `yield; return result;` as a hand-written iterator: the first `next` yields, the second returns. */
 class YieldOnce<T> {
   #result: T;
@@ -50,9 +58,12 @@ class YieldOnce<T> {
   }
 
   next(): IteratorResult<undefined, T> {
-    if (this.#yielded) return { done: true, value: this.#result };
-    this.#yielded = true;
-    return { done: false, value: undefined };
+    if (!this.#yielded) {
+      this.#yielded = true;
+      return YIELD_NOTHING;
+    }
+    const result = this.#result;
+    return result === undefined ? (RETURN_NOTHING as IteratorResult<undefined, T>) : { done: true, value: result };
   }
 
   throw(exc: unknown): IteratorResult<undefined, T> {
