@@ -6,7 +6,7 @@
  * they were scheduled, whenever they were scheduled. The expected orders are what
  * CPython's asyncio prints for the same program (checked on 3.11).
  */
-import { createTask, getRunningLoop, newVirtualEventLoop, simulate, sleep, type Coro, type EventLoop, type Future, type VirtualHost } from '@yieldio/core';
+import { createTask, gather, getRunningLoop, newVirtualEventLoop, simulate, sleep, type Coro, type EventLoop, type Future, type Task, type VirtualHost } from '@yieldio/core';
 
 describe('done callbacks', () => {
   test('waiting tasks and done callbacks wake in registration order, on the pass after the result', () => {
@@ -201,5 +201,68 @@ describe('futures do not run callbacks of other loops', () => {
       a.close();
       b.close();
     }
+  });
+});
+
+describe('gather hears of each child where asyncio queues its done callback', () => {
+  // asyncio (CPython 3.11 printed these traces; 3.12-3.14's tasks.gather schedules the
+  // same per-child _done_callback with call_soon): a child that completes in pass N is
+  // counted in pass N+1, at its own place in that pass, and the gather's callbacks are
+  // queued from there. `t<i>` is a ticker task's i-th pass, `c<i>` child i completing.
+  interface Child {
+    yields: number;
+    fails: boolean;
+  }
+
+  function trace(children: Child[], order: number[]): string {
+    return simulate(
+      (function* (): Coro<string> {
+        const log: string[] = [];
+        const ticker = createTask((function* (): Coro<void> {
+          for (let i = 0; i < 40; i++) {
+            log.push(`t${i}`);
+            yield* sleep(0);
+          }
+        })());
+        function* child(i: number, { yields, fails }: Child): Coro<number> {
+          for (let k = 0; k < yields; k++) yield* sleep(0);
+          log.push(`c${i}`);
+          if (fails) throw new Error(`e${i}`);
+          return i;
+        }
+        const tasks: Task<number>[] = new Array(children.length);
+        for (const i of order) tasks[i] = createTask(child(i, children[i]));
+        const g = gather(tasks);
+        g.addDoneCallback(() => log.push('gdone'));
+        try {
+          log.push(`res ${(yield* g).join(',')}`);
+        } catch (exc) {
+          log.push(`err ${(exc as Error).message}`);
+        }
+        for (const task of tasks) {
+          try {
+            yield* task;
+          } catch {
+            // seen
+          }
+        }
+        ticker.cancel();
+        return log.join(' ');
+      })(),
+    );
+  }
+
+  const ok = (yields: number): Child => ({ yields, fails: false });
+  const failing = (yields: number): Child => ({ yields, fails: true });
+
+  test('the last child to complete is counted a pass later, so the gather ends a pass later', () => {
+    expect(trace([ok(4), ok(2), ok(3), ok(1)], [1, 0, 3, 2])).toBe('t0 t1 c3 t2 c1 t3 c2 t4 c0 t5 t6 gdone res 0,1,2,3');
+  });
+
+  test("the failing child's callback runs at its own place in the pass, after tasks queued before it", () => {
+    expect(trace([failing(0), failing(2), ok(0), failing(4), ok(0)], [4, 1, 2, 3, 0])).toBe(
+      't0 c4 c2 c0 t1 t2 c1 gdone err e0 t3 t4 c3 t5',
+    );
+    expect(trace([ok(3), ok(1), failing(1)], [1, 0, 2])).toBe('t0 t1 c1 c2 t2 t3 c0 gdone err e2');
   });
 });
