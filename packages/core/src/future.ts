@@ -186,6 +186,12 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     if (typeof fn !== 'function') {
       throw new TypeError(`addDoneCallback(): expected a function to call with the future, got ${describe(fn)}`);
     }
+    // asyncio's call_soon raises here too. (Completing such a future does not: asyncio's
+    // does, but here sockets and threads may finish after their loop closed, and an
+    // error thrown from their Node callbacks would crash the process.)
+    if (this._state !== 'pending' && this._loop._state === 'closed') {
+      throw new InvalidStateError(`addDoneCallback(): the event loop of ${this} is closed; a callback added now could never run`);
+    }
     // As asyncio: without a context, the callback runs in a copy of the current one.
     this._addDoneCallback(fn as DoneCallback<never>, options?.context ?? copyContext());
   }

@@ -581,3 +581,20 @@ describe('futures from async code (thenables)', () => {
     expect(reports.map((r) => r.message)).toEqual([]);
   });
 });
+
+describe('a future whose loop is closed refuses callbacks that could never run', () => {
+  // asyncio: add_done_callback on a done future goes through loop.call_soon, which
+  // raises RuntimeError('Event loop is closed'). Completing the future does not throw
+  // here (asyncio's would): I/O and threads may finish after their loop closed.
+  test('addDoneCallback on a done future of a closed loop throws, naming the future', () => {
+    const loop = newVirtualEventLoop();
+    const fut = loop.createFuture<number>({ description: 'reply' });
+    fut.addDoneCallback(() => undefined);
+    loop.close();
+    expect(() => fut.setResult(1)).not.toThrow();
+    expect(() => fut.setResult(2)).toThrow(/already finished/);
+    expect(() => fut.addDoneCallback(() => undefined)).toThrow(
+      new InvalidStateError('addDoneCallback(): the event loop of <Future finished reply result=1> is closed; a callback added now could never run'),
+    );
+  });
+});
