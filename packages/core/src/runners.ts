@@ -106,9 +106,17 @@ export class Runner<H extends Host = Host> {
       this._loop = null;
       this._state = 'closed';
     };
-    // As asyncio's Runner.close: cancel what is left, then shut the default executor down.
-    const cancelled = cancelAllTasks(loop);
-    const shutdown = cancelled instanceof Promise ? cancelled.then(() => shutdownDefaultExecutor(loop)) : shutdownDefaultExecutor(loop);
+    // As asyncio's Runner.close: cancel what is left, then shut the default executor down,
+    // and close the loop even when that fails (try/finally there): on the virtual clock a
+    // cleanup that can never finish throws DeadlockError.
+    let shutdown: Completion<H, void> | Promise<void> | undefined;
+    try {
+      const cancelled = cancelAllTasks(loop);
+      shutdown = cancelled instanceof Promise ? cancelled.then(() => shutdownDefaultExecutor(loop)) : shutdownDefaultExecutor(loop);
+    } catch (err) {
+      finish();
+      throw err;
+    }
     if (shutdown instanceof Promise) return shutdown.finally(finish) as Completion<H, void>;
     finish();
     return (loop.host.synchronous ? undefined : Promise.resolve()) as Completion<H, void>;

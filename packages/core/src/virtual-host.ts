@@ -15,6 +15,7 @@
 import type { LoopDriver, SyncHost } from './host';
 import type { Network } from './network';
 import { Random } from './random';
+import { describe } from './repr';
 
 export interface VirtualHostOptions {
   /** Seed for `chaos` (any 32-bit integer). Default 0. */
@@ -50,18 +51,36 @@ export class VirtualHost implements SyncHost {
   /** No threads: their results arrive through Promises, which cannot settle in a simulation. */
   readonly executorFactory = null;
   #now = 0;
+  /** What the `onStep` observer threw, to rethrow from `run` (the first error only). */
+  #observerError: { exc: unknown } | null = null;
 
   constructor(options: VirtualHostOptions = {}) {
     const { seed = 0, chaos = false, until = Infinity, onStep, network = null } = options;
     if (!Number.isInteger(seed)) {
-      throw new TypeError(`simulate(): seed must be an integer, got ${String(seed)}`);
+      throw new TypeError(`simulate(): seed must be an integer, got ${typeof seed === 'number' ? seed : describe(seed)}`);
     }
-    if (typeof until !== 'number' || Number.isNaN(until) || until < 0) {
-      throw new RangeError(`simulate(): until must be a number of virtual seconds >= 0, got ${String(until)}`);
+    if (typeof until !== 'number') {
+      throw new TypeError(`simulate(): until must be a number of virtual seconds >= 0, got ${describe(until)}`);
+    }
+    if (Number.isNaN(until) || until < 0) {
+      throw new RangeError(`simulate(): until must be a number of virtual seconds >= 0, got ${until}`);
+    }
+    if (onStep !== undefined && typeof onStep !== 'function') {
+      throw new TypeError(`simulate(): onStep must be a function (taskName, time) => void, got ${describe(onStep)}`);
     }
     this.seed = seed;
     this.until = until;
-    this.onStep = onStep;
+    if (onStep !== undefined) {
+      // The observer runs inside a task's step; an error of its own must not look like the
+      // task's. It is kept, and `run` throws it after the pass.
+      this.onStep = (taskName, time) => {
+        try {
+          onStep(taskName, time);
+        } catch (exc) {
+          this.#observerError ??= { exc };
+        }
+      };
+    }
     this.network = network;
     if (chaos) {
       const random = new Random(seed);
@@ -86,6 +105,7 @@ export class VirtualHost implements SyncHost {
         this.#now = deadline; // the jump
       }
       driver.runOnce();
+      if (this.#observerError !== null) throw this.#observerError.exc;
       if (driver.isStopping()) return;
     }
   }

@@ -9,17 +9,20 @@ import {
   CancelledError,
   DeadlockError,
   InvalidStateError,
+  Runner,
   SimulationTimeoutError,
   createTask,
   currentTask,
   gather,
   getEventLoop,
   getRunningLoop,
+  newVirtualEventLoop,
   simulate,
   sleep,
   taskGroup,
   wrapPromise,
   type Coro,
+  type VirtualHost,
 } from '@yieldio/core';
 
 /** What `fn` throws (fails the test if it returns). */
@@ -359,5 +362,74 @@ describe('a cancelled main task', () => {
     );
     expect(exc).toBeInstanceOf(CancelledError);
     expect((exc as Error).message).toBe('stop now');
+  });
+});
+
+describe('a cleanup that deadlocks still closes the loop (asyncio Runner.close: try/finally)', () => {
+  function* leavesAStubbornTask(): Coro<string> {
+    createTask((function* (): Coro<void> {
+      try {
+        yield* sleep(100);
+      } finally {
+        yield* getRunningLoop().createFuture({ description: 'cleanup that never ends' });
+      }
+    })(), { name: 'stubborn' });
+    yield* sleep(1);
+    return 'main done';
+  }
+
+  test('simulate() throws the DeadlockError and leaves no current event loop behind', () => {
+    const exc = thrownBy(() => simulate(leavesAStubbornTask()));
+    expect(exc).toBeInstanceOf(DeadlockError);
+    expect((exc as Error).message).toMatch(/task "stubborn" waits for <Future pending cleanup that never ends>/);
+    expect(() => getEventLoop()).toThrow(/^getEventLoop\(\): there is no current event loop/);
+  });
+
+  test('Runner.close() throws the DeadlockError, and the runner and its loop are closed anyway', () => {
+    const runner = new Runner<VirtualHost>({ loopFactory: () => newVirtualEventLoop() });
+    expect(runner.run(leavesAStubbornTask())).toBe('main done');
+    const loop = runner.getLoop();
+    expect(() => runner.close()).toThrow(DeadlockError);
+    expect(loop.isClosed()).toBe(true);
+    expect(() => runner.getLoop()).toThrow(/^Runner: the runner is closed/);
+    expect(() => getEventLoop()).toThrow(/^getEventLoop\(\): there is no current event loop/);
+  });
+});
+
+describe('simulate() options of the wrong type are refused at the call, naming the value', () => {
+  test('onStep must be a function', () => {
+    expect(() => simulate(sleep(1), { onStep: 5 as never })).toThrow(
+      new TypeError('simulate(): onStep must be a function (taskName, time) => void, got 5 (a number)'),
+    );
+  });
+
+  test('a string until or seed is a TypeError that shows the string as a string', () => {
+    expect(() => simulate(sleep(0), { until: '5' as never })).toThrow(
+      new TypeError('simulate(): until must be a number of virtual seconds >= 0, got "5" (a string)'),
+    );
+    expect(() => simulate(sleep(0), { seed: '5' as never })).toThrow(
+      new TypeError('simulate(): seed must be an integer, got "5" (a string)'),
+    );
+  });
+});
+
+describe('an onStep observer that throws', () => {
+  test('stops the simulation with its own error, not a report about the task it observed', () => {
+    const boom = new Error('observer broke');
+    let steps = 0;
+    const exc = thrownBy(() =>
+      simulate(
+        (function* (): Coro<void> {
+          for (;;) yield* sleep(1);
+        })(),
+        {
+          onStep: () => {
+            if (++steps === 3) throw boom;
+          },
+        },
+      ),
+    );
+    expect(exc).toBe(boom);
+    expect(steps).toBeGreaterThanOrEqual(3);
   });
 });
