@@ -17,6 +17,7 @@ import {
   RealHost,
   createTask,
   getRunningLoop,
+  newEventLoop,
   run,
   simulate,
   sleep,
@@ -316,6 +317,22 @@ describe('runInExecutor', () => {
     );
   });
 
+  test('closing a loop lets its default executor go without waiting, as asyncio does', async () => {
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const loop = newEventLoop();
+    loop.setDefaultExecutor(executor);
+    const fut = loop.runInExecutor(null, () => 'made before close');
+    await loop.runUntilComplete(fut);
+    expect(executor.threadCount).toBe(1);
+    loop.close();
+    expect(executor.state).not.toBe('running');
+    expect(() => loop.runInExecutor(null, () => 1)).toThrow(
+      new InvalidStateError('runInExecutor(): the event loop is closed; create a new one (newEventLoop()) or use run()'),
+    );
+    for (let i = 0; i < 100 && executor.threadCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(executor.threadCount).toBe(0);
+  });
+
   test('after shutdownDefaultExecutor() the default executor takes no new work', async () => {
     function* main(): Coro<unknown> {
       const loop = getRunningLoop();
@@ -399,6 +416,14 @@ describe('inside simulate()', () => {
     }
     expect(() => simulate(main())).toThrow(new InvalidStateError(message('runInExecutor()')));
     expect(executor.threadCount).toBe(0);
+  });
+
+  test('setDefaultExecutor raises the same error at the call', () => {
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    function* main(): Coro<void> {
+      getRunningLoop().setDefaultExecutor(executor);
+    }
+    expect(() => simulate(main())).toThrow(new InvalidStateError(message('setDefaultExecutor()')));
   });
 });
 

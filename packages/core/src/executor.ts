@@ -48,7 +48,10 @@ export function runInExecutor<A extends unknown[], R>(
   fn: (...args: A) => R,
   args: A,
 ): Future<Awaited<R>> {
-  loop._checkClosed(caller);
+  // Not loop._checkClosed(): it adds "()" to a method name, and `caller` has them already.
+  if (loop.isClosed()) {
+    throw new InvalidStateError(`${caller}: the event loop is closed; create a new one (newEventLoop()) or use run()`);
+  }
   checkNotSimulated(loop, caller);
   if (typeof fn !== 'function') {
     throw new TypeError(`${caller}: expected a function to run in a thread, got ${describe(fn)}`);

@@ -350,6 +350,14 @@ export class EventLoop<H extends Host = Host> {
     this._ready.clear();
     this._scheduled.clear();
     this._timerCancelledCount = 0;
+    // As asyncio's close(): let the default executor go without waiting for it (run()
+    // waits, in shutdownDefaultExecutor); the work it has finishes, its threads end.
+    const executor = this._defaultExecutor;
+    this._defaultExecutor = null;
+    this._executorShutdownCalled = true;
+    if (executor !== null) {
+      Promise.resolve(executor.shutdown()).catch((exc: unknown) => safeLog('Exception while shutting down the default executor', exc));
+    }
     for (const record of this._unretrieved) this._reportUnretrieved(record);
     this._unretrieved.clear();
   }
@@ -426,6 +434,7 @@ export class EventLoop<H extends Host = Host> {
 
   /** Use `executor` for `runInExecutor(null, ...)` and `toThread`. */
   setDefaultExecutor(executor: Executor): void {
+    checkNotSimulated(this as EventLoop, 'setDefaultExecutor()');
     checkExecutor('setDefaultExecutor()', executor);
     this._defaultExecutor = executor;
   }
