@@ -127,10 +127,15 @@ export class RealHost implements AsyncHost {
 
   onInterrupt(handler: () => void): (() => void) | null {
     const proc = (globalThis as { process?: NodeProcessLike }).process;
-    // Like asyncio's Runner, leave Ctrl-C alone if the program installed its own handler.
+    // Like asyncio's Runner, leave Ctrl-C alone if the program installed its own handler:
+    // one installed before (then we install nothing), or after, such as
+    // `loop.addSignalHandler('SIGINT', ...)`, which takes Ctrl-C over as it does in asyncio.
     if (proc === undefined || typeof proc.on !== 'function' || proc.listenerCount('SIGINT') > 0) return null;
-    proc.on('SIGINT', handler);
-    return () => void proc.off('SIGINT', handler);
+    const listener = (): void => {
+      if (proc.listenerCount('SIGINT') === 1) handler();
+    };
+    proc.on('SIGINT', listener);
+    return () => void proc.off('SIGINT', listener);
   }
 
   /** Run passes until the loop stops, waits, or the slice is used up. */

@@ -434,6 +434,12 @@ describe('Ctrl-C (SIGINT) while run() runs', () => {
     expect(last(outcome)).toMatchObject({ name: 'KeyboardInterrupt', cause: 'CancelledError' });
   });
 
+  test('a SIGINT handler the program adds while run() runs takes Ctrl-C over: the main task is not cancelled', async () => {
+    const outcome = await child.run('handlerAddedLater');
+    expect(outcome.events.map((e) => e.event)).toEqual(['ready', 'own handler', 'resolved']);
+    expect(last(outcome)).toEqual({ event: 'resolved', value: 'handled by the program', listeners: 0 });
+  });
+
   test("a program's own SIGINT handler is left alone: run() neither cancels nor removes it", async () => {
     const outcome = await child.run('ownHandler');
     expect(outcome.events.map((e) => e.event)).toEqual(['ready', 'own handler', 'resolved']);
