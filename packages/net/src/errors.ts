@@ -8,14 +8,18 @@
  *         ConnectionAbortedError   ECONNABORTED
  *         ConnectionRefusedError   ECONNREFUSED
  *         ConnectionResetError     ECONNRESET
+ *       FileNotFoundError          ENOENT: a Unix socket path or a program that is not there
+ *       PermissionError            EACCES, EPERM
+ *       ProcessLookupError         ESRCH: a signal to a child that has exited
  *       GaiError                   a name that does not resolve (Python's socket.gaierror)
  *       SSLError                   a TLS failure (Python's ssl.SSLError)
  *     IncompleteReadError          partial, expected
  *     LimitOverrunError            consumed
  *
  * Node reports failures as plain `Error`s with a `code`; `fromNodeError` turns one into the
- * class asyncio code would catch, with a message that names the call and the address (a
- * refused connection says which port refused it), and keeps Node's error as `cause`.
+ * class asyncio code would catch (the code-to-class table is Python's, PEP 3151), with a
+ * message that names the call and the address (a refused connection says which port
+ * refused it), and keeps Node's error as `cause`.
  *
  * Where we differ: Python's `errno` numbers are the platform's; ours is Node's (negative
  * libuv numbers). Match on the class, or on `code` ('ECONNRESET'), which is portable.
@@ -62,6 +66,18 @@ export class ConnectionRefusedError extends ConnectionError {}
 named(ConnectionRefusedError, 'ConnectionRefusedError');
 export class ConnectionResetError extends ConnectionError {}
 named(ConnectionResetError, 'ConnectionResetError');
+
+/** No such file or directory, ENOENT (Python's `FileNotFoundError`). */
+export class FileNotFoundError extends OSError {}
+named(FileNotFoundError, 'FileNotFoundError');
+
+/** Permission denied, EACCES or EPERM (Python's `PermissionError`). */
+export class PermissionError extends OSError {}
+named(PermissionError, 'PermissionError');
+
+/** No such process, ESRCH: a signal to a process that has exited (Python's `ProcessLookupError`). */
+export class ProcessLookupError extends OSError {}
+named(ProcessLookupError, 'ProcessLookupError');
 
 /** A host name that does not resolve (Python's `socket.gaierror`). */
 export class GaiError extends OSError {}
@@ -117,7 +133,8 @@ const HINTS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   EADDRINUSE: 'address already in use; pick another port or stop what listens there',
   EADDRNOTAVAIL: 'address not available on this machine',
-  EACCES: 'permission denied',
+  EACCES: "permission denied: check the path's permissions and its directories', or pick a port above 1023",
+  EPERM: 'operation not permitted',
   ENOENT: 'no such file: is the server listening on that path?',
   ENOTFOUND: 'no such host',
   EAI_AGAIN: 'temporary failure in name resolution; try again',
@@ -135,32 +152,46 @@ export function fromNodeError(err: unknown, what: string, address: string): Erro
   }
   if (err instanceof OSError) return err;
   const { code, errno, syscall, message: nodeMessage } = err as NodeLikeError;
-  const hint = code !== undefined ? HINTS[code] : undefined;
+  const hint = code !== undefined && Object.hasOwn(HINTS, code) ? HINTS[code] : undefined;
   const reason = hint !== undefined ? `${hint} (${code})` : code !== undefined && !nodeMessage.includes(code) ? `${nodeMessage} (${code})` : nodeMessage;
   const message = `${what} ${address}: ${reason}`;
   const options: OSErrorOptions = { code, errno, syscall, address, cause: err };
-  switch (code) {
-    case 'ECONNREFUSED':
-      return new ConnectionRefusedError(message, options);
-    case 'ECONNRESET':
-      return new ConnectionResetError(message, options);
-    case 'EPIPE':
-    case 'ESHUTDOWN':
-    case 'ERR_STREAM_DESTROYED':
-    case 'ERR_STREAM_WRITE_AFTER_END':
-      return new BrokenPipeError(message, options);
-    case 'ECONNABORTED':
-      return new ConnectionAbortedError(message, options);
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-    case 'EAI_NONAME':
-    case 'EAI_FAIL':
-    case 'EAI_NODATA':
-    case 'EAI_FAMILY':
-      return new GaiError(message, options);
-  }
-  if (isTlsError(err as NodeLikeError)) return new SSLError(message, options);
-  return new OSError(message, options);
+  const cls = classFor(code) ?? (isTlsError(err as NodeLikeError) ? SSLError : OSError);
+  return new cls(message, options);
+}
+
+/**
+ * The OSError subclass Python raises for each code (PEP 3151's errno table, plus Node's own
+ * codes for a destroyed stream and a failed lookup); any other code is a plain OSError.
+ */
+const CLASS_BY_CODE: Record<string, typeof OSError> = {
+  ECONNREFUSED: ConnectionRefusedError,
+  ECONNRESET: ConnectionResetError,
+  EPIPE: BrokenPipeError,
+  ESHUTDOWN: BrokenPipeError,
+  ERR_STREAM_DESTROYED: BrokenPipeError,
+  ERR_STREAM_WRITE_AFTER_END: BrokenPipeError,
+  ECONNABORTED: ConnectionAbortedError,
+  ENOENT: FileNotFoundError,
+  EACCES: PermissionError,
+  EPERM: PermissionError,
+  ESRCH: ProcessLookupError,
+  ENOTFOUND: GaiError,
+  EAI_AGAIN: GaiError,
+  EAI_NONAME: GaiError,
+  EAI_FAIL: GaiError,
+  EAI_NODATA: GaiError,
+  EAI_FAMILY: GaiError,
+};
+
+function classFor(code: string | undefined): typeof OSError | undefined {
+  return code !== undefined && Object.hasOwn(CLASS_BY_CODE, code) ? CLASS_BY_CODE[code] : undefined;
+}
+
+/** An error of the class Python raises for `code` ('ENOENT' -> FileNotFoundError), with our own message. */
+export function osErrorFor(code: string | undefined, message: string, options: OSErrorOptions = {}): OSError {
+  const cls = classFor(code) ?? OSError;
+  return new cls(message, { code, ...options });
 }
 
 function isTlsError(err: NodeLikeError): boolean {

@@ -29,6 +29,9 @@ export {
   ConnectionAbortedError,
   ConnectionRefusedError,
   ConnectionResetError,
+  FileNotFoundError,
+  PermissionError,
+  ProcessLookupError,
   GaiError,
   SSLError,
   IncompleteReadError,
@@ -77,9 +80,6 @@ export {
   PIPE,
   STDOUT,
   DEVNULL,
-  FileNotFoundError,
-  PermissionError,
-  ProcessLookupError,
 } from './subprocess';
 export type { SubprocessOptions } from './subprocess';
 export { ReadPipeTransport, WritePipeTransport } from './pipe-transports';

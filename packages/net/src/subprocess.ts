@@ -29,7 +29,8 @@
 import { CancelledError, InvalidStateError, gather, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { describe } from './describe';
-import { BrokenPipeError, ConnectionResetError, OSError } from './errors';
+import { BrokenPipeError, ConnectionResetError, ProcessLookupError, osErrorFor } from './errors';
+import type { OSError } from './errors';
 import { signalNumbers, spawnChild } from './node-process';
 import type { ChildHandle, PipeFd, StdioSpec } from './node-process';
 import { ReadPipeTransport, WritePipeTransport } from './pipe-transports';
@@ -59,16 +60,6 @@ export interface SubprocessOptions {
   /** Kill the child (SIGKILL) when a wait() or communicate() on it is cancelled. Default false, as asyncio. */
   killOnCancel?: boolean;
 }
-
-/** The program does not exist (Python's `FileNotFoundError`). */
-export class FileNotFoundError extends OSError {}
-Object.defineProperty(FileNotFoundError.prototype, 'name', { value: 'FileNotFoundError', writable: true, configurable: true });
-/** The program is not executable (Python's `PermissionError`). */
-export class PermissionError extends OSError {}
-Object.defineProperty(PermissionError.prototype, 'name', { value: 'PermissionError', writable: true, configurable: true });
-/** A signal was sent to a process that has exited (Python's `ProcessLookupError`). */
-export class ProcessLookupError extends OSError {}
-Object.defineProperty(ProcessLookupError.prototype, 'name', { value: 'ProcessLookupError', writable: true, configurable: true });
 
 export class Process {
   readonly pid: number;
@@ -265,14 +256,14 @@ function stdioSpec(caller: string, name: 'stdin' | 'stdout' | 'stderr', value: u
 
 function spawnError(caller: string, what: string, cwd: string | undefined, err: NodeJS.ErrnoException): OSError {
   const options = { code: err.code, errno: err.errno, syscall: err.syscall, cause: err };
+  let reason = err.message;
   if (err.code === 'ENOENT') {
     const hint = cwd === undefined ? 'check the name and PATH' : `check the name, PATH and that cwd ${describe(cwd)} exists`;
-    return new FileNotFoundError(`${caller}: cannot run ${describe(what)}: no such file or directory (ENOENT); ${hint}`, options);
+    reason = `no such file or directory (ENOENT); ${hint}`;
+  } else if (err.code === 'EACCES') {
+    reason = 'permission denied (EACCES); is it executable?';
   }
-  if (err.code === 'EACCES') {
-    return new PermissionError(`${caller}: cannot run ${describe(what)}: permission denied (EACCES); is it executable?`, options);
-  }
-  return new OSError(`${caller}: cannot run ${describe(what)}: ${err.message}`, options);
+  return osErrorFor(err.code, `${caller}: cannot run ${describe(what)}: ${reason}`, options);
 }
 
 function* spawnProcess(caller: string, file: string, args: string[], rawOptions: unknown, what: string): Coro<Process> {

@@ -6,9 +6,12 @@
 import { getRunningLoop, run, timeout } from '@yieldio/core';
 import type { Coro, ExceptionContext } from '@yieldio/core';
 import type { Server } from '@yieldio/net';
+import { spawn } from 'node:child_process';
+import type { SpawnOptions } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 
 export interface Outcome<T> {
   result: T;
@@ -43,4 +46,70 @@ export const text = (data: Uint8Array): string => Buffer.from(data).toString();
 export function tempDir(): [string, () => void] {
   const dir = mkdtempSync(join(tmpdir(), 'yieldio-net-'));
   return [dir, () => rmSync(dir, { recursive: true, force: true })];
+}
+
+/**
+ * Bundle `source` (JavaScript importing @yieldio/core and @yieldio/net, taken from their
+ * sources) into `dir` as a program node can run on its own; returns its path. For what
+ * needs a process of its own: how it exits, what it does as another user.
+ */
+export function bundleProgram(source: string, dir: string, name = 'program.cjs'): string {
+  const packages = join(__dirname, '..', '..');
+  const outfile = join(dir, name);
+  buildSync({
+    stdin: { contents: source, loader: 'js', resolveDir: dir },
+    alias: {
+      '@yieldio/core': join(packages, 'core', 'src', 'index.ts'),
+      '@yieldio/net': join(packages, 'net', 'src', 'index.ts'),
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile,
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+export interface ProgramOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** It had not exited after `limitMs` and was killed. */
+  killed: boolean;
+  /** How long it ran, in milliseconds. */
+  elapsedMs: number;
+}
+
+/**
+ * Run `node program ...args`, killing it (SIGKILL) if it has not exited after `limitMs`.
+ * Resolves when its output is complete (or 2 s after it exited, should something it
+ * started still hold our pipes).
+ */
+export function runProgram(program: string, args: string[], limitMs: number, options: SpawnOptions = {}): Promise<ProgramOutcome> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [program, ...args], { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let killed = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null; elapsedMs: number } | null = null;
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const guard = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, limitMs);
+    const finish = (): void => {
+      clearTimeout(guard);
+      resolve({ ...exit!, stdout, stderr, killed });
+    };
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      exit = { code, signal, elapsedMs: Date.now() - started };
+      setTimeout(finish, 2000).unref();
+    });
+    child.on('close', finish);
+  });
 }

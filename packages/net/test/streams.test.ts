@@ -9,6 +9,7 @@ import type { Coro } from '@yieldio/core';
 import {
   ConnectionRefusedError,
   ConnectionResetError,
+  FileNotFoundError,
   GaiError,
   OSError,
   StreamReaderProtocol,
@@ -361,7 +362,7 @@ describe('errors name the address', () => {
     expect((result as ConnectionRefusedError).code).toBe('ECONNREFUSED');
   });
 
-  it('a Unix path nothing listens on raises OSError naming the path', async () => {
+  it('a Unix path nothing listens on raises FileNotFoundError naming the path', async () => {
     const [dir, cleanup] = tempDir();
     try {
       const path = `${dir}/nobody.sock`;
@@ -373,6 +374,7 @@ describe('errors name the address', () => {
         }
         return null;
       });
+      expect(result).toBeInstanceOf(FileNotFoundError);
       expect(result).toBeInstanceOf(OSError);
       expect((result as OSError).code).toBe('ENOENT');
       expect((result as Error).message).toBe(`openUnixConnection(): cannot connect to ${path}: no such file: is the server listening on that path? (ENOENT)`);
