@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import type { TlsOptions } from '@yieldio/core';
 import { describe } from './describe';
+import { osErrorFor } from './errors';
 
 export const PROTOCOL_TLS_CLIENT = 'client';
 export const PROTOCOL_TLS_SERVER = 'server';
@@ -40,7 +41,10 @@ function loadPem(caller: string, what: string, value: unknown): Pem {
   try {
     return readFileSync(value);
   } catch (err) {
-    throw new TypeError(`${caller}: cannot read ${what} ${JSON.stringify(value)}: ${(err as Error).message}`, { cause: err });
+    // A file that is missing or unreadable is an OSError as in Python's load_cert_chain
+    // (FileNotFoundError, PermissionError), not a bad argument.
+    const { code, errno, syscall, message } = err as NodeJS.ErrnoException;
+    throw osErrorFor(code, `${caller}: cannot read ${what} ${JSON.stringify(value)}: ${message}`, { errno, syscall, cause: err });
   }
 }
 

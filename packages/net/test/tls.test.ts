@@ -9,6 +9,7 @@ import type { Coro } from '@yieldio/core';
 import {
   CERT_REQUIRED,
   PROTOCOL_TLS_SERVER,
+  FileNotFoundError,
   SSLContext,
   SSLError,
   createDefaultContext,
@@ -222,9 +223,17 @@ describe('ssl options are checked at the boundary', () => {
     ]);
   });
 
-  it('a missing certificate file is a TypeError naming it', () => {
+  it('a missing certificate file is a FileNotFoundError naming it (as Python)', () => {
     const ctx = new SSLContext(PROTOCOL_TLS_SERVER);
-    expect(() => ctx.loadCertChain('/nonexistent/cert.pem')).toThrow(/^loadCertChain\(\): cannot read certfile "\/nonexistent\/cert\.pem": ENOENT/);
+    let caught: unknown = null;
+    try {
+      ctx.loadCertChain('/nonexistent/cert.pem');
+    } catch (exc) {
+      caught = exc;
+    }
+    expect(caught).toEqual(new FileNotFoundError(`loadCertChain(): cannot read certfile "/nonexistent/cert.pem": ENOENT: no such file or directory, open '/nonexistent/cert.pem'`));
+    expect(caught).toBeInstanceOf(FileNotFoundError);
+    expect((caught as FileNotFoundError).code).toBe('ENOENT');
   });
 });
 
