@@ -8,11 +8,9 @@
  * handler. One handler per signal and loop; adding again replaces it (asyncio does).
  *
  * When the loop closes, its handlers are removed (asyncio `_UnixSelectorEventLoop.close`):
- * a listener left on `process` would keep catching SIGTERM for a loop that is gone. Core
- * has no close hook and cannot import this package, so close() is wrapped here, once, the
- * way loop-methods.ts adds methods. Rejected: a hook list in core's EventLoop (a field
- * and a loop in close() that only this package uses), and a FinalizationRegistry (a loop
- * is never collected while `process` holds its listener).
+ * a listener left on `process` would keep catching SIGTERM for a loop that is gone. The
+ * first handler of a loop registers that removal with loop-close.ts, the package's one
+ * hook on close().
  *
  * Where we differ: signals are names ('SIGUSR2') or numbers; SIGKILL and SIGSTOP are
  * refused with a RangeError (asyncio raises RuntimeError from signal.signal). Not
@@ -21,6 +19,7 @@
 import { EventLoop, InvalidStateError, copyContext } from '@yieldio/core';
 import type { Host } from '@yieldio/core';
 import { describe } from './describe';
+import { releaseAtClose } from './loop-close';
 import { signalNumbers, watchSignal } from './node-process';
 
 declare module '@yieldio/core' {
@@ -79,7 +78,10 @@ export function addSignalHandler<A extends unknown[]>(this: EventLoop, sig: stri
     if (!this.isClosed()) this._callSoonWithContext(callback as (...a: never[]) => unknown, args, context);
   };
   let handlers = handlersByLoop.get(this);
-  if (handlers === undefined) handlersByLoop.set(this, (handlers = new Map()));
+  if (handlers === undefined) {
+    handlersByLoop.set(this, (handlers = new Map()));
+    releaseAtClose(this, () => removeAll(this));
+  }
   handlers.get(name)?.();
   handlers.set(name, watchSignal(name, listener));
 }
@@ -104,9 +106,3 @@ function removeAll(loop: EventLoop): void {
 }
 
 Object.assign(EventLoop.prototype, { addSignalHandler, removeSignalHandler });
-
-const originalClose = EventLoop.prototype.close;
-EventLoop.prototype.close = function close(this: EventLoop): void {
-  originalClose.call(this);
-  removeAll(this);
-};
