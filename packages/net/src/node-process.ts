@@ -9,7 +9,8 @@
  * called synchronously from inside one of the handle's own methods; consumers hand each
  * one to the loop with callSoon. Per child: `spawn` or `error` exactly once, first; each
  * pipe's `data` then `end` at most once; `stdinClosed` at most once; `exit` exactly once
- * after `spawn`.
+ * after `spawn`; `closed` at most once, last, when the child holds nothing more (Node's
+ * 'close': it exited, or never started, and every pipe has closed).
  *
  * Rejected: handing `ChildProcess` and its streams up to the transports (simplest, but it
  * ties the transports to Node, the alternative DESIGN.md rejects for sockets), and
@@ -48,7 +49,7 @@ export type PipeFd = 1 | 2;
 export interface ChildHandlers {
   /** The child started. */
   spawn(pid: number): void;
-  /** The child could not be started (ENOENT, EACCES...). Nothing else follows. */
+  /** The child could not be started (ENOENT, EACCES...). Only `closed` follows. */
   error(err: NodeJS.ErrnoException): void;
   data(fd: PipeFd, chunk: Uint8Array): void;
   end(fd: PipeFd): void;
@@ -60,6 +61,11 @@ export interface ChildHandlers {
   stdinClosed(): void;
   /** The child exited: its code, or the signal that ended it. */
   exit(code: number | null, signal: string | null): void;
+  /**
+   * The child is gone and all its pipes are closed: nothing of it is left to release.
+   * Bookkeeping only, safe to handle at once (no protocol runs from it).
+   */
+  closed(): void;
 }
 
 export interface ChildHandle {
@@ -76,6 +82,11 @@ export interface ChildHandle {
   resume(fd: PipeFd): void;
   /** Send `signal`; false if the child is gone. */
   kill(signal: string): boolean;
+  /**
+   * Release the child (asyncio `BaseSubprocessTransport.close`): destroy its pipes, and
+   * SIGKILL it if it has not exited. What is still in the pipes is lost.
+   */
+  close(): void;
 }
 
 export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): ChildHandle {
@@ -97,6 +108,7 @@ export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): Chil
     if (!started) handlers.error(err);
   });
   child.once('exit', (code, signal) => handlers.exit(code, signal));
+  child.once('close', () => handlers.closed());
   const outputs = [null, child.stdout, child.stderr] as const;
   for (const fd of [1, 2] as const) {
     const stream = outputs[fd];
@@ -137,5 +149,11 @@ export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): Chil
     pause: (fd) => void outputs[fd]?.pause(),
     resume: (fd) => void outputs[fd]?.resume(),
     kill: (signal) => child.kill(signal as NodeJS.Signals),
+    close: () => {
+      // Destroyed, a pipe no longer keeps Node alive, even if a grandchild holds its other end.
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+      // Exited but not yet reported is fine too: a signal to a zombie does nothing.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
   };
 }

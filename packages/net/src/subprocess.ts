@@ -18,17 +18,28 @@
  * cancelled wait/communicate send SIGKILL first. A create call cancelled before the
  * child started kills it (no one else could).
  *
+ * When the loop closes (run() returning), every child it started that still runs is
+ * killed (SIGKILL), and the pipes of every child are closed, their unread output lost.
+ * That is asyncio's `BaseSubprocessTransport.close`, which asyncio calls when the
+ * transport is closed or garbage-collected, as a forgotten child's is once asyncio.run()
+ * returns. Without it a forgotten `sleep 30` would keep Node alive for 30 s after run()
+ * returned, and a grandchild holding a pipe for as long as it lives. A child is
+ * registered with loop-close.ts when spawned, and forgotten once it has exited and its
+ * pipes have closed. Only the direct child is killed: a program meant to outlive the
+ * loop is started detached by a shell (`nohup cmd >log 2>&1 &`), as with asyncio.
+ *
  * Where we differ: `stderr: STDOUT` merges the two pipes in arrival order in our reader
  * (Node cannot pass one pipe as both fds; a reader past its limit pauses both), so lines
- * written to both in one instant may interleave differently than a shared pipe would. `wait()` returns when the child
- * exits, not when its pipes close (asyncio waits for both), so a grandchild holding a
- * pipe cannot hang it. `returncode` is -N for a child killed by signal N, as asyncio.
- * Not available inside simulate(). Rejected: wrapping exec in `sh -c 'exec "$0" "$@" 2>&1'`
+ * written to both in one instant may interleave differently than a shared pipe would.
+ * `wait()` returns when the child exits, not when its pipes close (asyncio waits for
+ * both), so a grandchild holding a pipe cannot hang it. `returncode` is -N for a child
+ * killed by signal N, as asyncio. Not available inside simulate(). Rejected: wrapping exec in `sh -c 'exec "$0" "$@" 2>&1'`
  * for a true STDOUT merge (exec would then depend on a shell and its quoting).
  */
 import { CancelledError, InvalidStateError, gather, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { describe } from './describe';
+import { releaseAtClose } from './loop-close';
 import { BrokenPipeError, ConnectionResetError, ProcessLookupError, osErrorFor } from './errors';
 import type { OSError } from './errors';
 import { signalNumbers, spawnChild } from './node-process';
@@ -331,8 +342,11 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
       stdinError: (err) => soon(() => transports?.stdin?._writeFailed(err)),
       stdinClosed: () => soon(() => transports?.stdin?._closedByChild()),
       exit: (code, signal) => soon(() => proc?._exited(code ?? -(signalNumbers[signal ?? ''] ?? 0))),
+      // Nothing left to kill or close at the loop's close.
+      closed: () => forget(),
     },
   );
+  const forget = releaseAtClose(loop, () => child.close());
   try {
     return yield* started;
   } catch (exc) {

@@ -4,17 +4,15 @@
  * left open must exit by itself, as a Python script does after `asyncio.run()`; a writer
  * closed as the last act of `main()` must still deliver every byte it was given; and
  * while `run()` runs, a main task waiting on nothing but a socket keeps the process alive.
+ * Children too: one left running when run() returns is killed, and the pipes of one that
+ * exited are closed even if a grandchild still holds them (subprocess.ts, loop-close.ts).
  *
  * That needs a process of its own: the test bundles a small program with @yieldio/core
  * and @yieldio/net (from their sources) by esbuild into a temporary directory, runs it
  * with node, and counts what a Node server here receives from it.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleProgram, runProgram, tempDir } from './helpers';
 
 const PROGRAM = `
 import { getRunningLoop, run } from '@yieldio/core';
@@ -43,59 +41,50 @@ run(main()).then(() => process.stdout.write('returned\\n'), (err) => {
 });
 `;
 
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  killed: boolean;
+const CHILD_PROGRAM = `
+import { run } from '@yieldio/core';
+import { DEVNULL, PIPE, createSubprocessExec, createSubprocessShell } from '@yieldio/net';
+
+function* main() {
+  // Forgotten while they run: never awaited, never killed. One without pipes, one with.
+  const bare = yield* createSubprocessExec('sleep', '30', { stdin: DEVNULL, stdout: DEVNULL, stderr: DEVNULL });
+  const piped = yield* createSubprocessExec('sleep', '30', { stdin: PIPE, stdout: PIPE, stderr: PIPE });
+  // Exited, but the grandchild it left in the background holds its stdout pipe open.
+  const shell = yield* createSubprocessShell('sleep 30 & echo $!', { stdin: DEVNULL, stdout: PIPE, stderr: DEVNULL });
+  const grandchild = Number(Buffer.from(yield* shell.stdout.readline()).toString());
+  yield* shell.wait();
+  process.stdout.write(JSON.stringify([bare.pid, piped.pid, grandchild]) + '\\n');
 }
 
-function runProgram(program: string, countingPort: number, size: number, limitMs: number): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [program, String(countingPort), String(size)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const guard = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr, killed });
-    });
-  });
+run(main()).then(() => process.stdout.write('returned\\n'), (err) => {
+  process.stderr.write(String(err && err.stack || err) + '\\n');
+  process.exitCode = 1;
+});
+`;
+
+/** Whether a process with this pid exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('process lifetime', () => {
   let dir = '';
+  let removeDir = (): void => undefined;
   let program = '';
+  let childProgram = '';
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'yieldio-net-life-'));
-    program = join(dir, 'program.cjs');
-    const packages = join(__dirname, '..', '..');
-    buildSync({
-      stdin: { contents: PROGRAM, loader: 'js', resolveDir: dir },
-      alias: {
-        '@yieldio/core': join(packages, 'core', 'src', 'index.ts'),
-        '@yieldio/net': join(packages, 'net', 'src', 'index.ts'),
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      outfile: program,
-      logLevel: 'silent',
-    });
+    [dir, removeDir] = tempDir();
+    program = bundleProgram(PROGRAM, dir);
+    childProgram = bundleProgram(CHILD_PROGRAM, dir, 'children.cjs');
   });
 
-  afterAll(() => {
-    if (dir !== '') rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => removeDir());
 
   it('a program that leaves a server, a connection and an endpoint open still exits after run(), and its closed writer flushed', async () => {
     const size = 8 * 1024 * 1024;
@@ -116,13 +105,38 @@ describe('process lifetime', () => {
     await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
     const port = (counting.address() as net.AddressInfo).port;
     try {
-      const outcome = await runProgram(program, port, size, 10_000);
-      expect(outcome).toEqual({ code: 0, signal: null, stdout: 'hello\nreturned\n', stderr: '', killed: false });
+      const outcome = await runProgram(program, [String(port), String(size)], 10_000);
+      expect(outcome).toEqual({ code: 0, signal: null, stdout: 'hello\nreturned\n', stderr: '', killed: false, elapsedMs: expect.any(Number) });
       for (let i = 0; i < 100 && !ended; i++) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(received).toBe(size);
       expect(ended).toBe(true);
     } finally {
       counting.close();
+    }
+  }, 20_000);
+
+  it('a program that forgot its children exits after run(): running ones killed, pipes closed', async () => {
+    // Without this, Node would wait for both sleeps (30 s), and for the grandchild that
+    // holds the shell's stdout; the guard kills the program after 10 s.
+    const outcome = await runProgram(childProgram, [], 10_000);
+    const lines = outcome.stdout.split('\n');
+    const [bare, piped, grandchild] = JSON.parse(lines[0] || '[0, 0, 0]') as number[];
+    try {
+      expect({ ...outcome, stdout: lines.slice(1) }).toEqual({
+        code: 0,
+        signal: null,
+        stdout: ['returned', ''],
+        stderr: '',
+        killed: false,
+        elapsedMs: expect.any(Number),
+      });
+      expect(outcome.elapsedMs).toBeLessThan(5000);
+      // Node reaps a child before it lets the program exit: both are gone by now.
+      expect([alive(bare), alive(piped)]).toEqual([false, false]);
+      // Only the direct child is killed, as asyncio: the grandchild lives on.
+      expect(alive(grandchild)).toBe(true);
+    } finally {
+      for (const pid of [bare, piped, grandchild]) if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
     }
   }, 20_000);
 });

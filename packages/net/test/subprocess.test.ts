@@ -20,6 +20,7 @@ import {
   createSubprocessExec,
   createSubprocessShell,
 } from '@yieldio/net';
+import { pendingReleases } from '../src/loop-close';
 import { bytes, runNet, tempDir, text } from './helpers';
 
 const NODE = process.execPath;
@@ -407,6 +408,76 @@ describe('createSubprocessShell', () => {
       return yield* proc.wait();
     });
     expect(result).toBe(127);
+  });
+});
+
+describe('at loop close', () => {
+  /** Whether a process with this pid exists (a zombie counts). */
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Poll (real time, bounded) until `pid` is gone; true if it went. */
+  async function gone(pid: number, ms = 5000): Promise<boolean> {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 10))) {
+      if (!alive(pid)) return true;
+    }
+    return false;
+  }
+
+  test('a child still running when run() returns is killed (asyncio BaseSubprocessTransport.close)', async () => {
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('sleep', '30', { stdin: PIPE, stdout: PIPE, stderr: PIPE });
+      // Forgotten: never awaited, never killed.
+      return [proc, getRunningLoop()] as const;
+    });
+    const [proc, loop] = result;
+    try {
+      expect(loop.isClosed()).toBe(true);
+      expect(pendingReleases(loop)).toBe(0);
+      expect(await gone(proc.pid)).toBe(true);
+      // The loop that would have reported the exit is gone: returncode stays unknown.
+      expect(proc.returncode).toBeNull();
+    } finally {
+      if (alive(proc.pid)) process.kill(proc.pid, 'SIGKILL');
+    }
+  });
+
+  test('a child that exited and closed its pipes is forgotten at once, not kept for close', async () => {
+    const { result } = await runNet(function* () {
+      const loop = getRunningLoop();
+      const before = pendingReleases(loop);
+      const counts: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const proc = yield* createSubprocessExec('sh', '-c', 'echo hi', { stdin: PIPE, stdout: PIPE, stderr: PIPE });
+        counts.push(pendingReleases(loop) - before);
+        yield* proc.communicate();
+      }
+      // Node reports the pipes closed a moment after the exit.
+      for (let i = 0; i < 200 && pendingReleases(loop) > before; i++) yield* sleep(0.005);
+      return [counts, pendingReleases(loop) - before];
+    });
+    expect(result).toEqual([[1, 1, 1, 1, 1], 0]);
+  });
+
+  test('a running child is killed with SIGKILL: one that ignores SIGTERM goes too', async () => {
+    const script = `process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000);`;
+    const { result } = await runNet(function* () {
+      const stubborn = yield* createSubprocessExec(NODE, '-e', script, { stdout: PIPE });
+      expect(text(yield* stubborn.stdout!.readline())).toBe('ready\n');
+      return stubborn;
+    });
+    const stubborn = result;
+    try {
+      expect(await gone(stubborn.pid)).toBe(true);
+    } finally {
+      if (alive(stubborn.pid)) process.kill(stubborn.pid, 'SIGKILL');
+    }
   });
 });
 
