@@ -33,8 +33,9 @@
  * written to both in one instant may interleave differently than a shared pipe would.
  * `wait()` returns when the child exits, not when its pipes close (asyncio waits for
  * both), so a grandchild holding a pipe cannot hang it. `returncode` is -N for a child
- * killed by signal N, as asyncio. Not available inside simulate(). Rejected: wrapping exec in `sh -c 'exec "$0" "$@" 2>&1'`
- * for a true STDOUT merge (exec would then depend on a shell and its quoting).
+ * killed by signal N, as asyncio. Not available inside simulate(). Rejected: wrapping
+ * exec in `sh -c 'exec "$0" "$@" 2>&1'` for a true STDOUT merge (exec would then depend
+ * on a shell and its quoting).
  */
 import { CancelledError, InvalidStateError, gather, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
