@@ -35,27 +35,31 @@ function* sleeper(delay: number): Coro<number> {
   return delay;
 }
 
+/**
+ * Main awaits `middle`, which awaits `leaf`; half-way through, a watcher task captures
+ * the graph from `leaf` (with `limit`, if given) and returns its shape.
+ */
+function* chainOfThree(limit?: number): Coro<unknown> {
+  const leaf = createTask(sleeper(1), { name: 'leaf' });
+  const middle = createTask(
+    (function* () {
+      return yield* leaf;
+    })(),
+    { name: 'middle' },
+  );
+  const watcher = createTask(
+    (function* () {
+      yield* sleep(0.5);
+      return shape(captureCallGraph(leaf, limit === undefined ? undefined : { limit }));
+    })(),
+  );
+  yield* middle;
+  return yield* watcher;
+}
+
 describe('captureCallGraph', () => {
   test('a task awaiting another is an edge from the awaited task up to it', () => {
-    simulate(
-      (function* (): Coro<void> {
-        const leaf = createTask(sleeper(1), { name: 'leaf' });
-        const middle = createTask(
-          (function* () {
-            return yield* leaf;
-          })(),
-          { name: 'middle' },
-        );
-        const watcher = createTask(
-          (function* () {
-            yield* sleep(0.5);
-            return shape(captureCallGraph(leaf));
-          })(),
-        );
-        yield* middle;
-        expect(yield* watcher).toEqual({ leaf: [{ middle: ['Task-1'] }] });
-      })(),
-    );
+    expect(simulate(chainOfThree())).toEqual({ leaf: [{ middle: ['Task-1'] }] });
   });
 
   test('with no argument it starts at the current task', () => {
@@ -154,25 +158,7 @@ describe('captureCallGraph', () => {
   });
 
   test('limit cuts the graph at that depth', () => {
-    simulate(
-      (function* (): Coro<void> {
-        const leaf = createTask(sleeper(1), { name: 'leaf' });
-        const middle = createTask(
-          (function* () {
-            return yield* leaf;
-          })(),
-          { name: 'middle' },
-        );
-        const watcher = createTask(
-          (function* () {
-            yield* sleep(0.5);
-            return shape(captureCallGraph(leaf, { limit: 1 }));
-          })(),
-        );
-        yield* middle;
-        expect(yield* watcher).toEqual({ leaf: ['middle'] });
-      })(),
-    );
+    expect(simulate(chainOfThree(1))).toEqual({ leaf: ['middle'] });
   });
 
   test('a value that is not a future is refused', () => {
