@@ -11,14 +11,14 @@
  */
 import { buildSync } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { MessageChannel } from 'node:worker_threads';
+import { installCore } from './fixtures/install-core';
 
 const coreDir = join(__dirname, '..');
-const root = join(coreDir, '..', '..');
 const entry = join(coreDir, 'src', 'index.ts');
 
 let dir: string;
@@ -102,27 +102,7 @@ describe('core in a browser-like realm', () => {
 
 describe('the shipped bundles', () => {
   test('a Node 20 program can import and require @yieldio/core by name', () => {
-    const pkg = JSON.parse(readFileSync(join(coreDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    const installed = join(dir, 'node_modules', '@yieldio', 'core');
-    mkdirSync(join(installed, 'dist'), { recursive: true });
-    cpSync(join(coreDir, 'package.json'), join(installed, 'package.json'));
-    for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']] as const) {
-      buildSync({
-        entryPoints: [entry],
-        outfile: join(installed, 'dist', `index.${ext}`),
-        bundle: true,
-        format,
-        platform: 'neutral',
-        mainFields: ['module', 'main'],
-        target: 'node20',
-        external: Object.keys(pkg.dependencies ?? {}),
-        logLevel: 'silent',
-      });
-    }
-    // The dependencies resolve as in an installed app: from a node_modules beside it.
-    for (const dependency of Object.keys(pkg.dependencies ?? {})) {
-      cpSync(join(root, 'node_modules', dependency), join(dir, 'node_modules', dependency), { recursive: true, dereference: true });
-    }
+    installCore(dir);
     const program = (load: string): string => `
       ${load}
       function* main() {

@@ -9,38 +9,18 @@
  * node_modules (so a stale dist/ cannot hide a change), and its output is checked
  * section by section. It takes about 2.5 s of real time, as the demo does.
  */
-import { buildSync } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { installCore } from './fixtures/install-core';
 
-const coreDir = join(__dirname, '..');
-const root = join(coreDir, '..', '..');
+const root = join(__dirname, '..', '..', '..');
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'yieldio-demo-'));
-  const installed = join(dir, 'node_modules', '@yieldio', 'core');
-  mkdirSync(join(installed, 'dist'), { recursive: true });
-  cpSync(join(coreDir, 'package.json'), join(installed, 'package.json'));
-  const pkg = JSON.parse(readFileSync(join(coreDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']] as const) {
-    buildSync({
-      entryPoints: [join(coreDir, 'src', 'index.ts')],
-      outfile: join(installed, 'dist', `index.${ext}`),
-      bundle: true,
-      format,
-      platform: 'neutral',
-      mainFields: ['module', 'main'],
-      target: 'node20',
-      external: Object.keys(pkg.dependencies ?? {}),
-      logLevel: 'silent',
-    });
-  }
-  for (const dependency of Object.keys(pkg.dependencies ?? {})) {
-    cpSync(join(root, 'node_modules', dependency), join(dir, 'node_modules', dependency), { recursive: true, dereference: true });
-  }
+  installCore(dir);
   copyFileSync(join(root, 'examples', 'demo.mjs'), join(dir, 'demo.mjs'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -31,6 +31,7 @@ import {
   type Coro,
   type ExceptionContext,
 } from '@yieldio/core';
+import { thrownBy } from './fixtures/helpers';
 
 type VirtualLoop = EventLoop<VirtualHost>;
 
@@ -63,14 +64,6 @@ function captureLog(): { errors: string[]; warnings: string[]; restore: () => vo
   };
 }
 
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (exc) {
-    return exc;
-  }
-  throw new Error('expected a throw');
-}
 
 let loop: VirtualLoop;
 beforeEach(() => {

@@ -24,16 +24,8 @@ import {
   type Coro,
   type VirtualHost,
 } from '@yieldio/core';
+import { thrownBy } from './fixtures/helpers';
 
-/** What `fn` throws (fails the test if it returns). */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (exc) {
-    return exc;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('the virtual clock', () => {
   test('time starts at 0 and an hour of sleeping takes no real time', () => {

@@ -32,6 +32,7 @@ import {
   type ExceptionContext,
   type VirtualHost,
 } from '@yieldio/core';
+import { thrownBy } from './fixtures/helpers';
 
 type VirtualLoop = EventLoop<VirtualHost>;
 
@@ -46,15 +47,6 @@ function reportsOf(loop: EventLoop): ExceptionContext[] {
   return reports;
 }
 
-/** What `fn` throws (fails the test if it returns). */
-function thrownBy(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (exc) {
-    return exc;
-  }
-  throw new Error('expected a throw');
-}
 
 let loop: VirtualLoop;
 beforeEach(() => {
