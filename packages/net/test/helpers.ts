@@ -113,3 +113,13 @@ export function runProgram(program: string, args: string[], limitMs: number, opt
     child.on('close', finish);
   });
 }
+
+/** Whether a process with this pid exists (a zombie counts): signal 0 only checks. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

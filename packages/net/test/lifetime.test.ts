@@ -12,7 +12,7 @@
  * with node, and counts what a Node server here receives from it.
  */
 import * as net from 'node:net';
-import { bundleProgram, runProgram, tempDir } from './helpers';
+import { alive, bundleProgram, runProgram, tempDir } from './helpers';
 
 const PROGRAM = `
 import { getRunningLoop, run } from '@yieldio/core';
@@ -62,15 +62,6 @@ run(main()).then(() => process.stdout.write('returned\\n'), (err) => {
 });
 `;
 
-/** Whether a process with this pid exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('process lifetime', () => {
   let dir = '';

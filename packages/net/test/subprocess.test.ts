@@ -21,7 +21,7 @@ import {
   createSubprocessShell,
 } from '@yieldio/net';
 import { pendingReleases } from '../src/loop-close';
-import { bytes, runNet, tempDir, text } from './helpers';
+import { alive, bytes, runNet, tempDir, text } from './helpers';
 
 const NODE = process.execPath;
 
@@ -412,16 +412,6 @@ describe('createSubprocessShell', () => {
 });
 
 describe('at loop close', () => {
-  /** Whether a process with this pid exists (a zombie counts). */
-  function alive(pid: number): boolean {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** Poll (real time, bounded) until `pid` is gone; true if it went. */
   async function gone(pid: number, ms = 5000): Promise<boolean> {
     for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 10))) {
