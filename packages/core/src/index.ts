@@ -49,7 +49,7 @@ export { toThread } from './executor';
 export type { Executor, ExecutorFactory } from './executor';
 export { RealHost } from './real-host';
 export { VirtualHost } from './virtual-host';
-export type { VirtualHostOptions } from './virtual-host';
+export type { VirtualHostOptions, NetworkFactory, NetworkOptions } from './virtual-host';
 export { newEventLoop, newVirtualEventLoop, getEventLoop, setEventLoop, getRunningLoop } from './events';
 export { run, Runner } from './runners';
 export type { RunnerOptions } from './runners';

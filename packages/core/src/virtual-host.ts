@@ -27,11 +27,22 @@ export interface VirtualHostOptions {
   /** Called before each task step, with the task's name and the virtual time. */
   onStep?: (taskName: string, time: number) => void;
   /**
-   * A simulated network (see network.ts). Default: none, so opening a socket inside
-   * `simulate()` fails with an error that says real I/O is not available there.
+   * The run's network (see network.ts): a `Network` object, or options for the simulated
+   * network that `@yieldio/sim` installs (`VirtualHost.networkFactory`), which also makes
+   * one per run when this is left out. Null, or nothing with no simulator imported: no
+   * network, so opening a socket inside `simulate()` fails with an error that says why.
    */
-  network?: Network | null;
+  network?: Network | NetworkOptions | null;
 }
+
+/** Options for a simulated network, passed through to `VirtualHost.networkFactory`. */
+export type NetworkOptions = Readonly<Record<string, unknown>>;
+
+/**
+ * Makes the network of one virtual host (one `simulate()` run), from the run's options.
+ * `@yieldio/sim` installs one when it is imported; core has none.
+ */
+export type NetworkFactory = (host: VirtualHost, options: NetworkOptions | undefined) => Network;
 
 /** What the loop supplies for the errors the virtual host raises. */
 export interface StuckReporter extends LoopDriver {
@@ -40,6 +51,9 @@ export interface StuckReporter extends LoopDriver {
 }
 
 export class VirtualHost implements SyncHost {
+  /** Set by `@yieldio/sim` when imported: every virtual host then gets a simulated network. */
+  static networkFactory: NetworkFactory | null = null;
+
   readonly kind = 'virtual' as const;
   readonly synchronous = true as const;
   readonly resolution = 0;
@@ -53,6 +67,8 @@ export class VirtualHost implements SyncHost {
   #now = 0;
   /** What the `onStep` observer threw, to rethrow from `run` (the first error only). */
   #observerError: { exc: unknown } | null = null;
+  /** Where the run's own choices come from (`decide`), apart from the chaos permutation. */
+  readonly #decisions: Random;
 
   constructor(options: VirtualHostOptions = {}) {
     const { seed = 0, chaos = false, until = Infinity, onStep, network = null } = options;
@@ -81,7 +97,8 @@ export class VirtualHost implements SyncHost {
         }
       };
     }
-    this.network = network;
+    this.#decisions = new Random(seed ^ 0x5eed5eed);
+    this.network = makeNetwork(this, network);
     if (chaos) {
       const random = new Random(seed);
       this.permute = (batch, length) => random.shuffle(batch, length);
@@ -90,6 +107,15 @@ export class VirtualHost implements SyncHost {
 
   time(): number {
     return this.#now;
+  }
+
+  /**
+   * One choice of the run, an integer in [0, bound): a simulated network asks here for
+   * each packet's fate and latency, so the seed decides them. 0 is always the plain
+   * choice (no fault, least delay), which is what a shrinker moves towards.
+   */
+  decide(bound: number): number {
+    return bound <= 1 ? 0 : this.#decisions.below(bound);
   }
 
   run(driver: LoopDriver): void {
@@ -117,4 +143,20 @@ export class VirtualHost implements SyncHost {
   onInterrupt(): null {
     return null;
   }
+}
+
+function makeNetwork(host: VirtualHost, network: Network | NetworkOptions | null | undefined): Network | null {
+  if (network === null) return null;
+  const factory = VirtualHost.networkFactory;
+  if (network === undefined) return factory === null ? null : factory(host, undefined);
+  if (typeof network !== 'object') {
+    throw new TypeError(`simulate(): network must be a Network, an options object for the simulated network, or null, got ${describe(network)}`);
+  }
+  if (typeof (network as Partial<Network>).connect === 'function') return network as Network;
+  if (factory === null) {
+    throw new TypeError(
+      "simulate(): network options need the simulated network; import '@yieldio/sim' first, or pass a Network object",
+    );
+  }
+  return factory(host, network as NetworkOptions);
 }

@@ -425,3 +425,25 @@ describe('an onStep observer that throws', () => {
     expect(steps).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('the simulator seam: a network factory and the run\'s decisions', () => {
+  test('network options without a simulator installed are refused, saying what to import', () => {
+    expect(() => simulate(sleep(0), { network: { latency: 0.01 } })).toThrow(
+      new TypeError("simulate(): network options need the simulated network; import '@yieldio/sim' first, or pass a Network object"),
+    );
+    expect(() => simulate(sleep(0), { network: 5 as never })).toThrow(
+      new TypeError('simulate(): network must be a Network, an options object for the simulated network, or null, got 5 (a number)'),
+    );
+  });
+
+  test('decide() draws from the seed: the same seed gives the same choices, 0 for a single option', () => {
+    const draws = (seed: number): number[] => {
+      const host = newVirtualEventLoop({ seed }).host;
+      return [host.decide(1), ...Array.from({ length: 20 }, () => host.decide(1000))];
+    };
+    expect(draws(7)).toEqual(draws(7));
+    expect(draws(7)).not.toEqual(draws(8));
+    expect(draws(7)[0]).toBe(0);
+    expect(draws(7).every((n) => Number.isInteger(n) && n >= 0 && n < 1000)).toBe(true);
+  });
+});
