@@ -98,6 +98,14 @@ export class RealHost implements AsyncHost {
   #resolve: (() => void) | null = null;
   #reject: ((err: unknown) => void) | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * Armed for as long as the loop runs, so a running loop keeps the process alive, as
+   * asyncio's does (`main()` waiting on a server until Ctrl-C is not cut short by Node
+   * exiting). One timer for the whole run: re-arming a day-long timer at every idle
+   * moment cost a clearTimeout and a setTimeout per wake-up (W6c: one connection's
+   * round trips, each one an idle moment).
+   */
+  #keepAlive: ReturnType<typeof setInterval> | null = null;
   /** Waiting for a deadline or a wake-up (no tick is queued). */
   #waiting = false;
   readonly #tick = (): void => this.#runBatch();
@@ -111,6 +119,7 @@ export class RealHost implements AsyncHost {
       this.#driver = driver;
       this.#resolve = resolve;
       this.#reject = reject;
+      this.#keepAlive = setInterval(noop, MAX_WAIT * 1000);
       this.#runBatch();
     });
   }
@@ -170,22 +179,29 @@ export class RealHost implements AsyncHost {
     } catch (err) {
       // Only a bug in the loop itself gets here: callbacks' errors go to the handler.
       const reject = this.#reject!;
-      this.#driver = this.#resolve = this.#reject = null;
+      this.#release();
       reject(err);
     }
   }
 
   #wait(delay: number): void {
     this.#waiting = true;
-    // With nothing scheduled (delay Infinity) a timer is still armed: a running loop keeps
-    // the process alive, as asyncio's does, so `main()` waiting on a future (a server
-    // serving until Ctrl-C) is not cut short by Node exiting. It only re-checks daily.
-    this.#timer = setTimeout(this.#tick, Math.ceil(Math.min(delay, MAX_WAIT) * 1000));
+    // Nothing scheduled (delay Infinity): only a wake-up can make work; the keep-alive
+    // interval holds the process meanwhile.
+    if (delay !== Infinity) this.#timer = setTimeout(this.#tick, Math.ceil(Math.min(delay, MAX_WAIT) * 1000));
   }
 
   #finish(): void {
     const resolve = this.#resolve!;
-    this.#driver = this.#resolve = this.#reject = null;
+    this.#release();
     resolve();
   }
+
+  #release(): void {
+    clearInterval(this.#keepAlive!);
+    this.#keepAlive = null;
+    this.#driver = this.#resolve = this.#reject = null;
+  }
 }
+
+function noop(): void {}
