@@ -62,7 +62,7 @@ function* sleeper(yio, i) {
 async function childMain(workload, n) {
   const yio = await import('../packages/core/dist/index.mjs');
   for (let i = 0; i < 5; i++) await once(yio, workload, 1e3); // warm up the JIT
-  const repeat = n >= 1e6 ? 1 : n >= 1e5 ? 3 : 5;
+  const repeat = n >= 1e6 ? 1 : n >= 1e5 ? 3 : n >= 1e4 ? 10 : 30; // small sizes are noisy: take more bests
   let best = { ms: Infinity, peak: 0 };
   for (let i = 0; i < repeat; i++) {
     const r = await once(yio, workload, n);
