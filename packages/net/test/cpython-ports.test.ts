@@ -3,11 +3,29 @@
  * second port found yieldio differing (#19). Each names its origin; the behaviour is
  * asyncio's unless the README's "Where yieldio differs" list says otherwise.
  */
+import { join } from 'node:path';
 import { getRunningLoop } from '@yieldio/core';
-import { DatagramProtocol, Protocol, openConnection, startServer } from '@yieldio/net';
-import type { StreamReader, StreamWriter } from '@yieldio/net';
 import type { Coro } from '@yieldio/core';
-import { bytes, portOf, runNet, text } from './helpers';
+import {
+  CERT_NONE,
+  DatagramProtocol,
+  PROTOCOL_TLS_CLIENT,
+  PROTOCOL_TLS_SERVER,
+  Protocol,
+  SSLCertVerificationError,
+  SSLContext,
+  SSLError,
+  createDefaultContext,
+  openConnection,
+  openUnixConnection,
+  startServer,
+  startUnixServer,
+} from '@yieldio/net';
+import type { StreamReader, StreamWriter } from '@yieldio/net';
+import { fromNodeError } from '../src/errors';
+import { bytes, portOf, runNet, tempDir, text } from './helpers';
+
+const fixture = (name: string): string => join(__dirname, 'fixtures', name);
 
 function* echoLine(reader: StreamReader, writer: StreamWriter): Coro<void> {
   writer.write(yield* reader.readline());
@@ -79,5 +97,130 @@ describe('servers (test_base_events.py)', () => {
       new TypeError('createDatagramEndpoint(): localAddr must be a [host, port] pair, got an array of 4'),
       new TypeError('createDatagramEndpoint(): remoteAddr must be a [host, port] pair, got an array of 3'),
     ]);
+  });
+});
+
+/** A server context with `cert` (a fixture name) and the key signed.key or localhost.key. */
+function serverContext(cert: string): SSLContext {
+  const ctx = new SSLContext(PROTOCOL_TLS_SERVER);
+  ctx.loadCertChain(fixture(cert), fixture(cert === 'localhost.crt' ? 'localhost.key' : 'signed.key'));
+  return ctx;
+}
+
+/** Connect over TLS to a server with `cert`; the verification error, or 'connected'. */
+function* verify(cert: string, client: SSLContext, serverHostname = 'localhost'): Coro<{ error: unknown; accepted: number }> {
+  let accepted = 0;
+  const server = yield* startServer(function* (_r, w) {
+    accepted++;
+    w.close();
+  }, '127.0.0.1', 0, { ssl: serverContext(cert) });
+  let error: unknown = 'connected';
+  try {
+    const [reader, writer] = yield* openConnection('127.0.0.1', portOf(server), { ssl: client, serverHostname });
+    yield* reader.read(); // until the server's client callback closes its end
+    writer.close();
+  } catch (exc) {
+    error = exc;
+  }
+  server.close();
+  yield* server.waitClosed();
+  return { error, accepted };
+}
+
+describe('TLS certificate verification (test_events.py)', () => {
+  // test_events.py EventLoopTestsMixin.test_create_ssl_connection (_test_create_ssl_connection):
+  // a context that verifies nothing connects; ssl=True (the default context) fails to verify.
+  it('an unverified context connects; ssl: true raises SSLCertVerificationError', async () => {
+    const { result } = await runNet(function* () {
+      const lax = new SSLContext(PROTOCOL_TLS_CLIENT);
+      lax.checkHostname = false;
+      lax.verifyMode = CERT_NONE;
+      const ok = yield* verify('localhost.crt', lax);
+      const strict = yield* verify('localhost.crt', true as never);
+      return { ok, strict };
+    });
+    expect(result.ok).toEqual({ error: 'connected', accepted: 1 });
+    const error = result.strict.error as SSLCertVerificationError;
+    expect(error).toBeInstanceOf(SSLCertVerificationError);
+    expect(error).toBeInstanceOf(SSLError);
+    expect(error.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(error.message).toMatch(/^openConnection\(\): cannot connect to 127\.0\.0\.1:\d+: certificate verify failed: self-signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\)$/);
+    expect(error.verifyMessage).toBe('self-signed certificate');
+  });
+
+  // test_events.py EventLoopTestsMixin.test_create_server_ssl_verify_failed: the server's
+  // certificate is signed by a CA the client has not loaded; the client raises
+  // SSLError '(?i)certificate.verify.failed' and the server makes no connection.
+  it('a certificate from an unknown CA fails to verify, and the server accepts no client', async () => {
+    const { result } = await runNet(() => verify('signed.crt', createDefaultContext()));
+    const error = result.error as SSLCertVerificationError;
+    expect(error).toBeInstanceOf(SSLCertVerificationError);
+    expect(error.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    expect(error.message).toMatch(/certificate verify failed: unable to verify the first certificate \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\)$/);
+    expect(result.accepted).toBe(0);
+  });
+
+  // test_events.py EventLoopTestsMixin.test_create_unix_server_ssl_verify_failed: the same
+  // over a Unix socket, with server_hostname='invalid'.
+  it('a Unix socket server whose certificate fails to verify raises SSLCertVerificationError', async () => {
+    const [dir, cleanup] = tempDir();
+    try {
+      const { result } = await runNet(function* () {
+        const path = `${dir}/tls.sock`;
+        let accepted = 0;
+        const server = yield* startUnixServer((_r, w) => {
+          accepted++;
+          w.close();
+        }, path, { ssl: serverContext('signed.crt') });
+        let error: unknown = null;
+        try {
+          yield* openUnixConnection(path, { ssl: createDefaultContext(), serverHostname: 'invalid' });
+        } catch (exc) {
+          error = exc;
+        }
+        server.close();
+        yield* server.waitClosed();
+        return { error, accepted };
+      });
+      expect(result.error).toBeInstanceOf(SSLCertVerificationError);
+      expect((result.error as Error).message).toMatch(/^openUnixConnection\(\): cannot connect to .*tls\.sock: certificate verify failed: /);
+      expect(result.accepted).toBe(0);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('each way a certificate fails to verify is an SSLCertVerificationError with its code', async () => {
+    const { result } = await runNet(function* () {
+      const trustingCa = (): SSLContext => createDefaultContext({ cafile: fixture('ca.crt') });
+      const outcomes: Record<string, unknown> = {};
+      const cases: Array<[string, string, SSLContext, string]> = [
+        ['chain to an untrusted root', 'signed-chain.crt', createDefaultContext(), 'localhost'],
+        ['expired', 'expired.crt', trustingCa(), 'localhost'],
+        ['another host name', 'signed.crt', trustingCa(), 'example.com'],
+        ['trusted', 'signed.crt', trustingCa(), 'localhost'],
+      ];
+      for (const [what, cert, ctx, name] of cases) {
+        const { error } = yield* verify(cert, ctx, name);
+        outcomes[what] = error instanceof SSLCertVerificationError ? error.code : error;
+      }
+      return outcomes;
+    });
+    expect(result).toEqual({
+      'chain to an untrusted root': 'SELF_SIGNED_CERT_IN_CHAIN',
+      expired: 'CERT_HAS_EXPIRED',
+      'another host name': 'ERR_TLS_CERT_ALTNAME_INVALID',
+      trusted: 'connected',
+    });
+  });
+
+  it('every verification code Node reports maps to SSLCertVerificationError, other TLS codes to SSLError', () => {
+    const codes = ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_NOT_YET_VALID', 'INVALID_CA', 'PATH_LENGTH_EXCEEDED', 'CERT_REVOKED', 'HOSTNAME_MISMATCH'];
+    for (const code of codes) {
+      const error = fromNodeError(Object.assign(new Error('some reason'), { code }), 'openConnection(): cannot connect to', '127.0.0.1:443');
+      expect([code, error.name, error.message]).toEqual([code, 'SSLCertVerificationError', `openConnection(): cannot connect to 127.0.0.1:443: certificate verify failed: some reason (${code})`]);
+    }
+    const protocol = fromNodeError(Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }), 'x', 'y');
+    expect([protocol.name, protocol instanceof SSLError]).toEqual(['SSLError', true]);
   });
 });
