@@ -53,6 +53,11 @@ export interface CreateServerOptions {
 
 export interface CreateUnixServerOptions {
   backlog?: number;
+  /**
+   * Default true: `close()` removes the socket file, if it is still the one this server
+   * created (3.13). False leaves it.
+   */
+  cleanupSocket?: boolean;
   ssl?: SSLContext | null;
   sslHandshakeTimeout?: number | null;
   sslShutdownTimeout?: number | null;
@@ -60,7 +65,7 @@ export interface CreateUnixServerOptions {
 }
 
 const SERVER_OPTIONS = ['family', 'flags', 'backlog', 'ssl', 'reuseAddress', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
-const UNIX_SERVER_OPTIONS = ['backlog', 'ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
+const UNIX_SERVER_OPTIONS = ['backlog', 'cleanupSocket', 'ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
 
 /** Node's default; asyncio's 100 lost most of a 1,000-connection burst to resets (#18). */
 export const DEFAULT_BACKLOG = 511;
@@ -110,11 +115,12 @@ function* listenOne(
   local: NetworkAddress,
   backlog: number,
   tls: TlsUpgrade | null,
+  cleanupSocket = true,
 ): Coro<void> {
   const where = formatAddress(local);
   const fut: Future<void> = loop.createFuture<void>({ description: `listen on ${where}` });
   const listener = network.listen(
-    { local, backlog, ipv6Only: local.family === 'IPv6', tls },
+    { local, backlog, ipv6Only: local.family === 'IPv6', tls, cleanupSocket },
     {
       listening: () => {
         if (!fut.done() && !loop.isClosed()) fut.setResult(undefined);
@@ -202,12 +208,15 @@ export function* createUnixServerImpl(
   const p = checkPath(caller, path);
   const opts = checkOptions(caller, options, UNIX_SERVER_OPTIONS) as CreateUnixServerOptions;
   const backlog = checkBacklog(caller, opts.backlog);
+  if (opts.cleanupSocket !== undefined && typeof opts.cleanupSocket !== 'boolean') {
+    throw new TypeError(`${caller}: cleanupSocket must be true or false, got ${describe(opts.cleanupSocket)}`);
+  }
   const startServing = checkStartServing(caller, opts.startServing);
   const tls = serverTls(caller, opts.ssl, opts.sslHandshakeTimeout);
   const network = networkOf(loop, caller);
   const server = new Server(loop, protocolFactory, tls?.context ?? null, caller);
   try {
-    yield* listenOne(loop, network, server, { family: 'unix', path: p }, backlog, tls?.upgrade ?? null);
+    yield* listenOne(loop, network, server, { family: 'unix', path: p }, backlog, tls?.upgrade ?? null, opts.cleanupSocket ?? true);
   } catch (exc) {
     server.close();
     throw exc;

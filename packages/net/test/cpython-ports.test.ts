@@ -3,8 +3,10 @@
  * second port found yieldio differing (#19). Each names its origin; the behaviour is
  * asyncio's unless the README's "Where yieldio differs" list says otherwise.
  */
+import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { join } from 'node:path';
-import { getRunningLoop } from '@yieldio/core';
+import { getRunningLoop, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import {
   CERT_NONE,
@@ -222,5 +224,105 @@ describe('TLS certificate verification (test_events.py)', () => {
     }
     const protocol = fromNodeError(Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' }), 'x', 'y');
     expect([protocol.name, protocol instanceof SSLError]).toEqual(['SSLError', true]);
+  });
+});
+
+/** A socket file's identity, or null when nothing is at `path`. */
+function inode(path: string): number | null {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return null;
+  }
+}
+
+describe('Unix server socket cleanup (test_server.py, 3.13)', () => {
+  let dir = '';
+  let cleanup: () => void = () => {};
+  beforeEach(() => {
+    [dir, cleanup] = tempDir();
+  });
+  afterEach(() => cleanup());
+
+  // test_server.py UnixServerCleanupTests.test_unix_server_addr_cleanup: close() removes the file.
+  it('closing a Unix server removes its socket file', async () => {
+    const path = `${dir}/s.sock`;
+    const { result } = await runNet(function* () {
+      const server = yield* startUnixServer(echoLine, path);
+      const [reader, writer] = yield* openUnixConnection(path);
+      writer.write(bytes('unix\n'));
+      const line = text(yield* reader.readline());
+      const during = existsSync(path);
+      server.close();
+      yield* server.waitClosed();
+      return { line, during, after: existsSync(path), stray: readdirSync(dir) };
+    });
+    expect(result).toEqual({ line: 'unix\n', during: true, after: false, stray: [] });
+  });
+
+  // test_server.py UnixServerCleanupTests.test_unix_server_cleanup_replaced: someone else
+  // replaced the socket with their own; close() leaves theirs.
+  it("closing a Unix server leaves a socket file that replaced its own", async () => {
+    const path = `${dir}/s.sock`;
+    const other = net.createServer();
+    try {
+      const { result } = await runNet(function* () {
+        const server = yield* startUnixServer(echoLine, path);
+        unlinkSync(path);
+        other.listen(path);
+        for (let i = 0; i < 200 && !other.listening; i++) yield* sleep(0.005);
+        const theirs = inode(path);
+        server.close();
+        yield* server.waitClosed();
+        return { kept: inode(path) === theirs && theirs !== null };
+      });
+      expect(result).toEqual({ kept: true });
+    } finally {
+      other.close();
+    }
+  });
+
+  // test_server.py UnixServerCleanupTests.test_unix_server_cleanup_gone: someone else
+  // removed the file already; close() does not fail.
+  it('closing a Unix server whose file is gone already is quiet', async () => {
+    const path = `${dir}/s.sock`;
+    const { result, messages } = await runNet(function* () {
+      const server = yield* startUnixServer(echoLine, path);
+      unlinkSync(path);
+      server.close();
+      yield* server.waitClosed();
+      return existsSync(path);
+    });
+    expect(result).toBe(false);
+    expect(messages).toEqual([]);
+  });
+
+  // test_server.py UnixServerCleanupTests.test_unix_server_cleanup_prevented:
+  // start_unix_server(..., cleanup_socket=False) leaves the file in place.
+  it('cleanupSocket: false leaves the socket file in place', async () => {
+    const path = `${dir}/s.sock`;
+    const { result } = await runNet(function* () {
+      const loop = getRunningLoop();
+      const server = yield* startUnixServer(echoLine, path, { cleanupSocket: false });
+      const created = inode(path);
+      server.close();
+      yield* server.waitClosed();
+      const kept = inode(path) === created && created !== null;
+      // A stale socket file does not stop the next server (asyncio removes it first).
+      const next = yield* loop.createUnixServer(() => new Protocol(), path, { cleanupSocket: false });
+      next.close();
+      return { kept, bad: yield* thrown(() => startUnixServer(echoLine, `${dir}/t.sock`, { cleanupSocket: 'no' as never })) };
+    });
+    expect(result).toEqual({ kept: true, bad: new TypeError('startUnixServer(): cleanupSocket must be true or false, got "no"') });
+  });
+
+  it('a Unix server does not replace a file that is not a socket', async () => {
+    const path = `${dir}/plain`;
+    writeFileSync(path, 'data');
+    const { result } = await runNet(() => thrown(() => startUnixServer(echoLine, path)));
+    expect((result as Error).name).toBe('OSError');
+    expect((result as Error).message).toBe(`startUnixServer(): cannot listen on ${path}: address already in use; pick another port or stop what listens there (EADDRINUSE)`);
+    expect(readFileSync(path, 'utf8')).toBe('data');
+    expect(readdirSync(dir)).toEqual(['plain']);
   });
 });
