@@ -16,8 +16,10 @@ import {
   Protocol,
   SSLCertVerificationError,
   SSLContext,
+  PIPE,
   SSLError,
   createDefaultContext,
+  createSubprocessShell,
   openConnection,
   openUnixConnection,
   startServer,
@@ -324,5 +326,37 @@ describe('Unix server socket cleanup (test_server.py, 3.13)', () => {
     expect((result as Error).message).toBe(`startUnixServer(): cannot listen on ${path}: address already in use; pick another port or stop what listens there (EADDRINUSE)`);
     expect(readFileSync(path, 'utf8')).toBe('data');
     expect(readdirSync(dir)).toEqual(['plain']);
+  });
+});
+
+/** The session id of process `pid` (field 6 of /proc/PID/stat, after the command's parentheses). */
+function sessionOf(pid: number | 'self'): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+}
+
+const onLinux = existsSync('/proc/self/stat') ? describe : describe.skip;
+
+onLinux('subprocess sessions (test_subprocess.py)', () => {
+  // test_subprocess.py SubprocessMixin.test_start_new_session: create_subprocess_shell('exit 8',
+  // start_new_session=True) runs, and wait() returns 8.
+  it('startNewSession starts the child in a session of its own', async () => {
+    const { result } = await runNet(function* () {
+      const exit = yield* createSubprocessShell('exit 8', { startNewSession: true });
+      const code = yield* exit.wait();
+      const script = 'cut -d" " -f6 /proc/$$/stat';
+      const own = yield* createSubprocessShell(script, { stdout: PIPE, startNewSession: true });
+      const [ownOut] = yield* own.communicate();
+      const shared = yield* createSubprocessShell(script, { stdout: PIPE });
+      const [sharedOut] = yield* shared.communicate();
+      const bad = yield* thrown(() => createSubprocessShell('true', { startNewSession: 1 as never }));
+      return { code, ownIsLeader: Number(text(ownOut!)) === own.pid, sharedSession: Number(text(sharedOut!)), bad };
+    });
+    expect(result).toEqual({
+      code: 8,
+      ownIsLeader: true,
+      sharedSession: sessionOf('self'),
+      bad: new TypeError('createSubprocessShell(): startNewSession must be true or false, got 1'),
+    });
   });
 });
