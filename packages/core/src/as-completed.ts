@@ -23,15 +23,19 @@ import { getEventLoop } from './running';
 import { checkTimeout } from './wait';
 import type { AsyncIterator as CoAsyncIterator } from './aiter';
 import { StopAsyncIteration } from './aiter';
+import { checkOptions } from './options';
 
 export interface AsCompletedOptions {
   timeout?: number | null;
 }
 
+const AS_COMPLETED_OPTIONS = ['timeout'];
+
 export function asCompleted<A extends Awaitable<unknown>>(aws: Iterable<A>, options: AsCompletedOptions = {}): AsCompletedIterator<AwaitedOf<A>> {
   if (aws instanceof Future || isGenerator(aws) || typeof (aws as Iterable<A>)?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`asCompleted(): expected an array or set of awaitables, got ${describe(aws)}`);
   }
+  checkOptions('asCompleted()', options, AS_COMPLETED_OPTIONS);
   checkTimeout('asCompleted', options.timeout);
   return new AsCompletedIterator<AwaitedOf<A>>([...new Set(aws)] as Awaitable<AwaitedOf<A>>[], options.timeout ?? null);
 }

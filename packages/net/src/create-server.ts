@@ -64,8 +64,8 @@ export interface CreateUnixServerOptions {
   startServing?: boolean;
 }
 
-const SERVER_OPTIONS = ['family', 'flags', 'backlog', 'ssl', 'reuseAddress', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
-const UNIX_SERVER_OPTIONS = ['backlog', 'cleanupSocket', 'ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
+export const SERVER_OPTIONS = ['family', 'flags', 'backlog', 'ssl', 'reuseAddress', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
+export const UNIX_SERVER_OPTIONS = ['backlog', 'cleanupSocket', 'ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
 
 /** Node's default; asyncio's 100 lost most of a 1,000-connection burst to resets (#18). */
 export const DEFAULT_BACKLOG = 511;

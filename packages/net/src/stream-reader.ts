@@ -31,6 +31,7 @@ import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { allocBytes, copyBytes, indexOfBytes } from './bytes';
 import { describe } from './describe';
 import { IncompleteReadError, LimitOverrunError } from './errors';
+import { checkOptions } from './options';
 import type { Transport } from './transports';
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
@@ -86,6 +87,7 @@ export class StreamReader {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`StreamReader(): options must be an object such as { limit: 65536 }, got ${describe(options)}`);
     }
+    checkOptions('StreamReader()', options, ['limit', 'loop']);
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (typeof limit !== 'number' || !Number.isInteger(limit)) {
       throw new TypeError(`StreamReader(): limit must be a whole number of bytes, got ${describe(limit)}`);

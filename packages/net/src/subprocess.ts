@@ -239,7 +239,7 @@ function checkOptions(caller: string, options: unknown): SubprocessOptions {
   }
   const known = new Set(['stdin', 'stdout', 'stderr', 'cwd', 'env', 'limit', 'killOnCancel', 'startNewSession']);
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`${caller}: unknown option ${describe(key)}; known: ${[...known].join(', ')}`);
+    if (!known.has(key)) throw new TypeError(`${caller}: unknown option ${JSON.stringify(key)}; known options: ${[...known].join(', ')}`);
   }
   const o = options as SubprocessOptions;
   if (o.cwd !== undefined && typeof o.cwd !== 'string') throw new TypeError(`${caller}: cwd must be a path string, got ${describe(o.cwd)}`);
