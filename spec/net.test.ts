@@ -4,7 +4,8 @@
  *   - A StreamReader fed any chunking of the same bytes returns the same lines (and the
  *     same readuntil/readexactly pieces): fast-check, virtual clock, fixed seed printed in
  *     the describe title. Reads cut short by timeouts at random moments lose no byte.
- *   - 1,000 concurrent connections to one startServer each get their own bytes back intact.
+ *   - 1,000 concurrent connections to one startServer, with the default backlog, each get
+ *     their own bytes back intact.
  *   - A fast writer to a slow reader over real sockets keeps every buffer we hold bounded
  *     (the writer's transport buffer, the reader's buffer) through drain and the reader's
  *     pause/resume; what Node and the kernel hold is bounded by their own windows.
@@ -186,6 +187,8 @@ describe('reliability over loopback', () => {
     const N = 1000;
     const result = await run(
       timeout(30, function* () {
+        // The default backlog (511, Node's): asyncio's 100 lost most of this burst to
+        // resets from a full accept queue (#18).
         const server = yield* startServer(function* (reader, writer) {
           for (let i = 0; i < 100; i++) {
             const chunk = yield* reader.read(1 << 16);
@@ -194,7 +197,7 @@ describe('reliability over loopback', () => {
             yield* writer.drain();
           }
           writer.close();
-        }, '127.0.0.1', 0, { backlog: 2048 });
+        }, '127.0.0.1', 0);
         const port = portOf(server);
         function* client(id: number): Coro<boolean> {
           const [reader, writer] = yield* openConnection('127.0.0.1', port);

@@ -23,15 +23,19 @@ import { getEventLoop } from './running';
 import { checkTimeout } from './wait';
 import type { AsyncIterator as CoAsyncIterator } from './aiter';
 import { StopAsyncIteration } from './aiter';
+import { checkOptions } from './options';
 
 export interface AsCompletedOptions {
   timeout?: number | null;
 }
 
+const AS_COMPLETED_OPTIONS = ['timeout'];
+
 export function asCompleted<A extends Awaitable<unknown>>(aws: Iterable<A>, options: AsCompletedOptions = {}): AsCompletedIterator<AwaitedOf<A>> {
   if (aws instanceof Future || isGenerator(aws) || typeof (aws as Iterable<A>)?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`asCompleted(): expected an array or set of awaitables, got ${describe(aws)}`);
   }
+  checkOptions('asCompleted()', options, AS_COMPLETED_OPTIONS);
   checkTimeout('asCompleted', options.timeout);
   return new AsCompletedIterator<AwaitedOf<A>>([...new Set(aws)] as Awaitable<AwaitedOf<A>>[], options.timeout ?? null);
 }
@@ -65,14 +69,28 @@ export class AsCompletedIterator<T> implements IterableIterator<Coro<T>> {
   #handOut(fut: Future<T>): void {
     // After the timeout, later completions are not handed out (3.13 `_handle_timeout`).
     if (this.#timedOut) return;
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter.setResult(fut);
+    this.#giveToNextWaiter(fut, false);
+  }
+
+  /**
+   * Give `fut` to the oldest waiter still pending. A waiter can be done already: its task
+   * was cancelled in this same pass, before its `catch` below could leave the line (#18).
+   * With no live waiter, `fut` waits in #done, at the front if it is being handed back.
+   */
+  #giveToNextWaiter(fut: Future<T>, handedBack: boolean): void {
+    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
+      if (!waiter.done()) {
+        waiter.setResult(fut);
+        return;
+      }
+    }
+    if (handedBack) this.#done.unshift(fut);
     else this.#done.push(fut);
   }
 
   #onTimeout(): void {
     this.#timedOut = true;
-    for (const waiter of this.#waiters.splice(0)) waiter.setResult(null);
+    for (const waiter of this.#waiters.splice(0)) if (!waiter.done()) waiter.setResult(null);
   }
 
   /** The next completed future, or null once the timeout has passed. */
@@ -85,10 +103,11 @@ export class AsCompletedIterator<T> implements IterableIterator<Coro<T>> {
     try {
       return yield* waiter;
     } catch (exc) {
-      // Cancelled while waiting: give up our place in line, so no completion is lost.
+      // Cancelled while waiting: give up our place in line, so no completion is lost. If
+      // a completion was handed to us before the cancellation reached us, hand it on.
       const index = this.#waiters.indexOf(waiter);
       if (index >= 0) this.#waiters.splice(index, 1);
-      else if (waiter.done() && !waiter.cancelled() && waiter._result !== null) this.#done.unshift(waiter._result as Future<T>);
+      else if (waiter.done() && !waiter.cancelled() && waiter._result !== null) this.#giveToNextWaiter(waiter._result as Future<T>, true);
       throw exc;
     }
   }

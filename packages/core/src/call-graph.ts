@@ -10,6 +10,7 @@
 import { Future } from './future';
 import { getRunningLoop } from './running';
 import type { Task } from './task';
+import { checkOptions } from './options';
 
 export interface FutureCallGraph {
   future: Future<unknown>;
@@ -27,6 +28,7 @@ function awaitersOf(fut: Future<unknown>): Future<unknown>[] {
 }
 
 export function captureCallGraph(future?: Future<unknown> | null, options?: { limit?: number }): FutureCallGraph | null {
+  checkOptions('captureCallGraph()', options, ['limit']);
   let start = future ?? null;
   if (start === null) {
     start = getRunningLoop('captureCallGraph')._currentTask;
@@ -50,7 +52,8 @@ function label(fut: Future<unknown>): string {
 
 /** The call graph as text, in the shape of Python's `format_call_graph`. */
 export function formatCallGraph(future?: Future<unknown> | null, options?: { limit?: number }): string {
-  const graph = captureCallGraph(future, options);
+  checkOptions('formatCallGraph()', options, ['limit']);
+  const graph = captureCallGraph(future, options === undefined ? undefined : { limit: options.limit });
   if (graph === null) return '';
   const lines: string[] = [];
   const render = (node: FutureCallGraph, indent: string): void => {
@@ -66,6 +69,7 @@ export function formatCallGraph(future?: Future<unknown> | null, options?: { lim
 
 /** Print the call graph to the console (or to `write`). */
 export function printCallGraph(future?: Future<unknown> | null, options?: { limit?: number; write?: (text: string) => void }): void {
-  const text = formatCallGraph(future, options);
+  checkOptions('printCallGraph()', options, ['limit', 'write']);
+  const text = formatCallGraph(future, options === undefined ? undefined : { limit: options.limit });
   (options?.write ?? ((t: string) => console.log(t)))(text);
 }

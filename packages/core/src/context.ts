@@ -15,6 +15,7 @@
  * variables, so a plain Map copy is simpler and as fast.
  */
 import { InvalidStateError, LookupError } from './errors';
+import { checkOptions } from './options';
 
 type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
 
@@ -103,6 +104,7 @@ export class ContextVar<T> {
     if (typeof name !== 'string') {
       throw new TypeError(`ContextVar(): expected a name (a string), got ${typeof name}`);
     }
+    checkOptions('ContextVar()', options, ['default']);
     this.name = name;
     Object.defineProperty(this, 'name', { writable: false });
     this.#default = options !== undefined && 'default' in options ? (options.default as T) : MISSING;

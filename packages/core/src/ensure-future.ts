@@ -11,8 +11,10 @@ import type { EventLoop } from './loop';
 import { isGenerator } from './repr';
 import { getEventLoop } from './running';
 import { describeCoroArgument } from './task';
+import { checkOptions } from './options';
 
 export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: EventLoop }): Future<T> {
+  checkOptions('ensureFuture()', options, ['loop']);
   return toFuture('ensureFuture', aw, options?.loop);
 }
 

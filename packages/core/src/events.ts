@@ -10,11 +10,13 @@ import { describe } from './repr';
 import { setCurrentLoop } from './running';
 import type { VirtualHostOptions } from './virtual-host';
 import { VirtualHost } from './virtual-host';
+import { checkOptions } from './options';
 
 export { getEventLoop, getRunningLoop } from './running';
 
 /** A new loop on the real clock (Node's event loop underneath). */
 export function newEventLoop(options?: { debug?: boolean }): EventLoop<RealHost> {
+  checkOptions('newEventLoop()', options, ['debug']);
   return new EventLoop(new RealHost(), options);
 }
 

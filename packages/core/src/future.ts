@@ -31,6 +31,7 @@ import { copyContext } from './context';
 import { describe, describeResult } from './repr';
 import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
+import { checkOptions } from './options';
 
 export type FutureState = 'pending' | 'cancelled' | 'finished';
 
@@ -63,6 +64,8 @@ export interface FutureOptions {
   description?: string;
 }
 
+const FUTURE_OPTIONS = ['loop', 'description'];
+
 export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
   _state: FutureState = 'pending';
   _result: T | undefined = undefined;
@@ -93,6 +96,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   _iterator: FutureIterator<T> | null = null;
 
   constructor(options?: FutureOptions) {
+    checkOptions('Future()', options, FUTURE_OPTIONS);
     this._loop = options?.loop ?? getEventLoop('Future');
     this.description = options?.description;
   }
@@ -186,6 +190,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     if (typeof fn !== 'function') {
       throw new TypeError(`addDoneCallback(): expected a function to call with the future, got ${describe(fn)}`);
     }
+    checkOptions('addDoneCallback()', options, ['context']);
     // asyncio's call_soon raises here too. (Completing such a future does not: asyncio's
     // does, but here sockets and threads may finish after their loop closed, and an
     // error thrown from their Node callbacks would crash the process.)

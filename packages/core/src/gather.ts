@@ -21,6 +21,7 @@ import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
 import { isGenerator } from './repr';
 import { describeCoroArgument } from './task';
+import { checkOptions } from './options';
 
 export interface GatherOptions {
   returnExceptions?: boolean;
@@ -42,6 +43,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     if (args.length > 2 || (args.length === 2 && args[1] !== undefined && (typeof args[1] !== 'object' || args[1] === null))) {
       throw new TypeError('gather(): pass awaitables as arguments, gather(a, b), or as one array with options, gather([a, b], { returnExceptions })');
     }
+    checkOptions('gather()', args[1], ['returnExceptions']);
     aws = args[0];
     returnExceptions = Boolean((args[1] as GatherOptions | undefined)?.returnExceptions);
   }

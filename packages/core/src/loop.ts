@@ -34,13 +34,14 @@ import { describe, isGenerator, isGeneratorFunction } from './repr';
 import { setRunningLoop, getRunningLoopOrNull } from './running';
 import type { Coro } from './coro';
 import type { TaskOptions } from './task';
-import { Task, describeCoroArgument } from './task';
+import { TASK_OPTIONS, Task, describeCoroArgument } from './task';
 import { deadlockError, untilError } from './deadlock';
 import { logger } from './log';
 import { sourceTracebacks } from './debug';
 import type { Executor } from './executor';
 import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
+import { checkOptions } from './options';
 
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 export type TaskFactory = (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown>;
@@ -96,6 +97,7 @@ export class EventLoop<H extends Host = Host> {
   _executorShutdownCalled = false;
 
   constructor(host?: H, options?: { debug?: boolean }) {
+    checkOptions('EventLoop()', options, ['debug']);
     this.host = host ?? (new RealHost() as Host as H);
     this._debug = options?.debug ?? false;
     this._unretrievedRegistry = new FinalizationRegistry((record) => {
@@ -365,6 +367,7 @@ export class EventLoop<H extends Host = Host> {
   // ---- Futures and tasks ------------------------------------------------------------
 
   createFuture<T = unknown>(options?: { description?: string }): Future<T> {
+    checkOptions('createFuture()', options, ['description']);
     return new Future<T>({ loop: this as EventLoop, description: options?.description });
   }
 
@@ -374,6 +377,7 @@ export class EventLoop<H extends Host = Host> {
     if (!isGenerator(coro)) {
       throw new TypeError(`createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
+    checkOptions('createTask()', options, TASK_OPTIONS);
     const factory = this._taskFactory;
     if (factory === null) return new Task(coro, options, this as EventLoop);
     const task = factory(this as EventLoop, coro, options) as Task<T>;

@@ -121,10 +121,14 @@ export interface ConnectRequest {
 export interface ListenRequest {
   /**
    * Port 0 picks a free port. A Unix socket file left at the path by an earlier run is
-   * removed first, and the file is removed again when the listener closes (3.13's
-   * `cleanup_socket`); any other file there makes listening fail.
+   * removed first; any other file there makes listening fail.
    */
   readonly local: NetworkAddress;
+  /**
+   * A Unix listener removes its socket file when it closes, if the file is still the one
+   * it created (3.13's `cleanup_socket`, default true); false leaves it.
+   */
+  readonly cleanupSocket?: boolean;
   readonly backlog: number;
   readonly ipv6Only: boolean;
   /** Each accepted connection handshakes first; failed handshakes are dropped silently. */

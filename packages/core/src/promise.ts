@@ -13,11 +13,13 @@ import { Future } from './future';
 import type { EventLoop } from './loop';
 import { describe, isThenable } from './repr';
 import { getEventLoop } from './running';
+import { checkOptions } from './options';
 
 export function wrapPromise<T>(promise: PromiseLike<T>, options?: { loop?: EventLoop }): Future<T> {
   if (!isThenable(promise)) {
     throw new TypeError(`wrapPromise(): expected a Promise (or a thenable), got ${describe(promise)}`);
   }
+  checkOptions('wrapPromise()', options, ['loop']);
   const loop = options?.loop ?? getEventLoop('wrapPromise');
   const description =
     loop.host.kind === 'virtual' ? 'wrapPromise(): a Promise cannot settle inside simulate(), which runs synchronously' : 'wrapPromise()';

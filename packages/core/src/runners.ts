@@ -22,6 +22,7 @@ import { isGenerator } from './repr';
 import { getRunningLoopOrNull, setCurrentLoop } from './running';
 import { describeCoroArgument } from './task';
 import type { Task } from './task';
+import { checkOptions } from './options';
 
 export type RunnerState = 'created' | 'initialized' | 'closed';
 
@@ -43,6 +44,7 @@ export class Runner<H extends Host = Host> {
   #removeInterrupt: (() => void) | null = null;
 
   constructor(options: RunnerOptions<H> = {}) {
+    checkOptions('Runner()', options, ['debug', 'loopFactory']);
     this.#debug = options.debug;
     this.#loopFactory = options.loopFactory;
   }
@@ -61,6 +63,7 @@ export class Runner<H extends Host = Host> {
     if (!isGenerator(coro)) {
       throw new TypeError(`run(): expected a coroutine, got ${describeCoroArgument(coro)}`);
     }
+    checkOptions('Runner.run()', options, ['context']);
     this.#lazyInit();
     const loop = this._loop!;
     if (loop.isRunning()) {
@@ -205,6 +208,7 @@ export function run<T>(coro: Coro<T>, options?: { debug?: boolean }): Promise<T>
   if (!isGenerator(coro)) {
     throw new TypeError(`run(): expected a coroutine, got ${describeCoroArgument(coro)}`);
   }
+  checkOptions('run()', options, ['debug']);
   const runner = new Runner({ debug: options?.debug, loopFactory: newEventLoop });
   return runner.run(coro).then(
     async (result) => {

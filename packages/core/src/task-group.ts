@@ -28,11 +28,24 @@ import { Future, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './futu
 import type { EventLoop } from './loop';
 import { getRunningLoop } from './running';
 import type { Task, TaskOptions } from './task';
-import { describeCoroArgument } from './task';
+import { TASK_OPTIONS, describeCoroArgument } from './task';
 import { isGenerator } from './repr';
 import { checkBody } from './timeouts';
+import { checkOptions } from './options';
 
 export type TaskGroupPhase = 'created' | 'entered' | 'exiting' | 'exited';
+
+/**
+ * "unhandled errors in a TaskGroup (1 sub-exception): TypeError: ...": the count, as
+ * Python's `str()` of the group shows it, and what each error says, since a JavaScript
+ * stack trace prints only the message and would hide that a `tg.createTask(42)` in the
+ * body was the TypeError (#18).
+ */
+function groupMessage(errors: readonly unknown[]): string {
+  const n = errors.length;
+  const each = errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)));
+  return `unhandled errors in a TaskGroup (${n} sub-exception${n === 1 ? '' : 's'}): ${each.join('; ')}`;
+}
 
 export class TaskGroup {
   _phase: TaskGroupPhase = 'created';
@@ -53,6 +66,7 @@ export class TaskGroup {
     if (!isGenerator(coro)) {
       throw new TypeError(`TaskGroup.createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
+    checkOptions('TaskGroup.createTask()', options, TASK_OPTIONS);
     if (this._phase === 'created') {
       coro.return(undefined as T);
       throw new InvalidStateError('TaskGroup.createTask(): the task group has not been entered; use it inside taskGroup(function* (tg) { ... })');
@@ -131,7 +145,7 @@ export class TaskGroup {
         parent.uncancel();
         parent.cancel();
       }
-      throw new ExceptionGroup('unhandled errors in a TaskGroup', this._errors.slice());
+      throw new ExceptionGroup(groupMessage(this._errors), this._errors.slice());
     }
   }
 

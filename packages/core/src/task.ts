@@ -34,6 +34,7 @@ import type { Runnable } from './handle';
 import { describe, describeResult, isGenerator, isGeneratorFunction, isThenable } from './repr';
 import { getRunningLoop } from './running';
 import { sourceTracebacks } from './debug';
+import { checkOptions } from './options';
 
 export interface TaskOptions {
   name?: string;
@@ -42,6 +43,9 @@ export interface TaskOptions {
   /** Run the coroutine now, up to its first suspension (asyncio 3.12 `eager_start`). */
   eagerStart?: boolean;
 }
+
+/** The keys of TaskOptions, for checking them at the boundary. */
+export const TASK_OPTIONS: readonly string[] = ['name', 'context', 'eagerStart'];
 
 export class Task<T = unknown> extends Future<T> implements Runnable {
   readonly _coro: Coro<T>;
@@ -67,6 +71,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     if (!isGenerator(coro)) {
       throw new TypeError(`Task(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
+    if (ownerLoop === undefined) checkOptions('Task()', options, ['loop', ...TASK_OPTIONS]);
     const loop = ownerLoop ?? options.loop ?? getRunningLoop('Task');
     super({ loop });
     loop._checkClosed('createTask');

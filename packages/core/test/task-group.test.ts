@@ -892,6 +892,28 @@ describe('taskGroup() results and errors', () => {
     );
   });
 
+  test('a bad tg.createTask() in the body is a TypeError at the call, named in the group it ends up in (#18)', () => {
+    simulate(
+      (function* (): Coro<void> {
+        let atTheCall: unknown = null;
+        const exc = (yield* raises(() =>
+          taskGroup(function* (g) {
+            try {
+              g.createTask(42 as never);
+            } catch (error) {
+              atTheCall = error;
+              throw error;
+            }
+          }),
+        )) as ExceptionGroup;
+        const typeError = new TypeError('TaskGroup.createTask(): expected a coroutine (a generator object), got 42 (a number)');
+        expect(atTheCall).toEqual(typeError);
+        expect(exc.exceptions).toEqual([typeError]);
+        expect(exc.message).toBe(`unhandled errors in a TaskGroup (1 sub-exception): TypeError: ${typeError.message}`);
+      })(),
+    );
+  });
+
   test('the ExceptionGroup is an AggregateError with the failures in the order they happened', () => {
     simulate(
       (function* (): Coro<void> {
@@ -904,7 +926,7 @@ describe('taskGroup() results and errors', () => {
         )) as ExceptionGroup;
         expect(exc).toBeInstanceOf(AggregateError);
         expect(exc.name).toBe('ExceptionGroup');
-        expect(exc.message).toBe('unhandled errors in a TaskGroup');
+        expect(exc.message).toBe('unhandled errors in a TaskGroup (2 sub-exceptions): MyError: first; ValueError: also first');
         expect(exc.exceptions.map((e) => (e as Error).message)).toEqual(['first', 'also first']);
         expect(exc.errors).toEqual(exc.exceptions);
         expect(getRunningLoop().time()).toBe(0.1);

@@ -116,9 +116,13 @@ export function checkPath(caller: string, path: unknown): string {
   return path;
 }
 
-/** An asyncio-style address pair `[host, port]` from a caller, checked. */
-export function checkAddressPair(caller: string, what: string, value: unknown): [string, number] {
-  if (!Array.isArray(value) || value.length < 2) {
+/**
+ * An asyncio-style address pair `[host, port]` from a caller, checked. `exact`: nothing
+ * after the port either, as asyncio's `create_datagram_endpoint` asserts a 2-tuple (an
+ * IPv6 `sendto` address may carry flowinfo and scope id after it).
+ */
+export function checkAddressPair(caller: string, what: string, value: unknown, exact = false): [string, number] {
+  if (!Array.isArray(value) || value.length < 2 || (exact && value.length !== 2)) {
     throw new TypeError(`${caller}: ${what} must be a [host, port] pair, got ${describe(value)}`);
   }
   const host = checkHost(`${caller}: ${what}`, value[0], false)!;

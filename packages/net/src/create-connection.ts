@@ -57,8 +57,8 @@ export interface CreateUnixConnectionOptions {
   sslShutdownTimeout?: number | null;
 }
 
-const CONNECTION_OPTIONS = ['ssl', 'serverHostname', 'family', 'localAddr', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'allErrors'] as const;
-const UNIX_CONNECTION_OPTIONS = ['ssl', 'serverHostname', 'sslHandshakeTimeout', 'sslShutdownTimeout'] as const;
+export const CONNECTION_OPTIONS = ['ssl', 'serverHostname', 'family', 'localAddr', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'allErrors'] as const;
+export const UNIX_CONNECTION_OPTIONS = ['ssl', 'serverHostname', 'sslHandshakeTimeout', 'sslShutdownTimeout'] as const;
 
 /** asyncio's constants.SSL_HANDSHAKE_TIMEOUT. */
 export const SSL_HANDSHAKE_TIMEOUT = 60;

@@ -2,9 +2,10 @@
  * Listening: `loop.createServer` and `loop.createUnixServer` (asyncio `base_events.py`
  * `create_server`, `unix_events.py` `create_unix_server`).
  *
- * `host` may be null (every interface: one socket for IPv4 and one for IPv6, as asyncio's
- * `getaddrinfo(None, AI_PASSIVE)` gives), a name or address (one socket per address it
- * resolves to), or an array of those. IPv6 sockets are IPv6-only (asyncio sets
+ * `host` may be null or '' (every interface: one socket for IPv4 and one for IPv6, as
+ * asyncio's `getaddrinfo(None, AI_PASSIVE)` gives), a name or address (one socket per
+ * address it resolves to), or an array of those. With neither a host nor a port the call
+ * fails, as asyncio's "Neither host/port nor sock were specified" (we take no `sock`). IPv6 sockets are IPv6-only (asyncio sets
  * IPV6_V6ONLY), so the IPv4 socket can share the port number. With port 0 each socket
  * gets its own free port, as in asyncio.
  *
@@ -12,6 +13,10 @@
  * others are closed and the error names the address: "createServer(): cannot listen on
  * 127.0.0.1:8080: address already in use...". Only an IPv6 socket for a null host may
  * fail quietly, on a machine without IPv6.
+ *
+ * The backlog defaults to 511, Node's default, where asyncio's is 100: a burst of a
+ * thousand connections overflowed a 100-deep accept queue and the kernel reset most of
+ * them (#18), since Node accepts on the loop's thread between other work.
  *
  * Not ported: `sock=`, `reuse_port` (Node 20 has no SO_REUSEPORT), `keep_alive`; they
  * fail as unknown options. `reuseAddress` is accepted: Node always sets SO_REUSEADDR.
@@ -34,7 +39,7 @@ export interface CreateServerOptions {
   family?: number;
   /** asyncio's `flags` (AI_PASSIVE is implied); accepted for parity. */
   flags?: number;
-  /** Pending connections the OS queues (default 100). */
+  /** Pending connections the OS queues (default 511, Node's; asyncio's is 100). */
   backlog?: number;
   /** TLS: an SSLContext with a certificate (`loadCertChain`). */
   ssl?: SSLContext | null;
@@ -48,17 +53,25 @@ export interface CreateServerOptions {
 
 export interface CreateUnixServerOptions {
   backlog?: number;
+  /**
+   * Default true: `close()` removes the socket file, if it is still the one this server
+   * created (3.13). False leaves it.
+   */
+  cleanupSocket?: boolean;
   ssl?: SSLContext | null;
   sslHandshakeTimeout?: number | null;
   sslShutdownTimeout?: number | null;
   startServing?: boolean;
 }
 
-const SERVER_OPTIONS = ['family', 'flags', 'backlog', 'ssl', 'reuseAddress', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
-const UNIX_SERVER_OPTIONS = ['backlog', 'ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
+export const SERVER_OPTIONS = ['family', 'flags', 'backlog', 'ssl', 'reuseAddress', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
+export const UNIX_SERVER_OPTIONS = ['backlog', 'cleanupSocket', 'ssl', 'sslHandshakeTimeout', 'sslShutdownTimeout', 'startServing'] as const;
+
+/** Node's default; asyncio's 100 lost most of a 1,000-connection burst to resets (#18). */
+export const DEFAULT_BACKLOG = 511;
 
 function checkBacklog(caller: string, backlog: unknown): number {
-  if (backlog === undefined || backlog === null) return 100;
+  if (backlog === undefined || backlog === null) return DEFAULT_BACKLOG;
   if (typeof backlog !== 'number' || !Number.isInteger(backlog)) {
     throw new TypeError(`${caller}: backlog must be a whole number of pending connections, got ${describe(backlog)}`);
   }
@@ -102,11 +115,12 @@ function* listenOne(
   local: NetworkAddress,
   backlog: number,
   tls: TlsUpgrade | null,
+  cleanupSocket = true,
 ): Coro<void> {
   const where = formatAddress(local);
   const fut: Future<void> = loop.createFuture<void>({ description: `listen on ${where}` });
   const listener = network.listen(
-    { local, backlog, ipv6Only: local.family === 'IPv6', tls },
+    { local, backlog, ipv6Only: local.family === 'IPv6', tls, cleanupSocket },
     {
       listening: () => {
         if (!fut.done() && !loop.isClosed()) fut.setResult(undefined);
@@ -133,12 +147,16 @@ export function* createServerImpl(
   options: unknown,
 ): Coro<Server> {
   checkFunction(caller, 'protocolFactory', protocolFactory, '() => new MyProtocol()');
+  if ((host === undefined || host === null) && (port === undefined || port === null)) {
+    throw new TypeError(`${caller}: neither host nor port was given; pass a port (and null or '' for every interface), such as ${caller.slice(0, -2)}(..., null, 8080)`);
+  }
   const hosts: Array<string | null> = [];
   if (Array.isArray(host)) {
     if (host.length === 0) throw new RangeError(`${caller}: host must not be an empty array; pass null for every interface`);
     for (const h of host) hosts.push(checkHost(caller, h, false));
   } else {
-    hosts.push(checkHost(caller, host, true));
+    // asyncio: `if host == '': hosts = [None]`.
+    hosts.push(host === '' ? null : checkHost(caller, host, true));
   }
   const p = checkPort(caller, port, true) ?? 0;
   const opts = checkOptions(caller, options, SERVER_OPTIONS) as CreateServerOptions;
@@ -190,12 +208,15 @@ export function* createUnixServerImpl(
   const p = checkPath(caller, path);
   const opts = checkOptions(caller, options, UNIX_SERVER_OPTIONS) as CreateUnixServerOptions;
   const backlog = checkBacklog(caller, opts.backlog);
+  if (opts.cleanupSocket !== undefined && typeof opts.cleanupSocket !== 'boolean') {
+    throw new TypeError(`${caller}: cleanupSocket must be true or false, got ${describe(opts.cleanupSocket)}`);
+  }
   const startServing = checkStartServing(caller, opts.startServing);
   const tls = serverTls(caller, opts.ssl, opts.sslHandshakeTimeout);
   const network = networkOf(loop, caller);
   const server = new Server(loop, protocolFactory, tls?.context ?? null, caller);
   try {
-    yield* listenOne(loop, network, server, { family: 'unix', path: p }, backlog, tls?.upgrade ?? null);
+    yield* listenOne(loop, network, server, { family: 'unix', path: p }, backlog, tls?.upgrade ?? null, opts.cleanupSocket ?? true);
   } catch (exc) {
     server.close();
     throw exc;

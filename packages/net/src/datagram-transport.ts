@@ -240,8 +240,8 @@ export function* createDatagramEndpoint<P extends DatagramProtocol>(
   const loop = (this as EventLoop | undefined) ?? getRunningLoop('createDatagramEndpoint');
   checkFunction('createDatagramEndpoint()', 'protocolFactory', protocolFactory, '() => new MyDatagramProtocol()');
   const opts = checkOptions(caller, options, ['localAddr', 'remoteAddr', 'family', 'allowBroadcast']) as CreateDatagramEndpointOptions;
-  const local = opts.localAddr === undefined || opts.localAddr === null ? null : checkAddressPair(caller, 'localAddr', opts.localAddr);
-  const remote = opts.remoteAddr === undefined || opts.remoteAddr === null ? null : checkAddressPair(caller, 'remoteAddr', opts.remoteAddr);
+  const local = opts.localAddr === undefined || opts.localAddr === null ? null : checkAddressPair(caller, 'localAddr', opts.localAddr, true);
+  const remote = opts.remoteAddr === undefined || opts.remoteAddr === null ? null : checkAddressPair(caller, 'remoteAddr', opts.remoteAddr, true);
   const family = familyOf(caller, opts.family);
   if (local === null && remote === null && family === null) {
     throw new TypeError(`${caller}: give localAddr, remoteAddr or family (AF_INET or AF_INET6); with none, the endpoint's address family is unknown`);

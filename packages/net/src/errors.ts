@@ -13,6 +13,7 @@
  *       ProcessLookupError         ESRCH: a signal to a child that has exited
  *       GaiError                   a name that does not resolve (Python's socket.gaierror)
  *       SSLError                   a TLS failure (Python's ssl.SSLError)
+ *         SSLCertVerificationError a certificate that cannot be verified
  *     IncompleteReadError          partial, expected
  *     LimitOverrunError            consumed
  *
@@ -88,6 +89,22 @@ export class SSLError extends OSError {}
 named(SSLError, 'SSLError');
 
 /**
+ * The peer's certificate could not be verified: untrusted, expired, self-signed, for
+ * another host name (Python's `ssl.SSLCertVerificationError`, whose message starts
+ * "certificate verify failed"). `code` is Node's name for OpenSSL's reason
+ * ('CERT_HAS_EXPIRED'); `verifyMessage` is OpenSSL's words for it.
+ */
+export class SSLCertVerificationError extends SSLError {
+  readonly verifyMessage: string;
+
+  constructor(message: string, options: OSErrorOptions & { verifyMessage?: string } = {}) {
+    super(message, options);
+    this.verifyMessage = options.verifyMessage ?? message;
+  }
+}
+named(SSLCertVerificationError, 'SSLCertVerificationError');
+
+/**
  * EOF came before the read was satisfied (asyncio `IncompleteReadError`). `partial` holds
  * the bytes read before the end; `expected` is how many were wanted (null for `readuntil`).
  */
@@ -152,6 +169,17 @@ export function fromNodeError(err: unknown, what: string, address: string): Erro
   }
   if (err instanceof OSError) return err;
   const { code, errno, syscall, message: nodeMessage } = err as NodeLikeError;
+  if (code !== undefined && VERIFY_CODES.has(code)) {
+    const said = nodeMessage.includes(code) ? nodeMessage : `${nodeMessage} (${code})`;
+    return new SSLCertVerificationError(`${what} ${address}: certificate verify failed: ${said}`, {
+      code,
+      errno,
+      syscall,
+      address,
+      cause: err,
+      verifyMessage: nodeMessage,
+    });
+  }
   const hint = code !== undefined && Object.hasOwn(HINTS, code) ? HINTS[code] : undefined;
   const reason = hint !== undefined ? `${hint} (${code})` : code !== undefined && !nodeMessage.includes(code) ? `${nodeMessage} (${code})` : nodeMessage;
   const message = `${what} ${address}: ${reason}`;
@@ -193,6 +221,44 @@ export function osErrorFor(code: string | undefined, message: string, options: O
   const cls = classFor(code) ?? OSError;
   return new cls(message, { code, ...options });
 }
+
+/**
+ * Node's codes for OpenSSL's certificate verification failures (X509_V_ERR_*, the table
+ * in Node's `src/crypto/crypto_common.cc`), and its own for a host name the certificate
+ * does not name: each is Python's SSLCertVerificationError. Many lack "CERT" in their
+ * name (UNABLE_TO_VERIFY_LEAF_SIGNATURE, INVALID_CA), which is how they once slipped
+ * through as plain OSErrors (#19).
+ */
+const VERIFY_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CRL_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CRL_NOT_YET_VALID',
+  'CRL_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+  'ERROR_IN_CRL_NEXT_UPDATE_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 function isTlsError(err: NodeLikeError): boolean {
   const code = err.code ?? '';

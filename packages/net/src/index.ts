@@ -34,6 +34,7 @@ export {
   ProcessLookupError,
   GaiError,
   SSLError,
+  SSLCertVerificationError,
   IncompleteReadError,
   LimitOverrunError,
 } from './errors';

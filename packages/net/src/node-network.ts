@@ -305,9 +305,32 @@ function removeStaleSocket(path: string): void {
   }
 }
 
+let bindCount = 0;
+
+/**
+ * Where to bind a Unix listener before linking it to its path, or null to bind the path
+ * itself. libuv unlinks the path it bound when the listener closes, whatever file is
+ * there by then (another server's socket included), and cannot be told not to. So we
+ * bind a private name in the same directory (a hard link needs the same file system),
+ * link the socket file to the caller's path, and unlink the private name: libuv's unlink
+ * then finds nothing, and removing the caller's path is our decision (3.13: only if it
+ * is still the file we created, and only if `cleanupSocket`). An abstract socket (a path
+ * starting with NUL) has no file; a path too long for a private name beside it binds
+ * directly, with libuv's cleanup.
+ */
+function privateBindPath(path: string): string | null {
+  if (path.startsWith('\0')) return null;
+  const slash = path.lastIndexOf('/');
+  const dir = slash < 0 ? '.' : slash === 0 ? '' : path.slice(0, slash);
+  const candidate = `${dir}/.yio${process.pid.toString(36)}_${(++bindCount).toString(36)}`;
+  return Buffer.byteLength(candidate) <= 107 ? candidate : null;
+}
+
 class NodeListener implements Listener {
   readonly #server: net.Server;
   readonly #unixPath: string | null;
+  /** The socket file we created at #unixPath, to remove on close (null: none, or keep it). */
+  #ownFile: { dev: number; ino: number } | null = null;
 
   constructor(request: ListenRequest, handlers: ListenerHandlers) {
     const local = request.local;
@@ -332,7 +355,6 @@ class NodeListener implements Listener {
     }
     const server = this.#server;
     server.unref();
-    server.on('listening', () => handlers.listening());
     server.on('error', (err: Error) => {
       handlers.error(err);
       // A failed bind leaves no listening server; Node emits no 'close' for it.
@@ -340,10 +362,36 @@ class NodeListener implements Listener {
     });
     server.on('close', () => handlers.close());
     if (local.family === 'unix') {
-      removeStaleSocket(local.path);
-      server.on('close', () => removeStaleSocket(local.path));
-      server.listen({ path: local.path, backlog: request.backlog });
+      const path = local.path;
+      const cleanup = request.cleanupSocket !== false;
+      const bindPath = privateBindPath(path);
+      removeStaleSocket(path);
+      server.on('listening', () => {
+        if (bindPath !== null) {
+          try {
+            // link() fails with EEXIST rather than replace a file that appeared meanwhile.
+            fs.linkSync(bindPath, path);
+            fs.unlinkSync(bindPath);
+          } catch (err) {
+            const code = (err as NodeJS.ErrnoException).code;
+            handlers.error(code === 'EEXIST' ? Object.assign(new Error(`listen EADDRINUSE: address already in use ${path}`), { code: 'EADDRINUSE', syscall: 'listen' }) : (err as Error));
+            server.close();
+            return;
+          }
+        }
+        if (cleanup) {
+          try {
+            const stat = fs.statSync(path);
+            this.#ownFile = { dev: stat.dev, ino: stat.ino };
+          } catch {
+            // Gone already: there is nothing of ours to remove.
+          }
+        }
+        handlers.listening();
+      });
+      server.listen({ path: bindPath ?? path, backlog: request.backlog });
     } else {
+      server.on('listening', () => handlers.listening());
       server.listen({ host: local.address, port: local.port, backlog: request.backlog, ipv6Only: request.ipv6Only });
     }
   }
@@ -356,6 +404,17 @@ class NodeListener implements Listener {
   }
 
   close(): void {
+    const own = this.#ownFile;
+    if (own !== null && this.#unixPath !== null) {
+      this.#ownFile = null;
+      try {
+        // Only the file we created: another server may have replaced it (3.13).
+        const stat = fs.statSync(this.#unixPath);
+        if (stat.dev === own.dev && stat.ino === own.ino) fs.unlinkSync(this.#unixPath);
+      } catch {
+        // Someone removed it already (test_unix_server_cleanup_gone).
+      }
+    }
     if (this.#server.listening) this.#server.close();
   }
 }

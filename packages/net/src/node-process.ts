@@ -40,6 +40,8 @@ export interface SpawnRequest {
   args: readonly string[];
   cwd?: string;
   env?: Record<string, string>;
+  /** setsid() in the child (Node's `detached`, Popen's `start_new_session`). */
+  newSession?: boolean;
   stdio: [StdioSpec, StdioSpec, StdioSpec];
 }
 
@@ -94,6 +96,7 @@ export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): Chil
     cwd: request.cwd,
     env: request.env,
     stdio: request.stdio,
+    detached: request.newSession === true,
     windowsHide: true,
   });
   let started = false;

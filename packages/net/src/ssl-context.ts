@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs';
 import type { TlsOptions } from '@yieldio/core';
 import { describe } from './describe';
 import { osErrorFor } from './errors';
+import { checkOptions } from './options';
 
 export const PROTOCOL_TLS_CLIENT = 'client';
 export const PROTOCOL_TLS_SERVER = 'server';
@@ -81,6 +82,7 @@ export class SSLContext {
     if (options === null || typeof options !== 'object' || (options.cafile === undefined && options.cadata === undefined)) {
       throw new TypeError(`loadVerifyLocations(): expected { cafile } or { cadata }, got ${describe(options)}`);
     }
+    checkOptions('loadVerifyLocations()', options, ['cafile', 'cadata']);
     if (options.cafile !== undefined) this._ca.push(loadPem('loadVerifyLocations()', 'cafile', options.cafile));
     if (options.cadata !== undefined) this._ca.push(loadPem('loadVerifyLocations()', 'cadata', options.cadata));
   }
@@ -122,6 +124,7 @@ export class SSLContext {
  * 'serverAuth' (default) makes a client context, 'clientAuth' a server one.
  */
 export function createDefaultContext(options: { purpose?: 'serverAuth' | 'clientAuth'; cafile?: string; cadata?: string | Uint8Array } = {}): SSLContext {
+  checkOptions('createDefaultContext()', options, ['purpose', 'cafile', 'cadata']);
   const purpose = options.purpose ?? 'serverAuth';
   if (purpose !== 'serverAuth' && purpose !== 'clientAuth') {
     throw new TypeError(`createDefaultContext(): purpose must be 'serverAuth' (for a client) or 'clientAuth' (for a server), got ${describe(purpose)}`);

@@ -139,9 +139,13 @@ export class StreamReaderProtocol extends Protocol {
   }
 
   /** What `drain()` waits on: nothing while flowing, the next resume while paused. */
-  *_drainHelper(writer: { _peer(): string } | null): Coro<void> {
+  *_drainHelper(writer: { _peer(): string; _closedHere: boolean } | null): Coro<void> {
     if (this._connectionLost) {
-      throw new ConnectionResetError(`drain(): the connection with ${writer === null ? 'the peer' : writer._peer()} is lost; nothing more can be written`);
+      const peer = writer === null ? 'the peer' : writer._peer();
+      if (writer !== null && writer._closedHere) {
+        throw new ConnectionResetError(`drain(): the connection with ${peer} was closed by this side (writer.close()); nothing more can be written`);
+      }
+      throw new ConnectionResetError(`drain(): the connection with ${peer} is lost; nothing more can be written`);
     }
     if (this._writeFlow === 'flowing') return;
     const waiter = this._loop.createFuture<void>({ description: 'StreamWriter.drain()' });

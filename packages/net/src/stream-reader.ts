@@ -31,6 +31,7 @@ import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { allocBytes, copyBytes, indexOfBytes } from './bytes';
 import { describe } from './describe';
 import { IncompleteReadError, LimitOverrunError } from './errors';
+import { checkOptions } from './options';
 import type { Transport } from './transports';
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
@@ -86,6 +87,7 @@ export class StreamReader {
     if (options === null || typeof options !== 'object') {
       throw new TypeError(`StreamReader(): options must be an object such as { limit: 65536 }, got ${describe(options)}`);
     }
+    checkOptions('StreamReader()', options, ['limit', 'loop']);
     const limit = options.limit ?? DEFAULT_LIMIT;
     if (typeof limit !== 'number' || !Number.isInteger(limit)) {
       throw new TypeError(`StreamReader(): limit must be a whole number of bytes, got ${describe(limit)}`);
@@ -345,10 +347,14 @@ export class StreamReader {
       if (exc instanceof LimitOverrunError) {
         const head = this._coalesce();
         const at = this._offset + exc.consumed;
-        if (at < head.length && head[at] === 10) this._take(exc.consumed + 1);
-        else if (this._length > 0) this._take(this._length);
+        // With its newline here, the whole line goes; without, only what is buffered, and
+        // the rest of the line will be read as the next line (as asyncio does).
+        const whole = at < head.length && head[at] === 10;
+        const dropped = whole ? exc.consumed + 1 : this._length;
+        if (dropped > 0) this._take(dropped);
         this._maybeResumeTransport();
-        throw new RangeError(`readline(): ${exc.message} (limit ${this._limit} bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })`, {
+        const what = whole ? 'the line was discarded' : `its first ${dropped} bytes were discarded, and the rest of it will be read as the next line`;
+        throw new RangeError(`readline(): ${exc.message} (limit ${this._limit} bytes); ${what}. Raise the limit: openConnection(host, port, { limit })`, {
           cause: exc,
         });
       }

@@ -26,6 +26,8 @@ export class StreamWriter {
   readonly _protocol: StreamReaderProtocol;
   readonly _reader: StreamReader | null;
   readonly _loop: EventLoop;
+  /** close() was called here: a later drain() says so rather than blame the peer (#18). */
+  _closedHere = false;
 
   constructor(transport: Transport, protocol: StreamReaderProtocol, reader: StreamReader | null, loop: EventLoop) {
     this._transport = transport;
@@ -56,6 +58,7 @@ export class StreamWriter {
 
   /** Close after what was written is sent. `waitClosed()` waits for the end. */
   close(): void {
+    this._closedHere = true;
     this._transport.close();
   }
 

@@ -14,11 +14,12 @@
  */
 import { getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop } from '@yieldio/core';
-import { createConnectionImpl, createUnixConnectionImpl } from './create-connection';
+import { CONNECTION_OPTIONS, UNIX_CONNECTION_OPTIONS, createConnectionImpl, createUnixConnectionImpl } from './create-connection';
 import type { CreateConnectionOptions, CreateUnixConnectionOptions } from './create-connection';
-import { createServerImpl, createUnixServerImpl } from './create-server';
+import { SERVER_OPTIONS, UNIX_SERVER_OPTIONS, createServerImpl, createUnixServerImpl } from './create-server';
 import type { CreateServerOptions, CreateUnixServerOptions } from './create-server';
 import { describe } from './describe';
+import { checkOptions } from './options';
 import type { Server } from './server';
 import { StreamReaderProtocol } from './stream-protocol';
 import type { ClientConnectedCallback } from './stream-protocol';
@@ -31,11 +32,16 @@ export interface StreamOptions {
 }
 
 /** Split `limit` off the options (checked here, by the reader's rules) and pass on the rest. */
-function splitLimit(caller: string, options: unknown): [number, Record<string, unknown> | undefined] {
+/**
+ * The stream functions take the protocol call's options plus `limit`: check them all here,
+ * so an unknown key's message lists `limit` among the known ones (#18).
+ */
+function splitLimit(caller: string, options: unknown, known: readonly string[]): [number, Record<string, unknown> | undefined] {
   if (options === undefined || options === null) return [DEFAULT_LIMIT, undefined];
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`${caller}: options must be an object such as { limit: 65536 }, got ${describe(options)}`);
   }
+  checkOptions(caller, options, [...known, 'limit']);
   const { limit, ...rest } = options as Record<string, unknown>;
   if (limit === undefined || limit === null) return [DEFAULT_LIMIT, rest];
   if (typeof limit !== 'number' || !Number.isInteger(limit)) {
@@ -55,7 +61,7 @@ function checkClientCallback(caller: string, cb: unknown): asserts cb is ClientC
 export function* openConnection(host: string | null, port: number, options?: CreateConnectionOptions & StreamOptions): Coro<[StreamReader, StreamWriter]> {
   const caller = 'openConnection()';
   const loop = getRunningLoop('openConnection');
-  const [limit, rest] = splitLimit(caller, options);
+  const [limit, rest] = splitLimit(caller, options, CONNECTION_OPTIONS);
   const reader = new StreamReader({ limit, loop });
   const protocol = new StreamReaderProtocol(reader, null, loop);
   const [transport] = yield* createConnectionImpl(loop, caller, () => protocol, host, port, rest);
@@ -66,7 +72,7 @@ export function* openConnection(host: string | null, port: number, options?: Cre
 export function* openUnixConnection(path: string, options?: CreateUnixConnectionOptions & StreamOptions): Coro<[StreamReader, StreamWriter]> {
   const caller = 'openUnixConnection()';
   const loop = getRunningLoop('openUnixConnection');
-  const [limit, rest] = splitLimit(caller, options);
+  const [limit, rest] = splitLimit(caller, options, UNIX_CONNECTION_OPTIONS);
   const reader = new StreamReader({ limit, loop });
   const protocol = new StreamReaderProtocol(reader, null, loop);
   const [transport] = yield* createUnixConnectionImpl(loop, caller, () => protocol, path, rest);
@@ -90,7 +96,7 @@ export function* startServer(
   const caller = 'startServer()';
   const loop = getRunningLoop('startServer');
   checkClientCallback(caller, clientConnectedCb);
-  const [limit, rest] = splitLimit(caller, options);
+  const [limit, rest] = splitLimit(caller, options, SERVER_OPTIONS);
   return yield* createServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb), host, port, rest);
 }
 
@@ -99,6 +105,6 @@ export function* startUnixServer(clientConnectedCb: ClientConnectedCallback, pat
   const caller = 'startUnixServer()';
   const loop = getRunningLoop('startUnixServer');
   checkClientCallback(caller, clientConnectedCb);
-  const [limit, rest] = splitLimit(caller, options);
+  const [limit, rest] = splitLimit(caller, options, UNIX_SERVER_OPTIONS);
   return yield* createUnixServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb), path, rest);
 }

@@ -71,6 +71,8 @@ export interface SubprocessOptions {
   limit?: number;
   /** Kill the child (SIGKILL) when a wait() or communicate() on it is cancelled. Default false, as asyncio. */
   killOnCancel?: boolean;
+  /** Start the child in a new session (setsid), as Popen's `start_new_session`; Node's `detached`. */
+  startNewSession?: boolean;
 }
 
 export class Process {
@@ -235,9 +237,9 @@ function checkOptions(caller: string, options: unknown): SubprocessOptions {
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError(`${caller}: options must be an object such as { stdout: PIPE }, got ${describe(options)}`);
   }
-  const known = new Set(['stdin', 'stdout', 'stderr', 'cwd', 'env', 'limit', 'killOnCancel']);
+  const known = new Set(['stdin', 'stdout', 'stderr', 'cwd', 'env', 'limit', 'killOnCancel', 'startNewSession']);
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`${caller}: unknown option ${describe(key)}; known: ${[...known].join(', ')}`);
+    if (!known.has(key)) throw new TypeError(`${caller}: unknown option ${JSON.stringify(key)}; known options: ${[...known].join(', ')}`);
   }
   const o = options as SubprocessOptions;
   if (o.cwd !== undefined && typeof o.cwd !== 'string') throw new TypeError(`${caller}: cwd must be a path string, got ${describe(o.cwd)}`);
@@ -248,8 +250,10 @@ function checkOptions(caller: string, options: unknown): SubprocessOptions {
     if (typeof o.limit !== 'number' || !Number.isInteger(o.limit)) throw new TypeError(`${caller}: limit must be a whole number of bytes, got ${describe(o.limit)}`);
     if (o.limit <= 0) throw new RangeError(`${caller}: limit must be > 0, got ${o.limit}`);
   }
-  if (o.killOnCancel !== undefined && typeof o.killOnCancel !== 'boolean') {
-    throw new TypeError(`${caller}: killOnCancel must be true or false, got ${describe(o.killOnCancel)}`);
+  for (const flag of ['killOnCancel', 'startNewSession'] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean') {
+      throw new TypeError(`${caller}: ${flag} must be true or false, got ${describe(o[flag])}`);
+    }
   }
   return o;
 }
@@ -329,7 +333,7 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
   };
 
   const child = spawnChild(
-    { file, args, cwd: options.cwd, env: options.env, stdio: [stdinSpec, stdoutSpec, stderrSpec as StdioSpec] },
+    { file, args, cwd: options.cwd, env: options.env, newSession: options.startNewSession ?? false, stdio: [stdinSpec, stdoutSpec, stderrSpec as StdioSpec] },
     {
       spawn: (pid) =>
         soon(() => {

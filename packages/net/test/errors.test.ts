@@ -14,6 +14,7 @@ import {
   OSError,
   PermissionError,
   ProcessLookupError,
+  SSLCertVerificationError,
   SSLError,
 } from '@yieldio/net';
 import { fromNodeError, osErrorFor } from '../src/errors';
@@ -32,7 +33,8 @@ describe('fromNodeError', () => {
     ['ECONNREFUSED', ConnectionRefusedError, 'connection refused; is a server listening there? (ECONNREFUSED)'],
     ['EPIPE', BrokenPipeError, 'broken pipe: the peer closed the connection (EPIPE)'],
     ['ENOTFOUND', GaiError, 'no such host (ENOTFOUND)'],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', SSLError, 'ERR_TLS_CERT_ALTNAME_INVALID: something failed'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', SSLCertVerificationError, 'certificate verify failed: ERR_TLS_CERT_ALTNAME_INVALID: something failed'],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', SSLError, 'ERR_SSL_WRONG_VERSION_NUMBER: something failed'],
     ['EMFILE', OSError, 'EMFILE: something failed'],
   ])('%s becomes %p', (code, cls, reason) => {
     const cause = nodeError(code);

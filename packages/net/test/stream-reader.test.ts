@@ -227,6 +227,24 @@ describe('StreamReader.readline', () => {
     });
   });
 
+  it('a line over the limit whose newline has not come says only its start was discarded (#18)', () => {
+    sim(function* () {
+      const stream = new StreamReader({ limit: 3 });
+      stream.feedData(bytes('abcde'));
+      let error: unknown = null;
+      try {
+        simulateStep(stream.readline());
+      } catch (exc) {
+        error = exc;
+      }
+      expect((error as Error).message).toBe(
+        'readline(): Separator is not found, and chunk exceed the limit (limit 3 bytes); its first 5 bytes were discarded, and the rest of it will be read as the next line. Raise the limit: openConnection(host, port, { limit })',
+      );
+      stream.feedData(bytes('f\n'));
+      expect(text(yield* stream.readline())).toBe('f\n');
+    });
+  });
+
   it('atEof is true only after EOF with an empty buffer', () => {
     sim(function* () {
       const stream = new StreamReader();

@@ -259,7 +259,7 @@ describe('closing', () => {
     expect(messages).toEqual([]);
   });
 
-  it('write then drain after close raises ConnectionResetError', async () => {
+  it('write then drain after our own close raises ConnectionResetError saying we closed it (#18)', async () => {
     const { result } = await runNet(function* () {
       const server = yield* startServer(function* (r, w) {
         yield* r.read();
@@ -278,7 +278,7 @@ describe('closing', () => {
       return error;
     });
     expect(result).toBeInstanceOf(ConnectionResetError);
-    expect((result as Error).message).toMatch(/^drain\(\): the connection with 127\.0\.0\.1:\d+ is lost; nothing more can be written$/);
+    expect((result as Error).message).toMatch(/^drain\(\): the connection with 127\.0\.0\.1:\d+ was closed by this side \(writer\.close\(\)\); nothing more can be written$/);
   });
 
   it('closing a writer flushes everything written before it', async () => {
@@ -465,7 +465,7 @@ describe('errors name the address', () => {
       return null;
     });
     expect(result).toEqual(
-      new TypeError('openConnection(): unknown option "happyEyeballsDelay"; known options: ssl, serverHostname, family, localAddr, sslHandshakeTimeout, sslShutdownTimeout, allErrors'),
+      new TypeError('openConnection(): unknown option "happyEyeballsDelay"; known options: ssl, serverHostname, family, localAddr, sslHandshakeTimeout, sslShutdownTimeout, allErrors, limit'),
     );
   });
 

@@ -97,7 +97,7 @@ describe('TLS through the ssl option', () => {
     });
     expect(result.error).toBeInstanceOf(SSLError);
     expect((result.error as SSLError).code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
-    expect((result.error as Error).message).toBe(`openConnection(): cannot connect to 127.0.0.1:${result.port}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`);
+    expect((result.error as Error).message).toBe(`openConnection(): cannot connect to 127.0.0.1:${result.port}: certificate verify failed: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`);
   });
 
   it('a certificate for another name fails when checkHostname is on, passes when off', async () => {

@@ -98,6 +98,12 @@ export class ThreadPoolExecutor implements Executor {
   #drained: (() => void) | null = null;
 
   constructor(options: ThreadPoolExecutorOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`ThreadPoolExecutor(): options must be an object such as { maxWorkers: 4 }, got ${describeValue(options)}`);
+    }
+    for (const key in options) {
+      if (key !== 'maxWorkers') throw new TypeError(`ThreadPoolExecutor(): unknown option ${JSON.stringify(key)}; known options: maxWorkers`);
+    }
     const { maxWorkers = defaultMaxWorkers() } = options;
     if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
       throw new RangeError(`ThreadPoolExecutor(): maxWorkers must be an integer >= 1, got ${describeValue(maxWorkers)}`);
