@@ -60,14 +60,22 @@ export function explore<T>(main: () => Coro<T>, options: ExploreOptions = {}): E
   checkExploreArguments('explore()', main, options);
   const { runs = 100, seed = 0, shrink = true } = options;
   const started = performance.now();
-  let steps = 1000;
+  const steps = pctEstimate(main, options);
   for (let i = 0; i < runs; i++) {
     const outcome = runSeed(main, seed + i, options, steps);
-    if (outcome.schedule.length > steps) steps = outcome.schedule.length;
     if (!outcome.ok) throw failure(main, outcome, options, shrink, i + 1, runs);
   }
   const seconds = (performance.now() - started) / 1000;
   return { runs, failures: 0, seedsPerSecond: seconds > 0 ? runs / seconds : Infinity };
+}
+
+/**
+ * PCT's estimate of a run's length (k in the paper, where change points are drawn): the
+ * decisions of one run under seed 0, so every seed, worker and shard uses the same.
+ */
+export function pctEstimate<T>(main: () => Coro<T>, options: ExploreOptions): number | undefined {
+  if (options.scheduler !== 'pct') return undefined;
+  return Math.max(1, runSeed(main, 0, { ...options, scheduler: 'random' }).schedule.length);
 }
 
 /** Run `main()` once under `seed`; never throws what the program throws. */
