@@ -27,7 +27,7 @@ function caught(fn: () => unknown): ScheduleFailure {
   throw new Error('explore() found nothing');
 }
 
-/** The races the shrinker must cut to their preemptions (the three-step one is for bench S4). */
+/** The races the shrinker must cut to their preemptions (the three-phase one is for bench S4). */
 const shrinkable = races.filter((race) => race.preemptions <= 2);
 
 describe.each(shrinkable)('the race "$name"', (race) => {
@@ -57,11 +57,11 @@ describe.each(shrinkable)('the race "$name"', (race) => {
   });
 });
 
-test('the three-step race passes in FIFO order, and random exploration finds it', () => {
+test('the three-phase race passes in FIFO order, and PCT of depth 4 finds it', () => {
   const race = races.find((r) => r.preemptions === 3)!;
   expect(() => simulate(race.main())).not.toThrow();
-  const failure = caught(() => explore(() => race.main(), { runs: 3000 }));
-  expect((failure.cause as Error).message).toBe('three-step race: a and b swapped at each of three passes');
+  const failure = caught(() => explore(() => race.main(), { runs: 20000, scheduler: 'pct', depth: 4 }));
+  expect((failure.cause as Error).message).toBe('handover race: the follower led, then not, in 3 phases of 4 passes');
 });
 
 describe('explore()', () => {

@@ -71,11 +71,17 @@ export function explore<T>(main: () => Coro<T>, options: ExploreOptions = {}): E
 
 /**
  * PCT's estimate of a run's length (k in the paper, where change points are drawn): the
- * decisions of one run under seed 0, so every seed, worker and shard uses the same.
+ * task steps of one run under seed 0, so every seed, worker and shard uses the same.
  */
 export function pctEstimate<T>(main: () => Coro<T>, options: ExploreOptions): number | undefined {
   if (options.scheduler !== 'pct') return undefined;
-  return Math.max(1, runSeed(main, 0, { ...options, scheduler: 'random' }).schedule.length);
+  let steps = 0;
+  try {
+    simulate(main(), { ...simulateOptions(0, { ...options, scheduler: 'random' }), onStep: () => steps++ });
+  } catch {
+    // A failing run still says how long runs are.
+  }
+  return Math.max(1, steps);
 }
 
 /** Run `main()` once under `seed`; never throws what the program throws. */
