@@ -103,26 +103,54 @@ export class DecisionStream {
 export type PassScheduler = (items: unknown[], length: number) => void;
 
 export function makeScheduler(name: SchedulerName, stream: DecisionStream, seed: number, depth: number, steps: number): PassScheduler {
-  const pick =
-    name === 'pct' ? pctPolicy(new Random(seed), depth, steps) : name === 'random' ? randomPolicy(new Random(seed)) : null;
+  if (name === 'random') {
+    // The common case, kept tight: one draw and one record per position.
+    const random = new Random(seed);
+    return (items, length) => {
+      if (stream.replaying) return replayPass(stream, items, length);
+      const { values, bounds } = stream;
+      for (let i = 0; i < length - 1; i++) {
+        const bound = length - i;
+        const k = random.below(bound);
+        if (stream.trace === null) {
+          values.push(k);
+          bounds.push(bound);
+        } else {
+          stream.record(k, bound);
+        }
+        if (k !== 0) moveTo(items, i, k);
+      }
+    };
+  }
+  const pick = name === 'pct' ? pctPolicy(new Random(seed), depth, steps) : null;
   return (items, length) => {
-    if (length < 2) {
-      if (pick !== null && length === 1) pick.ran?.(items, 1);
-      return;
-    }
+    if (pick === null || stream.replaying) return replayPass(stream, items, length);
     for (let i = 0; i < length - 1; i++) {
       const bound = length - i;
-      let k = stream.replayed(bound);
-      if (k < 0) k = pick === null ? 0 : pick.choose(items, i, length);
+      const k = pick.choose(items, i, length);
       stream.record(k, bound);
-      if (k !== 0) {
-        const chosen = items[i + k];
-        for (let j = i + k; j > i; j--) items[j] = items[j - 1];
-        items[i] = chosen;
-      }
+      if (k !== 0) moveTo(items, i, k);
     }
-    pick?.ran?.(items, length);
+    pick.ran?.(items, length);
   };
+}
+
+/** A pass ordered by the recorded (or guided) decisions. */
+function replayPass(stream: DecisionStream, items: unknown[], length: number): void {
+  for (let i = 0; i < length - 1; i++) {
+    const bound = length - i;
+    let k = stream.replayed(bound);
+    if (k < 0) k = 0;
+    stream.record(k, bound);
+    if (k !== 0) moveTo(items, i, k);
+  }
+}
+
+/** Run items[i + k] next: move it to position i, the ones it passes keep their order. */
+function moveTo(items: unknown[], i: number, k: number): void {
+  const chosen = items[i + k];
+  for (let j = i + k; j > i; j--) items[j] = items[j - 1];
+  items[i] = chosen;
 }
 
 interface Policy {

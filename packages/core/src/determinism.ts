@@ -12,15 +12,17 @@
  *   - what cannot be deterministic (`fetch`, `WebSocket`, a browser `Worker`, ...)
  *     throws `NondeterminismError` naming the call.
  *
- * Each `simulate()` saves what it replaces and puts it back when it returns or throws,
- * so simulations that follow each other (or nest inside a test runner's own timers)
- * leave the globals as they found them. No Node module is used: this runs in browsers.
+ * The replacements are installed by the outermost `simulate()` and put back when it
+ * returns or throws, so simulations that follow each other (or nest inside a test
+ * runner's own timers) leave the globals as they found them. They read which run is
+ * active from one module variable; outside a run they call the real functions. A caller
+ * that runs many simulations in a row (`explore`, a sweep) holds them installed with
+ * `holdSimulatedGlobals()`, so a run does not pay for replacing a dozen globals. No Node module is used: this runs in browsers.
  * What stays out of reach: a Promise still cannot settle inside a simulation, and code
  * that captured `Date` or `setTimeout` before `simulate()` keeps the real ones.
  */
 import { InvalidStateError, NondeterminismError } from './errors';
 import type { EventLoop } from './loop';
-import type { TimerHandle } from './handle';
 import type { VirtualHost } from './virtual-host';
 import { describe } from './repr';
 
@@ -31,18 +33,57 @@ const TWO_32 = 0x100000000;
 
 type Restore = () => void;
 
-/** Replace the globals for the run on `loop`; returns what puts them back. */
+/** The run whose clock and seed the globals use now, or null: the real ones. */
+interface Active {
+  readonly loop: EventLoop<VirtualHost>;
+  readonly timers: Map<number, VirtualTimeout>;
+  nextId: number;
+}
+
+let active: Active | null = null;
+let holders = 0;
+let uninstall: Restore | null = null;
+
+/** Make the globals use the run on `loop` (installing them if need be); returns what puts back the previous state. */
 export function installDeterminism(loop: EventLoop<VirtualHost>): Restore {
+  const previous = active;
+  const release = holdSimulatedGlobals();
+  active = { loop, timers: new Map(), nextId: 1 };
+  return () => {
+    active = previous;
+    release();
+  };
+}
+
+/**
+ * Keep the simulated globals installed until the returned function is called (calls
+ * nest). Between runs they behave as the real ones.
+ */
+export function holdSimulatedGlobals(): Restore {
+  if (holders++ === 0) uninstall = installGlobals();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    if (--holders === 0) {
+      const restore = uninstall!;
+      uninstall = null;
+      restore();
+    }
+  };
+}
+
+function installGlobals(): Restore {
   const g = globalThis as Record<string, unknown>;
   const restores: Restore[] = [];
-  const host = loop.host;
-  const nowMs = (): number => EPOCH_MS + loop.time() * 1000;
+  const nowMs = (run: Active): number => EPOCH_MS + run.loop.time() * 1000;
 
-  const replace = (target: Record<string, unknown> | undefined, key: string, value: unknown): void => {
+  const replace = (target: Record<string, unknown> | undefined, key: string, make: (real: any) => unknown): void => {
     if (target === undefined || target === null) return;
     const own = Object.getOwnPropertyDescriptor(target, key);
+    const real = target[key];
     try {
-      Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: own?.enumerable ?? false });
+      Object.defineProperty(target, key, { value: make(real), writable: true, configurable: true, enumerable: own?.enumerable ?? false });
     } catch {
       return; // frozen: leave it
     }
@@ -52,58 +93,79 @@ export function installDeterminism(loop: EventLoop<VirtualHost>): Restore {
     });
   };
 
-  replace(Math as unknown as Record<string, unknown>, 'random', () => host.decide(TWO_32) / TWO_32);
+  replace(Math as unknown as Record<string, unknown>, 'random', (real: () => number) =>
+    function random(): number {
+      return active === null ? real() : active.loop.host.decide(TWO_32) / TWO_32;
+    },
+  );
 
   const crypto = g.crypto as Record<string, unknown> | undefined;
   if (crypto !== undefined) {
-    const getRandomValues = <A extends ArrayBufferView | null>(array: A): A => {
+    const fill = <A extends ArrayBufferView | null>(run: Active, array: A): A => {
       if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
         throw new TypeError(`crypto.getRandomValues(): expected an integer typed array, got ${describe(array)}`);
       }
       const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      const host = run.loop.host;
       for (let i = 0; i < bytes.length; i += 4) {
         let word = host.decide(TWO_32);
         for (let k = 0; k < 4 && i + k < bytes.length; k++, word >>>= 8) bytes[i + k] = word & 0xff;
       }
       return array;
     };
-    replace(crypto, 'getRandomValues', getRandomValues);
-    replace(crypto, 'randomUUID', () => {
-      const b = getRandomValues(new Uint8Array(16));
-      b[6] = (b[6]! & 0x0f) | 0x40;
-      b[8] = (b[8]! & 0x3f) | 0x80;
-      const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-    });
+    replace(crypto, 'getRandomValues', (real: (a: unknown) => unknown) =>
+      function getRandomValues<A extends ArrayBufferView | null>(array: A): A {
+        return active === null ? (real.call(crypto, array) as A) : fill(active, array);
+      },
+    );
+    replace(crypto, 'randomUUID', (real: () => string) =>
+      function randomUUID(): string {
+        if (active === null) return real.call(crypto);
+        const b = fill(active, new Uint8Array(16));
+        b[6] = (b[6]! & 0x0f) | 0x40;
+        b[8] = (b[8]! & 0x3f) | 0x80;
+        const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+        return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      },
+    );
   }
 
-  const RealDate = Date;
-  const VirtualDate = function (this: unknown, ...args: unknown[]): unknown {
-    if (new.target === undefined) return new RealDate(nowMs()).toString();
-    return Reflect.construct(RealDate, args.length === 0 ? [nowMs()] : args, new.target);
-  } as unknown as DateConstructor;
-  Object.defineProperties(VirtualDate, {
-    prototype: { value: RealDate.prototype },
-    now: { value: () => Math.floor(nowMs()), writable: true, configurable: true },
-    parse: { value: RealDate.parse, writable: true, configurable: true },
-    UTC: { value: RealDate.UTC, writable: true, configurable: true },
+  replace(g, 'Date', (RealDate: DateConstructor) => {
+    const VirtualDate = function (this: unknown, ...args: unknown[]): unknown {
+      const run = active;
+      if (new.target === undefined) return run === null ? RealDate() : new RealDate(nowMs(run)).toString();
+      return Reflect.construct(RealDate, args.length === 0 && run !== null ? [nowMs(run)] : args, new.target);
+    } as unknown as DateConstructor;
+    Object.defineProperties(VirtualDate, {
+      prototype: { value: RealDate.prototype },
+      now: { value: () => (active === null ? RealDate.now() : Math.floor(nowMs(active))), writable: true, configurable: true },
+      parse: { value: RealDate.parse, writable: true, configurable: true },
+      UTC: { value: RealDate.UTC, writable: true, configurable: true },
+    });
+    return VirtualDate;
   });
-  replace(g, 'Date', VirtualDate);
 
   const performance = g.performance as Record<string, unknown> | undefined;
-  replace(performance, 'now', () => loop.time() * 1000);
+  replace(performance, 'now', (real: () => number) =>
+    function now(): number {
+      return active === null ? real.call(performance) : active.loop.time() * 1000;
+    },
+  );
 
-  installTimers(loop, g, replace);
+  installTimers(g, replace);
 
   for (const name of ['fetch', 'WebSocket', 'Worker', 'SharedWorker', 'XMLHttpRequest', 'EventSource']) {
     if (typeof g[name] !== 'function') continue;
     const what = name === 'fetch' ? 'fetch()' : `new ${name}()`;
-    replace(g, name, function refused(): never {
-      throw new NondeterminismError(
-        `${what} inside simulate(): ${name === 'Worker' || name === 'SharedWorker' ? 'a real thread' : 'real network I/O'} cannot be made deterministic ` +
-          "(its result would arrive on no virtual clock); use the simulated network (import '@yieldio/sim') or call it outside simulate()",
-      );
-    });
+    replace(g, name, (real: (...a: unknown[]) => unknown) =>
+      function refused(this: unknown, ...args: unknown[]): unknown {
+        if (active === null) return new.target === undefined ? real.apply(this, args) : Reflect.construct(real, args, new.target);
+        throw new NondeterminismError(
+          `${what} inside simulate(): ${name === 'Worker' || name === 'SharedWorker' ? 'a real thread' : 'real network I/O'} cannot be made deterministic ` +
+            "(its result would arrive on no virtual clock); use the simulated network (import '@yieldio/sim') or call it outside simulate()",
+        );
+      },
+    );
   }
 
   return () => {
@@ -114,7 +176,7 @@ export function installDeterminism(loop: EventLoop<VirtualHost>): Restore {
 /** The timer a virtual `setTimeout` returns: Node's `Timeout` methods, and a number id as a primitive. */
 class VirtualTimeout {
   readonly #id: number;
-  _handle: TimerHandle | null = null;
+  _handle: { cancel(): void } | null = null;
   constructor(id: number) {
     this.#id = id;
   }
@@ -132,20 +194,12 @@ class VirtualTimeout {
   }
 }
 
-function installTimers(
-  loop: EventLoop<VirtualHost>,
-  g: Record<string, unknown>,
-  replace: (target: Record<string, unknown>, key: string, value: unknown) => void,
-): void {
-  const timers = new Map<number, VirtualTimeout>();
-  const realClear = { timeout: g.clearTimeout, interval: g.clearInterval, immediate: g.clearImmediate };
-  let nextId = 1;
-
-  const check = (caller: string, callback: unknown): void => {
+function installTimers(g: Record<string, unknown>, replace: (target: Record<string, unknown>, key: string, make: (real: any) => unknown) => void): void {
+  const check = (run: Active, caller: string, callback: unknown): void => {
     if (typeof callback !== 'function') {
       throw new TypeError(`${caller}: expected a function to call, got ${describe(callback)}`);
     }
-    if (loop.isClosed()) {
+    if (run.loop.isClosed()) {
       throw new InvalidStateError(`${caller}: the simulation that replaced it has ended; call it inside simulate() or after it returns`);
     }
   };
@@ -153,51 +207,62 @@ function installTimers(
     const n = Number(ms);
     return (!(n >= 1 && n <= 2147483647) ? 1 : n) / 1000;
   };
-  const arm = (timer: VirtualTimeout, delay: number, callback: (...a: unknown[]) => unknown, args: unknown[], repeat: boolean): void => {
-    timer._handle = loop.callLater(delay, () => {
-      if (repeat) arm(timer, delay, callback, args, true);
-      else timers.delete(+timer);
+  const arm = (run: Active, timer: VirtualTimeout, delay: number, callback: (...a: unknown[]) => unknown, args: unknown[], repeat: boolean): void => {
+    timer._handle = run.loop.callLater(delay, () => {
+      if (repeat) arm(run, timer, delay, callback, args, true);
+      else run.timers.delete(+timer);
       callback(...args);
     });
   };
-  const start = (caller: string, repeat: boolean) =>
-    function (callback: unknown, ms?: unknown, ...args: unknown[]): VirtualTimeout {
-      check(caller, callback);
-      const timer = new VirtualTimeout(nextId++);
-      timers.set(+timer, timer);
-      arm(timer, delayOf(ms), callback as (...a: unknown[]) => unknown, args, repeat);
+  const start = (caller: string, repeat: boolean) => (real: (...a: unknown[]) => unknown) =>
+    function (this: unknown, callback: unknown, ms?: unknown, ...args: unknown[]): unknown {
+      const run = active;
+      if (run === null) return real.call(this, callback, ms, ...args);
+      check(run, caller, callback);
+      const timer = new VirtualTimeout(run.nextId++);
+      run.timers.set(+timer, timer);
+      arm(run, timer, delayOf(ms), callback as (...a: unknown[]) => unknown, args, repeat);
       return timer;
     };
-  const clear = (real: unknown) =>
-    function (timer: unknown): void {
-      if (timer === undefined || timer === null) return;
-      const id = typeof timer === 'number' ? timer : timer instanceof VirtualTimeout ? +timer : NaN;
-      const ours = timers.get(id);
-      if (ours !== undefined) {
-        timers.delete(id);
-        ours._handle?.cancel();
-        return;
+  const clear = (real: (t: unknown) => void) =>
+    function (this: unknown, timer: unknown): void {
+      const run = active;
+      if (timer instanceof VirtualTimeout || (run !== null && typeof timer === 'number')) {
+        const id = +(timer as number);
+        const ours = run?.timers.get(id);
+        if (ours !== undefined) {
+          run!.timers.delete(id);
+          ours._handle?.cancel();
+        }
+        if (timer instanceof VirtualTimeout) {
+          timer._handle?.cancel();
+          return;
+        }
+        if (ours !== undefined) return;
       }
-      // A real timer made before the simulation began: the real clear still works on it.
-      if (typeof real === 'function') (real as (t: unknown) => void)(timer);
+      // A real timer (made before the simulation began): the real clear still works on it.
+      real.call(this, timer);
     };
 
   replace(g, 'setTimeout', start('setTimeout()', false));
   replace(g, 'setInterval', start('setInterval()', true));
-  replace(g, 'clearTimeout', clear(realClear.timeout));
-  replace(g, 'clearInterval', clear(realClear.interval));
+  replace(g, 'clearTimeout', clear);
+  replace(g, 'clearInterval', clear);
   if (typeof g.setImmediate === 'function') {
-    replace(g, 'setImmediate', function (callback: unknown, ...args: unknown[]): VirtualTimeout {
-      check('setImmediate()', callback);
-      const timer = new VirtualTimeout(nextId++);
-      timers.set(+timer, timer);
-      const handle = loop.callSoon(() => {
-        timers.delete(+timer);
-        (callback as (...a: unknown[]) => unknown)(...args);
-      });
-      timer._handle = handle as TimerHandle;
-      return timer;
-    });
-    replace(g, 'clearImmediate', clear(realClear.immediate));
+    replace(g, 'setImmediate', (real: (...a: unknown[]) => unknown) =>
+      function (this: unknown, callback: unknown, ...args: unknown[]): unknown {
+        const run = active;
+        if (run === null) return real.call(this, callback, ...args);
+        check(run, 'setImmediate()', callback);
+        const timer = new VirtualTimeout(run.nextId++);
+        run.timers.set(+timer, timer);
+        timer._handle = run.loop.callSoon(() => {
+          run.timers.delete(+timer);
+          (callback as (...a: unknown[]) => unknown)(...args);
+        });
+        return timer;
+      },
+    );
+    replace(g, 'clearImmediate', clear);
   }
 }

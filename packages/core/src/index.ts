@@ -57,6 +57,7 @@ export type { RunnerOptions } from './runners';
 export { simulate } from './simulate';
 export type { SimulateOptions } from './simulate';
 export { Schedule, ScheduleDivergedError } from './schedule';
+export { holdSimulatedGlobals } from './determinism';
 export type { ScheduleKind } from './schedule';
 export { LivelockError } from './livelock';
 export type { Spinner } from './livelock';

@@ -12,6 +12,7 @@ import {
   createTask,
   gather,
   getRunningLoop,
+  holdSimulatedGlobals,
   simulate,
   sleep,
   toThread,
@@ -366,6 +367,30 @@ describe('determinism of globals inside simulate()', () => {
     expect([Math.random, Date, Date.now, performance.now, setTimeout, clearTimeout, setInterval, setImmediate, crypto.getRandomValues]).toEqual(saved);
     expect(Object.getOwnPropertyNames(crypto)).not.toContain('getRandomValues');
     expect(Date.now()).toBeGreaterThan(Date.UTC(2020, 0, 1));
+  });
+
+  test('holdSimulatedGlobals keeps them installed across runs, real between runs, restored at release', () => {
+    const realRandom = Math.random;
+    const release = holdSimulatedGlobals();
+    try {
+      expect(Math.random).not.toBe(realRandom);
+      expect(Date.now()).toBeGreaterThan(Date.UTC(2020, 0, 1)); // between runs: the real clock
+      const inside = simulate(
+        (function* (): Coro<number> {
+          yield* sleep(2);
+          return Date.now();
+        })(),
+      );
+      expect(inside).toBe(946684800000 + 2000);
+      expect(simulate((function* (): Coro<number> { return Math.random(); })(), { seed: 9 })).toBe(
+        simulate((function* (): Coro<number> { return Math.random(); })(), { seed: 9 }),
+      );
+      const timer = setTimeout(() => undefined, 10_000);
+      clearTimeout(timer); // a real timer, made and cleared between runs
+    } finally {
+      release();
+    }
+    expect(Math.random).toBe(realRandom);
   });
 
   test('a simulation run from inside another one\'s timer callback is refused, and the outer globals survive', () => {

@@ -12,7 +12,7 @@
  *
  * Synchronous, like `simulate`: usable inside a jest test or an `fc.assert` property.
  */
-import { Schedule, describeValue, getRunningLoop, simulate } from '@yieldio/core';
+import { Schedule, describeValue, getRunningLoop, holdSimulatedGlobals, simulate } from '@yieldio/core';
 import type { Coro, SchedulerName, SimulateOptions } from '@yieldio/core';
 import { ScheduleFailure } from './schedule-failure';
 import { shrinkSchedule } from './shrink';
@@ -60,10 +60,16 @@ export function explore<T>(main: () => Coro<T>, options: ExploreOptions = {}): E
   checkExploreArguments('explore()', main, options);
   const { runs = 100, seed = 0, shrink = true } = options;
   const started = performance.now();
-  const steps = pctEstimate(main, options);
-  for (let i = 0; i < runs; i++) {
-    const outcome = runSeed(main, seed + i, options, steps);
-    if (!outcome.ok) throw failure(main, outcome, options, shrink, i + 1, runs);
+  // The runs share one installation of the simulated globals (each run still gets its own clock and seed).
+  const release = holdSimulatedGlobals();
+  try {
+    const steps = pctEstimate(main, options);
+    for (let i = 0; i < runs; i++) {
+      const outcome = runSeed(main, seed + i, options, steps);
+      if (!outcome.ok) throw failure(main, outcome, options, shrink, i + 1, runs);
+    }
+  } finally {
+    release();
   }
   const seconds = (performance.now() - started) / 1000;
   return { runs, failures: 0, seedsPerSecond: seconds > 0 ? runs / seconds : Infinity };

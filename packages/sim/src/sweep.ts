@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Schedule, describeValue } from '@yieldio/core';
+import { Schedule, describeValue, holdSimulatedGlobals } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import type { ExploreOptions } from './explore';
 import { checkExploreArguments, pctEstimate, reproOptions, runSeed, sameFailure } from './explore';
@@ -299,7 +299,12 @@ export async function workerMain(input: WorkerInput, port: import('node:worker_t
   }
   port.on('message', ([from, to]: [number, number]) => {
     const records: SweepRecord[] = [];
-    for (let seed = from; seed < to; seed++) records.push(runRecord(program, seed, input.pctSteps));
+    const release = holdSimulatedGlobals();
+    try {
+      for (let seed = from; seed < to; seed++) records.push(runRecord(program, seed, input.pctSteps));
+    } finally {
+      release();
+    }
     port.postMessage({ type: 'records', records } satisfies WorkerMessage);
   });
 }
