@@ -20,6 +20,14 @@
  *     drawn uniformly from the first `steps` (an estimate of the run's length), the one
  *     running drops to priority `depth - i`. A bug that needs `depth` ordering
  *     constraints is then found with probability at least 1 / (n * k^(depth-1)) per run.
+ *
+ * Rejected: running one callback at a time and choosing among everything ready (a
+ * scheduler over single steps, as PCT's paper does for threads). A pass would then no
+ * longer run exactly what was ready when it began, so `fifo` could not stay bit-exact
+ * with asyncio, and reordering within a pass already covers every interleaving an
+ * asyncio program can see. Also rejected: permuting a pass with one draw (a Fisher-Yates
+ * index per position, as `chaos` did): a 0 there is "swap with yourself", so a shrinker
+ * moving values to 0 would not land on FIFO choice by choice.
  */
 import { Random } from './random';
 import type { ScheduleKind } from './schedule';

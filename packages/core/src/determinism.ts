@@ -20,6 +20,9 @@
  * `holdSimulatedGlobals()`, so a run does not pay for replacing a dozen globals. No Node module is used: this runs in browsers.
  * What stays out of reach: a Promise still cannot settle inside a simulation, and code
  * that captured `Date` or `setTimeout` before `simulate()` keeps the real ones.
+ * Rejected: a `vm` context per run (Node only, and a library imported outside it would
+ * not see it), and leaving the replacements installed for good (a test runner's own
+ * timers and fake timers would then run through ours).
  */
 import { InvalidStateError, NondeterminismError } from './errors';
 import type { EventLoop } from './loop';

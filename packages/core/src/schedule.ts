@@ -19,7 +19,10 @@
  *        `s`: a scheduler chose their order (a decision per callback of each pass)
  *
  * Bounds are kept so that replay can say where a changed program stopped fitting
- * (`ScheduleDivergedError`), rather than run something else silently.
+ * (`ScheduleDivergedError`), rather than run something else silently. Rejected: values
+ * only with a checksum of the bounds (shorter, but a mismatch could not say where), and
+ * the seed alone (what turmoil and madsim print: it does not survive shrinking, and a
+ * shrunk run is not the run of any seed).
  */
 import { describe } from './repr';
 
