@@ -1,4 +1,4 @@
-// `npm run bench`: runs every bench/wN-*.mjs workload and prints one table.
+// `npm run bench`: runs every bench/wN-*.mjs and sN-*.mjs (simulator) workload and prints one table.
 // `npm run bench -- W1 W3` runs only those; `--quick` shrinks every workload (a smoke run).
 // `--json` also writes the rows as JSON lines, one per row, to .bench-out/<commit>.jsonl
 // (`--json=FILE` to choose the file); `node bench/compare.mjs BEFORE.jsonl AFTER.jsonl`
@@ -17,7 +17,7 @@ const only = args.filter((a) => !a.startsWith('--')).map((a) => a.toLowerCase())
 const jsonArg = args.find((a) => a === '--json' || a.startsWith('--json='));
 const python = hasPython();
 const files = readdirSync(here)
-  .filter((f) => /^w\d+.*\.mjs$/.test(f))
+  .filter((f) => /^[ws]\d+.*\.mjs$/.test(f))
   .filter((f) => only.length === 0 || only.some((o) => new RegExp(`^${o}(-|\\.mjs$)`).test(f.toLowerCase())))
   .sort((a, b) => parseInt(a.slice(1)) - parseInt(b.slice(1)));
 

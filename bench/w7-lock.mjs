@@ -20,6 +20,9 @@ import { Lock } from '../packages/sync/dist/index.mjs';
 import { interleavedBest, row, runPython } from './lib.mjs';
 
 const TASKS = 100;
+// Every operation happens at virtual time 0: far more steps than simulate()'s livelock
+// budget allows by default, on purpose.
+const SAME_INSTANT = { maxStepsPerInstant: Infinity };
 
 // ---- floor: the least a generator trampoline with a FIFO lock can do ----------------
 
@@ -239,12 +242,12 @@ export default async function w7({ python, quick }) {
     {
       floor: () => runFloor(iters),
       run: () => run(yieldioMain(iters, false)),
-      simulate: () => simulate(yieldioMain(iters, false)),
+      simulate: () => simulate(yieldioMain(iters, false), SAME_INSTANT),
       hold: () => run(yieldioMain(iters, true)),
       inlineRun: () => run(coreInlineLock(iters)),
-      inlineSimulate: () => simulate(coreInlineLock(iters)),
+      inlineSimulate: () => simulate(coreInlineLock(iters), SAME_INSTANT),
       passesRun: () => run(corePassesOnly(iters)),
-      passesSimulate: () => simulate(corePassesOnly(iters)),
+      passesSimulate: () => simulate(corePassesOnly(iters), SAME_INSTANT),
       promise: () => runPromiseMutex(iters),
       asyncMutex: () => runAsyncMutex(iters),
     },

@@ -35,6 +35,23 @@ for (const name of readdirSync(join(root, 'packages'))) {
       logLevel: 'warning',
     });
   }
+  // A command-line entry (`bin`: dist/NAME.mjs from src/NAME.ts) is Node's, bundled apart
+  // so the package's index stays free of Node built-ins.
+  for (const bin of new Set(Object.values(pkg.bin ?? {}))) {
+    const name = bin.replace(/^(\.\/)?dist\//, '').replace(/\.mjs$/, '');
+    await build({
+      entryPoints: [join(dir, 'src', `${name}.ts`)],
+      outfile: join(dir, bin),
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external,
+      banner: { js: '#!/usr/bin/env node' },
+      sourcemap: true,
+      logLevel: 'warning',
+    });
+  }
   if (!jsOnly) {
     execFileSync(
       process.execPath,

@@ -27,6 +27,14 @@ named(TimeoutError, 'TimeoutError');
 export class InvalidStateError extends Error {}
 named(InvalidStateError, 'InvalidStateError');
 
+/**
+ * Something a simulation cannot make deterministic (a real socket, a thread, a
+ * subprocess, `fetch`) was called inside `simulate()`; or `checkDeterminism` saw two runs
+ * of one seed differ. An `InvalidStateError`, as these calls were before it existed.
+ */
+export class NondeterminismError extends InvalidStateError {}
+named(NondeterminismError, 'NondeterminismError');
+
 /** `Context`/`ContextVar` lookup of a variable that has no value and no default. */
 export class LookupError extends Error {}
 named(LookupError, 'LookupError');

@@ -22,7 +22,7 @@
  * is what `wait`, `gather` and cancellation work on).
  */
 import type { Coro } from './coro';
-import { InvalidStateError } from './errors';
+import { InvalidStateError, NondeterminismError } from './errors';
 import type { Future } from './future';
 import type { EventLoop } from './loop';
 import { wrapPromise } from './promise';
@@ -86,7 +86,7 @@ export function checkExecutor(method: string, executor: unknown): asserts execut
 
 export function checkNotSimulated(loop: EventLoop, caller: string): void {
   if (loop.host.kind === 'virtual') {
-    throw new InvalidStateError(
+    throw new NondeterminismError(
       `${caller}: executors are not available inside simulate(): a thread's result could never arrive on the ` +
         'synchronous virtual clock; run this under run() instead',
     );

@@ -29,8 +29,8 @@ export interface LoopDriver {
    * timer's deadline otherwise, `Infinity` if nothing is scheduled at all.
    */
   nextDeadline(): number;
-  /** Phases 4 and 5: move due timers to the ready queue, run exactly what is ready. */
-  runOnce(): void;
+  /** Phases 4 and 5: move due timers to the ready queue, run exactly what is ready; returns how many ran. */
+  runOnce(): number;
   /** True once `stop()` was called: the host returns after the pass that saw it. */
   isStopping(): boolean;
 }

@@ -14,6 +14,7 @@ export {
   LookupError,
   KeyboardInterrupt,
   SendfileNotAvailableError,
+  NondeterminismError,
 } from './errors';
 export type { ErrorMatcher } from './errors';
 export { DeadlockError, SimulationTimeoutError } from './deadlock';
@@ -55,6 +56,12 @@ export { run, Runner } from './runners';
 export type { RunnerOptions } from './runners';
 export { simulate } from './simulate';
 export type { SimulateOptions } from './simulate';
+export { Schedule, ScheduleDivergedError } from './schedule';
+export { holdSimulatedGlobals } from './determinism';
+export type { ScheduleKind } from './schedule';
+export { LivelockError } from './livelock';
+export type { Spinner } from './livelock';
+export type { SchedulerName } from './decisions';
 export { sleep } from './sleep';
 export { gather, GatheringFuture } from './gather';
 export type { GatherOptions } from './gather';

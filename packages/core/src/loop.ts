@@ -199,8 +199,8 @@ export class EventLoop<H extends Host = Host> {
     }
   }
 
-  /** Phases 4 and 5 (see the module note). */
-  runOnce(): void {
+  /** Phases 4 and 5 (see the module note). Returns the number of callbacks and task steps run. */
+  runOnce(): number {
     // Phase 4: due timers join the ready queue, earliest first (no clock read without timers).
     const scheduled = this._scheduled;
     let first = scheduled.peek();
@@ -215,9 +215,10 @@ export class EventLoop<H extends Host = Host> {
 
     // Phase 5: run exactly what is ready now. New callbacks go to the other array.
     const batch = this._ready;
+    const count = batch.length;
     this._ready = this._spare;
     const permute = this.host.permute;
-    if (permute !== undefined && batch.length > 1) permute(batch.items, batch.length);
+    if (permute !== undefined && count > 0) permute(batch.items, count);
     const outer = getRunningLoopOrNull();
     setRunningLoop(this);
     this._inPass = true;
@@ -232,6 +233,7 @@ export class EventLoop<H extends Host = Host> {
       this._inPass = false;
       setRunningLoop(outer);
     }
+    return count;
   }
 
   /** Phase 5 in debug mode: time each callback, and log the slow ones. */

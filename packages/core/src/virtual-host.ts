@@ -8,20 +8,40 @@
  * nothing is ready and no timer is pending, nothing ever will be: the host throws the
  * `DeadlockError` the loop describes, instead of hanging.
  *
- * With `chaos`, the callbacks ready in one pass run in an order permuted by a seeded
- * PRNG: the same seed gives the same order, bit for bit, so a failing interleaving can be
- * replayed. Without it, the order is FIFO, as on the real host.
+ * Every choice of a run goes through one recorded decision stream (decisions.ts):
+ * `decide(bound)` for the simulated network and the seeded `Math.random`, and, with a
+ * `scheduler` other than `'fifo'` (`chaos: true` is `'random'`), the order of the
+ * callbacks ready in each pass. The same seed gives the same run, bit for bit; the
+ * recorded `Schedule` (schedule.ts) replays it exactly. Without a scheduler the order is
+ * FIFO, as on the real host.
+ *
+ * The host also counts the task steps and callbacks run while the clock stands still:
+ * past `maxStepsPerInstant` that is a livelock (livelock.ts), not a program to wait for.
  */
 import type { LoopDriver, SyncHost } from './host';
 import type { Network } from './network';
 import { Random } from './random';
 import { describe } from './repr';
+import type { PassScheduler, SchedulerName } from './decisions';
+import { DecisionStream, makeScheduler } from './decisions';
+import { Schedule } from './schedule';
+import { SpinWatch, WATCHED_STEPS } from './livelock';
 
 export interface VirtualHostOptions {
   /** Seed for `chaos` (any 32-bit integer). Default 0. */
   seed?: number;
-  /** Permute the callbacks ready in each pass with the seeded PRNG. */
+  /** Permute the callbacks ready in each pass with the seeded PRNG: `scheduler: 'random'`. */
   chaos?: boolean;
+  /** Who orders the callbacks ready in a pass: `'fifo'` (default, asyncio's), `'random'` or `'pct'`. */
+  scheduler?: SchedulerName;
+  /** PCT's bug depth: `depth - 1` priority change points per run (default 3). */
+  depth?: number;
+  /** PCT's estimate of the run's length in steps, where change points are drawn (default 1000). */
+  pctSteps?: number;
+  /** Replay this run's decisions: a string that `onSchedule` or `explore` printed (or a `Schedule`). */
+  schedule?: string | Schedule;
+  /** Task steps and callbacks allowed while virtual time stands still before `LivelockError` (default 100,000). */
+  maxStepsPerInstant?: number;
   /** Stop with `SimulationTimeoutError` rather than let virtual time pass this many seconds. */
   until?: number;
   /** Called before each task step, with the task's name and the virtual time. */
@@ -57,7 +77,11 @@ export class VirtualHost implements SyncHost {
   readonly kind = 'virtual' as const;
   readonly synchronous = true as const;
   readonly resolution = 0;
-  readonly permute?: (batch: unknown[], length: number) => void;
+  /** The scheduler, or a spin watch near the livelock limit; undefined for plain FIFO. */
+  permute?: (batch: unknown[], length: number) => void;
+  /** Every decision of the run, recorded (see decisions.ts). */
+  readonly decisions: DecisionStream;
+  readonly maxStepsPerInstant: number;
   readonly onStep?: (taskName: string, time: number) => void;
   readonly seed: number;
   readonly until: number;
@@ -67,11 +91,15 @@ export class VirtualHost implements SyncHost {
   #now = 0;
   /** What the `onStep` observer threw, to rethrow from `run` (the first error only). */
   #observerError: { exc: unknown } | null = null;
-  /** Where the run's own choices come from (`decide`), apart from the chaos permutation. */
-  readonly #decisions: Random;
+  /** Where `decide` draws its values when the run is live (not replaying). */
+  readonly #random: Random;
+  readonly #scheduler: PassScheduler | undefined;
+  /** Task steps and callbacks run since the clock last moved. */
+  #steps = 0;
+  #watch: SpinWatch | null = null;
 
   constructor(options: VirtualHostOptions = {}) {
-    const { seed = 0, chaos = false, until = Infinity, onStep, network = null } = options;
+    const { seed = 0, chaos = false, until = Infinity, onStep, network = null, maxStepsPerInstant = 100_000 } = options;
     if (!Number.isInteger(seed)) {
       throw new TypeError(`simulate(): seed must be an integer, got ${typeof seed === 'number' ? seed : describe(seed)}`);
     }
@@ -84,8 +112,15 @@ export class VirtualHost implements SyncHost {
     if (onStep !== undefined && typeof onStep !== 'function') {
       throw new TypeError(`simulate(): onStep must be a function (taskName, time) => void, got ${describe(onStep)}`);
     }
+    if (typeof maxStepsPerInstant !== 'number' || !(maxStepsPerInstant >= 1) || (!Number.isInteger(maxStepsPerInstant) && maxStepsPerInstant !== Infinity)) {
+      throw new RangeError(
+        `simulate(): maxStepsPerInstant must be an integer >= 1 (or Infinity to never stop a livelock), got ${describe(maxStepsPerInstant)}`,
+      );
+    }
+    const { scheduler, depth, steps, replay } = checkSchedulerOptions(options, chaos);
     this.seed = seed;
     this.until = until;
+    this.maxStepsPerInstant = maxStepsPerInstant;
     if (onStep !== undefined) {
       // The observer runs inside a task's step; an error of its own must not look like the
       // task's. It is kept, and `run` throws it after the pass.
@@ -97,12 +132,14 @@ export class VirtualHost implements SyncHost {
         }
       };
     }
-    this.#decisions = new Random(seed ^ 0x5eed5eed);
-    this.network = makeNetwork(this, network);
-    if (chaos) {
-      const random = new Random(seed);
-      this.permute = (batch, length) => random.shuffle(batch, length);
+    this.#random = new Random(seed ^ 0x5eed5eed);
+    const kind = replay?.kind ?? (scheduler === 'fifo' ? 'fifo' : 'scheduled');
+    this.decisions = new DecisionStream(kind, replay);
+    if (kind === 'scheduled') {
+      this.#scheduler = makeScheduler(replay !== null ? 'fifo' : scheduler, this.decisions, seed, depth, steps);
+      this.permute = this.#scheduler;
     }
+    this.network = makeNetwork(this, network);
   }
 
   time(): number {
@@ -115,11 +152,26 @@ export class VirtualHost implements SyncHost {
    * choice (no fault, least delay), which is what a shrinker moves towards.
    */
   decide(bound: number): number {
-    return bound <= 1 ? 0 : this.#decisions.below(bound);
+    if (bound <= 1) return 0;
+    if (!Number.isSafeInteger(bound)) {
+      throw new RangeError(`decide(): bound must be an integer number of choices, got ${describe(bound)}`);
+    }
+    const stream = this.decisions;
+    let value = stream.replayed(bound);
+    if (value < 0) value = this.#random.below(bound);
+    stream.record(value, bound);
+    return value;
+  }
+
+  /** The decisions so far, as a schedule that replays them. */
+  schedule(): Schedule {
+    return this.decisions.schedule();
   }
 
   run(driver: LoopDriver): void {
     const reporter = driver as StuckReporter;
+    const stream = this.decisions;
+    if (stream.trace !== null) stream.who = () => describeCurrent(driver);
     for (;;) {
       const deadline = driver.nextDeadline();
       if (deadline === Infinity) throw reporter.deadlockError();
@@ -129,11 +181,38 @@ export class VirtualHost implements SyncHost {
           throw reporter.untilError(this.until);
         }
         this.#now = deadline; // the jump
+        this.#steps = 0;
+        if (this.#watch !== null) this.#unwatch();
       }
-      driver.runOnce();
+      this.#steps += driver.runOnce();
+      if (this.#steps > this.maxStepsPerInstant - WATCHED_STEPS) this.#spinning();
       if (this.#observerError !== null) throw this.#observerError.exc;
+      // A replay that left its schedule: whatever the program did with it is not the run.
+      if (stream.diverged !== null) throw stream.diverged;
       if (driver.isStopping()) return;
     }
+  }
+
+  /** Near the limit, watch who runs; past it, say who spins. */
+  #spinning(): void {
+    if (this.#watch === null) {
+      const watch = new SpinWatch();
+      const scheduler = this.#scheduler;
+      this.#watch = watch;
+      this.permute = (items, length) => {
+        if (scheduler !== undefined) scheduler(items, length);
+        watch.see(items, length);
+      };
+      return;
+    }
+    if (this.#steps > this.maxStepsPerInstant) {
+      throw this.#watch.error(this.#now, this.#steps, this.maxStepsPerInstant);
+    }
+  }
+
+  #unwatch(): void {
+    this.#watch = null;
+    this.permute = this.#scheduler;
   }
 
   wake(): void {
@@ -143,6 +222,43 @@ export class VirtualHost implements SyncHost {
   onInterrupt(): null {
     return null;
   }
+}
+
+function describeCurrent(driver: LoopDriver): string {
+  const task = (driver as { _currentTask?: { getName(): string } | null })._currentTask;
+  return task ? `task ${JSON.stringify(task.getName())}` : 'the loop (ordering a pass, or a callback)';
+}
+
+const SCHEDULERS: readonly string[] = ['fifo', 'random', 'pct'];
+
+function checkSchedulerOptions(
+  options: VirtualHostOptions,
+  chaos: boolean,
+): { scheduler: SchedulerName; depth: number; steps: number; replay: Schedule | null } {
+  const { scheduler = chaos ? 'random' : 'fifo', depth = 3, pctSteps = 1000, schedule } = options;
+  if (typeof scheduler !== 'string' || !SCHEDULERS.includes(scheduler)) {
+    throw new TypeError(`simulate(): unknown scheduler ${describe(scheduler)}; pass 'fifo', 'random' or 'pct'`);
+  }
+  if (chaos && scheduler !== 'random') {
+    throw new TypeError(`simulate(): chaos: true means scheduler: 'random', but scheduler is '${scheduler}'; pass one of them`);
+  }
+  if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1) {
+    throw new RangeError(`simulate(): depth must be an integer >= 1 (PCT's bug depth: 1 + the number of priority change points), got ${describe(depth)}`);
+  }
+  if (typeof pctSteps !== 'number' || !Number.isInteger(pctSteps) || pctSteps < 1) {
+    throw new RangeError(`simulate(): pctSteps must be an integer >= 1 (the run's length in steps, estimated), got ${describe(pctSteps)}`);
+  }
+  let replay: Schedule | null = null;
+  if (schedule !== undefined) {
+    replay = schedule instanceof Schedule ? schedule : Schedule.parse(schedule);
+    const wanted = replay.kind === 'fifo' ? 'fifo' : 'random or pct';
+    if (options.scheduler !== undefined && (scheduler === 'fifo') !== (replay.kind === 'fifo')) {
+      throw new TypeError(
+        `simulate(): the schedule was recorded with scheduler ${wanted}, but scheduler is '${scheduler}'; leave scheduler out when replaying a schedule`,
+      );
+    }
+  }
+  return { scheduler, depth, steps: pctSteps, replay };
 }
 
 function makeNetwork(host: VirtualHost, network: Network | NetworkOptions | null | undefined): Network | null {

@@ -21,7 +21,7 @@ function countPasses(loop: EventLoop): { passes: number; deadlines: number } {
   const nextDeadline = loop.nextDeadline.bind(loop);
   loop.runOnce = () => {
     counts.passes++;
-    runOnce();
+    return runOnce();
   };
   loop.nextDeadline = () => {
     counts.deadlines++;

@@ -6,14 +6,14 @@
  * socket inside `simulate()` would otherwise wait forever for events that cannot come, so
  * every entry point fails at once and says why.
  */
-import { InvalidStateError } from '@yieldio/core';
+import { InvalidStateError, NondeterminismError } from '@yieldio/core';
 import type { EventLoop, Network } from '@yieldio/core';
 
 export function networkOf(loop: EventLoop, caller: string): Network {
   const network = loop.host.network;
   if (network !== null) return network;
   if (loop.host.kind === 'virtual') {
-    throw new InvalidStateError(
+    throw new NondeterminismError(
       `${caller}: real I/O is not available inside simulate(): the virtual clock has no network ` +
         'until a simulated one exists; run this under run(), or pass one: simulate(main(), { network })',
     );

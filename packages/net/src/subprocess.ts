@@ -37,7 +37,7 @@
  * exec in `sh -c 'exec "$0" "$@" 2>&1'` for a true STDOUT merge (exec would then depend
  * on a shell and its quoting).
  */
-import { CancelledError, InvalidStateError, gather, getRunningLoop } from '@yieldio/core';
+import { CancelledError, InvalidStateError, NondeterminismError, gather, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { describe } from './describe';
 import { releaseAtClose } from './loop-close';
@@ -285,7 +285,7 @@ function spawnError(caller: string, what: string, cwd: string | undefined, err: 
 function* spawnProcess(caller: string, file: string, args: string[], rawOptions: unknown, what: string): Coro<Process> {
   const loop = getRunningLoop(caller.slice(0, -2));
   if (loop.host.kind === 'virtual') {
-    throw new InvalidStateError(`${caller}: subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()`);
+    throw new NondeterminismError(`${caller}: subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()`);
   }
   const options = checkOptions(caller, rawOptions);
   const stdinSpec = stdioSpec(caller, 'stdin', options.stdin) as StdioSpec;

@@ -1,0 +1,171 @@
+/**
+ * A corpus of known races: small programs that pass in asyncio's FIFO order and fail
+ * under some other order of the callbacks ready in a pass. Each says how many
+ * departures from FIFO its failure needs (`preemptions`): shrinking must bring a found
+ * failure down to at most that many. Used by spec/explore.test.ts and bench/s4.
+ *
+ * Not here yet: a message reordered across two connections in the simulated network
+ * (it needs @yieldio/sim's network, issue #11).
+ */
+import { createTask, gather, type Coro } from '@yieldio/core';
+import { Lock } from '@yieldio/sync';
+
+export interface Race {
+  name: string;
+  preemptions: number;
+  main: () => Coro<void>;
+}
+
+/** Read, yield, write back: an update made during the yield is lost. */
+function* lostUpdate(): Coro<void> {
+  let balance = 0;
+  const deposit = createTask(
+    (function* (): Coro<void> {
+      const seen = balance;
+      yield; // e.g. an await between the read and the write
+      balance = seen + 1;
+    })(),
+    { name: 'deposit' },
+  );
+  const bonus = createTask(
+    (function* (): Coro<void> {
+      yield;
+      balance += 10;
+    })(),
+    { name: 'bonus' },
+  );
+  yield* gather([deposit, bonus]);
+  if (balance !== 11) throw new Error(`lost update: balance is ${balance}, expected 11`);
+}
+
+/** `if (!map.has(k)) { await create(); map.set(k, ...) }`: two creators get in. */
+function* checkThenAct(): Coro<void> {
+  const sessions = new Map<string, number>();
+  let created = 0;
+  function* getSession(key: string): Coro<number> {
+    if (!sessions.has(key)) {
+      yield; // creating it takes an await
+      created++;
+      sessions.set(key, created);
+    }
+    return sessions.get(key)!;
+  }
+  const first = createTask(getSession('alice'), { name: 'first' });
+  const second = createTask(
+    (function* (): Coro<number> {
+      yield;
+      return yield* getSession('alice');
+    })(),
+    { name: 'second' },
+  );
+  yield* gather([first, second]);
+  if (created !== 1) throw new Error(`check-then-act: session "alice" created ${created} times`);
+}
+
+/**
+ * Two shutdown paths. The watchdog closes (unguarded) when it saw no draining, trusting
+ * that a reader that is not draining never closes; the reader closes only a connection
+ * still open. A double close needs the watchdog to look before the reader starts
+ * draining, and then the reader to close first: two departures from FIFO (a pass runs in
+ * the order the one before it ran, so each reordering is one departure).
+ */
+function* doubleClose(): Coro<void> {
+  const conn = {
+    closed: false,
+    draining: false,
+    close(): void {
+      if (this.closed) throw new Error('double close: close() called on a closed connection');
+      this.closed = true;
+    },
+  };
+  const reader = createTask(
+    (function* (): Coro<void> {
+      yield;
+      conn.draining = true;
+      yield;
+      if (!conn.closed) conn.close();
+    })(),
+    { name: 'reader' },
+  );
+  const watchdog = createTask(
+    (function* (): Coro<void> {
+      yield;
+      const sawDraining = conn.draining;
+      yield;
+      if (!sawDraining) conn.close();
+    })(),
+    { name: 'watchdog' },
+  );
+  yield* gather([reader, watchdog]);
+}
+
+/** Two locks taken in opposite orders: a deadlock when both hold their first one. */
+function* lockOrderInversion(): Coro<void> {
+  const accounts = new Lock();
+  const audit = new Lock();
+  const transfer = createTask(
+    (function* (): Coro<void> {
+      yield* accounts.acquire();
+      try {
+        yield;
+        yield* audit.acquire();
+        audit.release();
+      } finally {
+        accounts.release();
+      }
+    })(),
+    { name: 'transfer' },
+  );
+  const report = createTask(
+    (function* (): Coro<void> {
+      yield;
+      yield* audit.acquire();
+      try {
+        yield;
+        yield* accounts.acquire();
+        accounts.release();
+      } finally {
+        audit.release();
+      }
+    })(),
+    { name: 'report' },
+  );
+  yield* gather([transfer, report]);
+}
+
+/**
+ * Order that must hold for a while: a leader and a follower step once a pass for
+ * `phases.length * passes` passes; the bug needs the follower ahead of the leader for
+ * the first `passes` passes, then behind, then ahead again (for three phases). In FIFO
+ * the leader is always ahead; each change of who leads is one departure from FIFO (a
+ * pass runs in the order the one before it ran). A uniform random order rarely keeps one
+ * order for several passes running; PCT's priorities do, and its change points switch
+ * it: the races PCT is meant for (depth 2 and 3 in its terms).
+ */
+function leaderFollower(phases: number, passes: number): () => Coro<void> {
+  return function* handover(): Coro<void> {
+    const order: string[] = [];
+    const worker = (name: string): Coro<void> =>
+      (function* (): Coro<void> {
+        for (let k = 0; k < phases * passes; k++) {
+          yield;
+          order.push(name);
+        }
+      })();
+    const leader = createTask(worker('L'), { name: 'leader' });
+    const follower = createTask(worker('F'), { name: 'follower' });
+    yield* gather([leader, follower]);
+    let expected = '';
+    for (let p = 0; p < phases; p++) expected += (p % 2 === 0 ? 'FL' : 'LF').repeat(passes);
+    if (order.join('') === expected) throw new Error(`handover race: the follower led, then not, in ${phases} phases of ${passes} passes`);
+  };
+}
+
+export const races: readonly Race[] = [
+  { name: 'lost update across a yield', preemptions: 1, main: lostUpdate },
+  { name: 'check-then-act on a shared map', preemptions: 1, main: checkThenAct },
+  { name: 'lock-order inversion', preemptions: 1, main: lockOrderInversion },
+  { name: 'double close', preemptions: 2, main: doubleClose },
+  { name: 'handover in two phases', preemptions: 2, main: leaderFollower(2, 5) },
+  { name: 'handover in three phases', preemptions: 3, main: leaderFollower(3, 4) },
+];
