@@ -105,7 +105,11 @@ export class RealHost implements AsyncHost {
    * moment cost a clearTimeout and a setTimeout per wake-up (W6c: one connection's
    * round trips, each one an idle moment).
    */
-  #keepAlive: ReturnType<typeof setInterval> | null = null;
+  #keepAlive: ReturnType<typeof setTimeout> | null = null;
+  /** Re-arms the keep-alive timer (only setTimeout: some realms lack setInterval). */
+  readonly #holdOn = (): void => {
+    this.#keepAlive = setTimeout(this.#holdOn, MAX_WAIT * 1000);
+  };
   /** Waiting for a deadline or a wake-up (no tick is queued). */
   #waiting = false;
   readonly #tick = (): void => this.#runBatch();
@@ -119,7 +123,7 @@ export class RealHost implements AsyncHost {
       this.#driver = driver;
       this.#resolve = resolve;
       this.#reject = reject;
-      this.#keepAlive = setInterval(noop, MAX_WAIT * 1000);
+      this.#holdOn();
       this.#runBatch();
     });
   }
@@ -187,7 +191,7 @@ export class RealHost implements AsyncHost {
   #wait(delay: number): void {
     this.#waiting = true;
     // Nothing scheduled (delay Infinity): only a wake-up can make work; the keep-alive
-    // interval holds the process meanwhile.
+    // timer holds the process meanwhile.
     if (delay !== Infinity) this.#timer = setTimeout(this.#tick, Math.ceil(Math.min(delay, MAX_WAIT) * 1000));
   }
 
@@ -198,10 +202,9 @@ export class RealHost implements AsyncHost {
   }
 
   #release(): void {
-    clearInterval(this.#keepAlive!);
+    clearTimeout(this.#keepAlive!);
     this.#keepAlive = null;
     this.#driver = this.#resolve = this.#reject = null;
   }
 }
 
-function noop(): void {}
