@@ -21,6 +21,7 @@ import { pythonOrder } from './python-order';
 import type { QueueOptions } from './queue';
 import { Queue } from './queue';
 
+/** Options of `new PriorityQueue(options)`: asyncio `PriorityQueue(maxsize)`, plus the order of its items. */
 export interface PriorityQueueOptions<T> extends QueueOptions {
   /** The order: negative when `a` comes out before `b`. Default: Python's `<`. */
   comparator?: Comparator<T>;

@@ -36,6 +36,7 @@ import { FifoStore } from './store';
  */
 export type QueueState = 'alive' | 'shutdown' | 'shutdown-immediate';
 
+/** Options of `new Queue(options)`: asyncio `Queue(maxsize=0)`. */
 export interface QueueOptions {
   /** At most this many items; 0 or less means no limit. An integer. Default 0. */
   maxsize?: number;
@@ -466,6 +467,7 @@ export class QueueIterator<T> implements AsyncIterator<T> {
     }
   }
 
+  /** Returns the iterator itself, as Python's `__aiter__` does. */
   aiter(): AsyncIterator<T> {
     return this;
   }

@@ -30,6 +30,7 @@ import { WORKER_SOURCE } from './worker-source';
 /** running: takes work; shuttingDown: finishing what it has; shutdown: threads terminated. */
 export type ExecutorState = 'running' | 'shuttingDown' | 'shutdown';
 
+/** Options of `new ThreadPoolExecutor(options)`, as the keyword arguments of Python's `concurrent.futures.ThreadPoolExecutor`. */
 export interface ThreadPoolExecutorOptions {
   /** Most threads at once; default `min(os.availableParallelism(), 4)`. */
   maxWorkers?: number;
@@ -82,6 +83,7 @@ const ERROR_CLASSES: Record<string, new (message: string, options?: { cause?: un
   URIError,
 };
 
+/** The default `maxWorkers`: `min(os.availableParallelism(), 4)`, where Python's `ThreadPoolExecutor` takes `min(32, os.cpu_count() + 4)`. */
 export function defaultMaxWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
