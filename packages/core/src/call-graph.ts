@@ -11,6 +11,7 @@ import { Future } from './future';
 import { getRunningLoop } from './running';
 import type { Task } from './task';
 
+/** A future and the chain of futures that await it (asyncio `FutureCallGraph`, 3.14); `callStack` is empty here, since a suspended generator's frames are not visible. */
 export interface FutureCallGraph {
   future: Future<unknown>;
   /** Always empty: generator frames are not visible from JavaScript. */
@@ -26,6 +27,7 @@ function awaitersOf(fut: Future<unknown>): Future<unknown>[] {
   return result;
 }
 
+/** The await graph of `future` (default: the current task): what awaits it, up the chain (asyncio `capture_call_graph`, 3.14). */
 export function captureCallGraph(future?: Future<unknown> | null, options?: { limit?: number }): FutureCallGraph | null {
   let start = future ?? null;
   if (start === null) {

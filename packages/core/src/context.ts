@@ -18,6 +18,7 @@ import { InvalidStateError, LookupError } from './errors';
 
 type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
 
+/** An immutable mapping of context variables to values, in which a task runs (Python's `contextvars.Context`). */
 export class Context {
   /** Never mutated: `ContextVar.set` swaps in a new map. */
   _vars: Vars;
@@ -48,10 +49,12 @@ export class Context {
     return this._vars.has(variable) ? (this._vars.get(variable) as T) : defaultValue;
   }
 
+  /** Whether `variable` has a value in this context (Python's `var in ctx`). */
   has(variable: ContextVar<unknown>): boolean {
     return this._vars.has(variable);
   }
 
+  /** The variables with a value in this context (Python's `Context.keys`). */
   keys(): IterableIterator<ContextVar<unknown>> {
     return this._vars.keys();
   }
@@ -159,6 +162,7 @@ export class ContextVar<T> {
     token.used = true;
   }
 
+  /** `<ContextVar name=...>`, as Python's `repr`. */
   toString(): string {
     return `<ContextVar name=${JSON.stringify(this.name)}>`;
   }

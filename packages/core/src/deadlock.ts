@@ -8,6 +8,7 @@ import type { Future } from './future';
 import type { EventLoop } from './loop';
 import type { Task } from './task';
 
+/** One task in a `DeadlockError` report, and what it waits for. */
 export interface BlockedTask {
   task: Task<unknown>;
   /** The future (or task) it waits for; null if it waits for nothing in particular. */

@@ -12,6 +12,7 @@ import { isGenerator } from './repr';
 import { getEventLoop } from './running';
 import { describeCoroArgument } from './task';
 
+/** `aw` as a future: a future or a task as it is, a coroutine wrapped in a new task (asyncio `ensure_future`). */
 export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: EventLoop }): Future<T> {
   return toFuture('ensureFuture', aw, options?.loop);
 }

@@ -32,6 +32,7 @@ import { describe, describeResult } from './repr';
 import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
 
+/** A future's state, as asyncio's `_state`: pending, then finished or cancelled, once. */
 export type FutureState = 'pending' | 'cancelled' | 'finished';
 
 /** A done callback receives the future it was added to. */
@@ -57,12 +58,14 @@ export interface UnretrievedError {
   readonly sourceTraceback: string | undefined;
 }
 
+/** Options of `new Future(options)` (asyncio `Future(*, loop=None)`). */
 export interface FutureOptions {
   loop?: EventLoop;
   /** What the future stands for, shown by `toString()` and in a `DeadlockError`. */
   description?: string;
 }
 
+/** A result that is not ready yet (asyncio `Future`). `yield* fut` is `await fut`; it is also a thenable for `async` code. */
 export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
   _state: FutureState = 'pending';
   _result: T | undefined = undefined;
@@ -97,14 +100,17 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     this.description = options?.description;
   }
 
+  /** The loop the future belongs to (asyncio `Future.get_loop`). */
   getLoop(): EventLoop {
     return this._loop;
   }
 
+  /** Whether the future is finished or cancelled (asyncio `Future.done`). */
   done(): boolean {
     return this._state !== 'pending';
   }
 
+  /** Whether the future was cancelled (asyncio `Future.cancelled`). */
   cancelled(): boolean {
     return this._state === 'cancelled';
   }
@@ -133,6 +139,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     return this._exception === NO_EXCEPTION ? null : this._exception;
   }
 
+  /** Complete the future with `result`, and schedule its done callbacks (asyncio `Future.set_result`); InvalidStateError if it is done. */
   setResult(result: T): void {
     if (this._state !== 'pending') {
       throw new InvalidStateError(`setResult(): ${this} is already ${this._state}; a future is completed once`);
@@ -142,6 +149,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     this._scheduleCallbacks();
   }
 
+  /** Complete the future with an error, and schedule its done callbacks (asyncio `Future.set_exception`); InvalidStateError if it is done. */
   setException(exception: unknown): void {
     if (this._state !== 'pending') {
       throw new InvalidStateError(`setException(): ${this} is already ${this._state}; a future is completed once`);
@@ -243,6 +251,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     return removed;
   }
 
+  /** `yield* fut`: yields the future while it is pending, then returns its result or throws its exception (asyncio `Future.__await__`). */
   [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
     return (this._iterator ??= new FutureIterator(this));
   }
@@ -391,6 +400,7 @@ export function futureDiscardFromAwaitedBy(fut: Future<unknown>, waiter: Future<
   }
 }
 
+/** Whether `value` is a yieldio future (or task) (asyncio `isfuture`). */
 export function isFuture(value: unknown): value is Future<unknown> {
   return value instanceof Future;
 }

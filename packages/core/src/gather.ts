@@ -22,6 +22,7 @@ import { getEventLoop } from './running';
 import { isGenerator } from './repr';
 import { describeCoroArgument } from './task';
 
+/** Options of `gather()`: asyncio's `gather(*aws, return_exceptions=False)`. */
 export interface GatherOptions {
   returnExceptions?: boolean;
 }
@@ -29,11 +30,14 @@ export interface GatherOptions {
 type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
 type ResultsOrErrors<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | unknown };
 
+/** Run `aws` concurrently; the result is their results in order (asyncio `gather`). With `returnExceptions: true`, an error is returned in its place instead of thrown. */
 export function gather<A extends readonly Awaitable<unknown>[]>(
   aws: [...A],
   options: GatherOptions & { returnExceptions: true },
 ): GatheringFuture<ResultsOrErrors<A>>;
+/** Run `aws` concurrently; the result is their results in order, and the first error is thrown (asyncio `gather`). */
 export function gather<A extends readonly Awaitable<unknown>[]>(aws: [...A], options?: GatherOptions): GatheringFuture<Results<A>>;
+/** Run the awaitables concurrently; the result is their results in order, and the first error is thrown (asyncio `gather(*aws)`). */
 export function gather<A extends readonly Awaitable<unknown>[]>(...aws: A): GatheringFuture<Results<A>>;
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let aws: readonly unknown[] = args;

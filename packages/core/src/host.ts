@@ -80,15 +80,18 @@ interface HostBase {
 /** A host that drives the loop synchronously: `runForever` returns when the loop stops. */
 export interface SyncHost extends HostBase {
   readonly synchronous: true;
+  /** Drive the loop until it stops; returns when it has. */
   run(driver: LoopDriver): void;
 }
 
 /** A host that drives the loop from its own event loop: `runForever` returns a Promise. */
 export interface AsyncHost extends HostBase {
   readonly synchronous: false;
+  /** Drive the loop until it stops; the Promise settles when it has. */
   run(driver: LoopDriver): Promise<void>;
 }
 
+/** A loop's host: synchronous (virtual clock) or asynchronous (real clock); no asyncio counterpart (asyncio's loop waits in its selector itself). */
 export type Host = SyncHost | AsyncHost;
 
 /** What `runUntilComplete` returns on a loop with host `H`: a value, or a Promise of it. */

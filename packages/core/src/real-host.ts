@@ -106,6 +106,7 @@ export class RealHost implements AsyncHost {
     return performance.now() / 1000;
   }
 
+  /** Drive the loop on Node's event loop until it stops. */
   run(driver: LoopDriver): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#driver = driver;

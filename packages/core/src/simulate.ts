@@ -25,10 +25,12 @@ import { InvalidStateError } from './errors';
 import { isGenerator } from './repr';
 import { describeCoroArgument } from './task';
 
+/** Options of `simulate()`: the virtual host's, and `debug`. No asyncio counterpart. */
 export interface SimulateOptions extends VirtualHostOptions {
   debug?: boolean;
 }
 
+/** Run `coro` on a virtual clock, synchronously and deterministically, and return its result (no asyncio counterpart; the virtual-clock sibling of `run`). */
 export function simulate<T>(coro: Coro<T>, options: SimulateOptions = {}): T {
   if (getRunningLoopOrNull() !== null) {
     throw new InvalidStateError('simulate(): cannot be called from a running event loop; await the coroutine instead: yield* coro');

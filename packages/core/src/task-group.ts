@@ -34,6 +34,7 @@ import { checkBody } from './timeouts';
 
 export type TaskGroupPhase = 'created' | 'entered' | 'exiting' | 'exited';
 
+/** A group of tasks that ends only when all are done, and cancels the rest when one fails (asyncio `TaskGroup`, 3.11); used through `taskGroup()`. */
 export class TaskGroup {
   _phase: TaskGroupPhase = 'created';
   _aborting = false;
@@ -172,6 +173,7 @@ export class TaskGroup {
     }
   }
 
+  /** `<TaskGroup tasks=n ...>`, as asyncio's `repr`. */
   toString(): string {
     const parts = [this._aborting ? 'cancelling' : this._phase];
     if (this._tasks.size > 0) parts.push(`tasks=${this._tasks.size}`);

@@ -35,6 +35,7 @@ import { describe, describeResult, isGenerator, isGeneratorFunction, isThenable 
 import { getRunningLoop } from './running';
 import { sourceTracebacks } from './debug';
 
+/** Options of `createTask()` (asyncio `create_task(coro, *, name=None, context=None, eager_start=None)`). */
 export interface TaskOptions {
   name?: string;
   /** The context the coroutine runs in; default: a copy of the current one. */
@@ -43,6 +44,7 @@ export interface TaskOptions {
   eagerStart?: boolean;
 }
 
+/** A future that runs a coroutine (asyncio `Task`). */
 export class Task<T = unknown> extends Future<T> implements Runnable {
   readonly _coro: Coro<T>;
   readonly _context: Context;
@@ -83,27 +85,33 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     }
   }
 
+  /** The coroutine the task runs (asyncio `Task.get_coro`). */
   getCoro(): Coro<T> {
     return this._coro;
   }
 
+  /** The context the task runs in (asyncio `Task.get_context`). */
   getContext(): Context {
     return this._context;
   }
 
+  /** The task's name (asyncio `Task.get_name`); `Task-N` unless one was given. */
   getName(): string {
     const name = this._name;
     return typeof name === 'number' ? `Task-${name}` : name;
   }
 
+  /** Rename the task (asyncio `Task.set_name`). */
   setName(name: unknown): void {
     this._name = String(name);
   }
 
+  /** Always throws InvalidStateError: a task's result comes from its coroutine (asyncio `Task.set_result` raises too). */
   override setResult(_result: T): never {
     throw new InvalidStateError('setResult(): a Task sets its own result when its coroutine returns; use a Future to set one by hand');
   }
 
+  /** Always throws InvalidStateError: a task's exception comes from its coroutine (asyncio `Task.set_exception` raises too). */
   override setException(_exception: unknown): never {
     throw new InvalidStateError('setException(): a Task sets its own exception when its coroutine throws; use a Future to set one by hand');
   }

@@ -26,8 +26,10 @@ import { describe, isGeneratorFunction } from './repr';
 import { getRunningLoop } from './running';
 import type { Task } from './task';
 
+/** A timeout's state, as asyncio's `_State` in `timeouts.py`. */
 export type TimeoutState = 'created' | 'entered' | 'expiring' | 'expired' | 'exited';
 
+/** The deadline of a `timeout()` body, which it can read and move (asyncio `Timeout`, 3.11). */
 export class Timeout {
   _state: TimeoutState = 'created';
   _when: number | null;
@@ -104,6 +106,7 @@ export class Timeout {
     this._handle = null;
   }
 
+  /** `<Timeout [state] when=...>`, as asyncio's `repr`. */
   toString(): string {
     return `<Timeout ${this._state} when=${this._when}>`;
   }

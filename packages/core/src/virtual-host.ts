@@ -17,6 +17,7 @@ import type { Network } from './network';
 import { Random } from './random';
 import { describe } from './repr';
 
+/** Options of the virtual host, which `simulate()` and `newVirtualEventLoop()` take. */
 export interface VirtualHostOptions {
   /** Seed for `chaos` (any 32-bit integer). Default 0. */
   seed?: number;
@@ -118,6 +119,7 @@ export class VirtualHost implements SyncHost {
     return bound <= 1 ? 0 : this.#decisions.below(bound);
   }
 
+  /** Drive the loop synchronously, jumping the clock, until it stops. */
   run(driver: LoopDriver): void {
     const reporter = driver as StuckReporter;
     for (;;) {
