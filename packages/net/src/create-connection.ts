@@ -33,6 +33,7 @@ import { toSSLContext } from './ssl-context';
 import type { SSLContext } from './ssl-context';
 import { describe } from './describe';
 
+/** Options of `createConnection()` (asyncio `loop.create_connection`'s keyword arguments). */
 export interface CreateConnectionOptions {
   /** TLS: true (a default client context) or an SSLContext. */
   ssl?: SSLContext | boolean | null;
@@ -50,6 +51,7 @@ export interface CreateConnectionOptions {
   allErrors?: boolean;
 }
 
+/** Options of `createUnixConnection()` (asyncio `loop.create_unix_connection`'s keyword arguments). */
 export interface CreateUnixConnectionOptions {
   ssl?: SSLContext | boolean | null;
   serverHostname?: string | null;

@@ -30,6 +30,7 @@ import { Server } from './server';
 import { toSSLContext } from './ssl-context';
 import type { SSLContext } from './ssl-context';
 
+/** Options of `createServer()` (asyncio `loop.create_server`'s keyword arguments). */
 export interface CreateServerOptions {
   family?: number;
   /** asyncio's `flags` (AI_PASSIVE is implied); accepted for parity. */
@@ -46,6 +47,7 @@ export interface CreateServerOptions {
   startServing?: boolean;
 }
 
+/** Options of `createUnixServer()` (asyncio `loop.create_unix_server`'s keyword arguments). */
 export interface CreateUnixServerOptions {
   backlog?: number;
   ssl?: SSLContext | null;

@@ -29,6 +29,7 @@ function named<C extends abstract new (...args: never[]) => Error>(cls: C, name:
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
+/** What an `OSError` may carry beyond its message: Python's `errno`, and Node's `code` and `syscall`. */
 export interface OSErrorOptions {
   /** The POSIX-style code: 'ECONNREFUSED', 'ENOTFOUND'... */
   code?: string;

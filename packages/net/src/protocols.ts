@@ -19,6 +19,7 @@
 import type { SockAddr } from './addresses';
 import type { BaseTransport, DatagramTransport, Transport } from './transports';
 
+/** The callbacks every protocol has (asyncio `BaseProtocol`): the connection's start and end, and write flow control. */
 export class BaseProtocol {
   /** The connection is ready; `transport` is how to write to it and close it. */
   connectionMade(_transport: BaseTransport): void {}
@@ -33,6 +34,7 @@ export class BaseProtocol {
 /** A stream protocol that receives bytes as they come. */
 export class Protocol extends BaseProtocol {
   override connectionMade(_transport: Transport): void {}
+  /** Bytes arrived (asyncio `Protocol.data_received`). */
   dataReceived(_data: Uint8Array): void {}
   /** The peer sent EOF. Return true to keep the connection open for writing. */
   eofReceived(): boolean | void {}
@@ -50,12 +52,14 @@ export class BufferedProtocol extends BaseProtocol {
   }
   /** `nbytes` bytes were written to the start of the buffer `getBuffer` returned. */
   bufferUpdated(_nbytes: number): void {}
+  /** The peer sent EOF. Return true to keep the connection open for writing (asyncio `BufferedProtocol.eof_received`). */
   eofReceived(): boolean | void {}
 }
 
 /** A datagram (UDP) protocol. */
 export class DatagramProtocol extends BaseProtocol {
   override connectionMade(_transport: DatagramTransport): void {}
+  /** A datagram arrived from `addr` (asyncio `DatagramProtocol.datagram_received`). */
   datagramReceived(_data: Uint8Array, _addr: SockAddr): void {}
   /** A send or receive failed (often an ICMP error from an earlier datagram). */
   errorReceived(_exc: Error): void {}

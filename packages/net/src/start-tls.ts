@@ -27,6 +27,7 @@ import { SocketTransport } from './socket-transport';
 import { SSLContext } from './ssl-context';
 import type { Transport } from './transports';
 
+/** Options of `startTls()` (asyncio `loop.start_tls`'s keyword arguments). */
 export interface StartTlsOptions {
   serverSide?: boolean;
   serverHostname?: string | null;

@@ -25,6 +25,7 @@ import type { ClientConnectedCallback } from './stream-protocol';
 import { DEFAULT_LIMIT, StreamReader } from './stream-reader';
 import { StreamWriter } from './stream-writer';
 
+/** The stream part of the options of `openConnection()` and `startServer()` (asyncio's `limit=`); the rest are those of `createConnection()` or `createServer()`. */
 export interface StreamOptions {
   /** The reader's limit: the longest line, and half the buffer before reading pauses. */
   limit?: number;

@@ -58,6 +58,7 @@ export const STDOUT = -2;
 /** Connect the stream to /dev/null (asyncio `subprocess.DEVNULL`). */
 export const DEVNULL = -3;
 
+/** Options of `createSubprocessExec()` and `createSubprocessShell()` (asyncio's `stdin=`, `stdout=`, `stderr=`, `cwd=`, `env=`, `limit=`). */
 export interface SubprocessOptions {
   /** PIPE, DEVNULL, a file descriptor, or null/undefined to inherit ours (the default, as asyncio). */
   stdin?: number | null;
@@ -73,6 +74,7 @@ export interface SubprocessOptions {
   killOnCancel?: boolean;
 }
 
+/** A running child process (asyncio `asyncio.subprocess.Process`): `pid`, `returncode`, its pipes, `wait()`, `communicate()`, `sendSignal()`, `terminate()`, `kill()`. */
 export class Process {
   readonly pid: number;
   readonly stdin: StreamWriter | null;
@@ -174,6 +176,7 @@ export class Process {
     }
   }
 
+  /** `<Process pid returncode>`, as asyncio's `repr`. */
   toString(): string {
     return `<Process ${this.pid}${this._returncode === null ? ' running' : ` returncode=${this._returncode}`}>`;
   }
