@@ -41,9 +41,12 @@ export interface AsyncIterable<T> {
   aiter(): AsyncIterator<T>;
 }
 
-/** The sentinel to pass as `anext`'s default to end a loop (see the module note). */
+/**
+ * The sentinel to pass as `anext`'s default to end a loop (see the module note).
+ * No asyncio counterpart: it stands in for the `StopAsyncIteration` that ends an `async for`.
+ */
 export const DONE: unique symbol = Symbol('DONE');
-/** The type of the `DONE` sentinel. */
+/** The type of the `DONE` sentinel. No asyncio counterpart. */
 export type Done = typeof DONE;
 
 /** The async iterator of `iterable` (Python's `aiter()`). An iterator is its own. */

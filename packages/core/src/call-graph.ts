@@ -66,7 +66,7 @@ export function formatCallGraph(future?: Future<unknown> | null, options?: { lim
   return lines.join('\n');
 }
 
-/** Print the call graph to the console (or to `write`). */
+/** Print the call graph to the console (or to `write`). asyncio `print_call_graph` (3.14). */
 export function printCallGraph(future?: Future<unknown> | null, options?: { limit?: number; write?: (text: string) => void }): void {
   const text = formatCallGraph(future, options);
   (options?.write ?? ((t: string) => console.log(t)))(text);

@@ -168,7 +168,7 @@ export class ContextVar<T> {
   }
 }
 
-/** What `ContextVar.set` returns, for `reset`. */
+/** What `ContextVar.set` returns, for `reset`. Python `contextvars.Token`. */
 export class Token<T> {
   used = false;
   constructor(

@@ -35,7 +35,7 @@ import { getEventLoop } from './running';
 /** A future's state, as asyncio's `_state`: pending, then finished or cancelled, once. */
 export type FutureState = 'pending' | 'cancelled' | 'finished';
 
-/** A done callback receives the future it was added to. */
+/** A done callback receives the future it was added to. A callback of asyncio `Future.add_done_callback`. */
 export type DoneCallback<F> = (fut: F) => void;
 
 /**

@@ -197,7 +197,7 @@ class ChildrenWaiter implements FutureWaiter, Runnable {
   }
 }
 
-/** The future `gather` returns: cancelling it cancels the children. */
+/** The future `gather` returns: cancelling it cancels the children. asyncio `_GatheringFuture`. */
 export class GatheringFuture<T> extends Future<T> {
   readonly _children: readonly Future<unknown>[];
   _cancelRequested = false;

@@ -125,7 +125,7 @@ export class Handle implements Runnable {
   }
 }
 
-/** A handle with a deadline: what `callLater` and `callAt` put in the loop's timer heap. */
+/** A handle with a deadline: what `callLater` and `callAt` put in the loop's timer heap. asyncio `TimerHandle`. */
 export class TimerHandle extends Handle implements Timer {
   readonly _when: number;
   /**

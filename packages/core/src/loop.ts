@@ -47,7 +47,10 @@ export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => v
 /** Makes the loop's tasks (asyncio `loop.set_task_factory`'s `factory(loop, coro, **kwargs)`). */
 export type TaskFactory = (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown>;
 
-/** idle: not running; running: between runForever() and its return; closed: for good. */
+/**
+ * idle: not running; running: between runForever() and its return; closed: for good.
+ * asyncio keeps these as flags (`_stopping`, `_closed`).
+ */
 export type LoopState = 'idle' | 'running' | 'closed';
 
 // asyncio's thresholds for rebuilding the heap instead of popping cancelled timers.

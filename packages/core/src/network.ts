@@ -24,7 +24,10 @@
  * passing Node's socket objects through, which no simulated network could stand in for.
  */
 
-/** Where a socket is: an IP endpoint (a numeric address, never a name) or a Unix path. */
+/**
+ * Where a socket is: an IP endpoint (a numeric address, never a name) or a Unix path.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export type NetworkAddress =
   | { readonly family: 'IPv4' | 'IPv6'; readonly address: string; readonly port: number }
   | { readonly family: 'unix'; readonly path: string };
@@ -45,7 +48,7 @@ export interface TlsOptions {
   readonly minimumVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
-/** What a TLS connection negotiated, once its handshake is done. */
+/** What a TLS connection negotiated, once its handshake is done. Part of the network seam (what Python's `SSLObject` reports). */
 export interface TlsInfo {
   readonly protocol: string | null;
   readonly cipher: readonly [name: string, protocol: string, bits: number | null] | null;
@@ -54,7 +57,10 @@ export interface TlsInfo {
   readonly alpnProtocol: string | null;
 }
 
-/** The events of one stream socket (see the module note for their order). */
+/**
+ * The events of one stream socket (see the module note for their order).
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface StreamHandlers {
   /** An outgoing connection is established (with TLS: the handshake is done too). */
   connect(): void;
@@ -105,7 +111,10 @@ export interface StreamSocket {
   readonly raw: unknown;
 }
 
-/** Turning a stream into TLS: as a client (`serverName` for SNI and checks) or a server. */
+/**
+ * Turning a stream into TLS: as a client (`serverName` for SNI and checks) or a server.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface TlsUpgrade {
   readonly tls: TlsOptions;
   readonly serverSide: boolean;
@@ -114,7 +123,10 @@ export interface TlsUpgrade {
   readonly handshakeTimeout: number;
 }
 
-/** What `Network.connect` needs: where to, from where, and TLS. */
+/**
+ * What `Network.connect` needs: where to, from where, and TLS.
+ * Part of the network seam, which has no asyncio counterpart (asyncio's loop calls the OS itself).
+ */
 export interface ConnectRequest {
   /** A numeric address (resolve names first with `lookup`) or a Unix path. */
   readonly remote: NetworkAddress;
@@ -123,7 +135,7 @@ export interface ConnectRequest {
   readonly tls?: TlsUpgrade | null;
 }
 
-/** What `Network.listen` needs: where, the backlog, and TLS. */
+/** What `Network.listen` needs: where, the backlog, and TLS. Part of the network seam, which has no asyncio counterpart. */
 export interface ListenRequest {
   /**
    * Port 0 picks a free port. A Unix socket file left at the path by an earlier run is
@@ -137,7 +149,10 @@ export interface ListenRequest {
   readonly tls?: TlsUpgrade | null;
 }
 
-/** What a listener reports: connections coming in, errors, and its close. */
+/**
+ * What a listener reports: connections coming in, errors, and its close.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface ListenerHandlers {
   /** Bound and listening: `localAddress()` is known. */
   listening(): void;
@@ -157,7 +172,10 @@ export interface Listener {
   close(): void;
 }
 
-/** An accepted connection that no handler is attached to yet: nothing is lost meanwhile. */
+/**
+ * An accepted connection that no handler is attached to yet: nothing is lost meanwhile.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface IncomingStream {
   /** Take the connection, with the handlers of its events. */
   accept(handlers: StreamHandlers): StreamSocket;
@@ -165,7 +183,10 @@ export interface IncomingStream {
   reject(): void;
 }
 
-/** What `Network.bindDatagram` needs: the family, the local and remote ends, and socket options. */
+/**
+ * What `Network.bindDatagram` needs: the family, the local and remote ends, and socket options.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface DatagramRequest {
   readonly family: 'IPv4' | 'IPv6';
   /** Where to bind (null: any port on any interface). */
@@ -176,7 +197,7 @@ export interface DatagramRequest {
   readonly allowBroadcast: boolean;
 }
 
-/** What a datagram socket reports: messages, errors and its close. */
+/** What a datagram socket reports: messages, errors and its close. Part of the network seam, which has no asyncio counterpart. */
 export interface DatagramHandlers {
   /** Bound (and connected, with `remote`). */
   ready(): void;
@@ -201,7 +222,7 @@ export interface DatagramSocket {
   readonly raw: unknown;
 }
 
-/** One answer of a name lookup. */
+/** One answer of a name lookup. Part of the network seam (Python's `getaddrinfo` entries, in plain data). */
 export interface ResolvedAddress {
   readonly family: 'IPv4' | 'IPv6';
   readonly address: string;

@@ -57,6 +57,7 @@ interface NodeProcessLike {
   listenerCount(event: 'SIGINT'): number;
 }
 
+/** The real clock's host, on Node's event loop (no asyncio counterpart: asyncio's `BaseEventLoop` owns its selector and clock). */
 export class RealHost implements AsyncHost {
   readonly kind = 'real' as const;
   readonly synchronous = false as const;

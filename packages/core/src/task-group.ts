@@ -182,7 +182,7 @@ export class TaskGroup {
   }
 }
 
-/** Run `body(tg)`, then wait for every task it started; return the body's result. */
+/** Run `body(tg)`, then wait for every task it started; return the body's result. asyncio `async with TaskGroup() as tg:`. */
 export function* taskGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
   checkBody('taskGroup', body);
   const tg = new TaskGroup();

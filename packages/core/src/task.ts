@@ -349,13 +349,13 @@ export function createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
   return getRunningLoop('createTask').createTask(coro, options);
 }
 
-/** The task running now on the running loop (or on `loop`), or null. */
+/** The task running now on the running loop (or on `loop`), or null. asyncio `current_task`. */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
   const target = loop ?? getRunningLoop('currentTask');
   return target._currentTask;
 }
 
-/** Every task of the running loop (or of `loop`) that is not done yet. */
+/** Every task of the running loop (or of `loop`) that is not done yet. asyncio `all_tasks`. */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const target = loop ?? getRunningLoop('allTasks');
   return new Set(target._pendingTasks());

@@ -112,7 +112,10 @@ export class Timeout {
   }
 }
 
-/** Run `body(cm)` with a deadline `delay` seconds from now (null: none); return its result. */
+/**
+ * Run `body(cm)` with a deadline `delay` seconds from now (null: none); return its result.
+ * asyncio `async with timeout(delay):`.
+ */
 export function* timeout<T>(delay: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
   if (delay !== null && delay !== undefined) {
     if (typeof delay !== 'number') throw new TypeError(`timeout(): delay must be a number of seconds or null, got ${describe(delay)}`);
@@ -122,7 +125,7 @@ export function* timeout<T>(delay: number | null, body: (cm: Timeout) => Coro<T>
   return yield* timeoutAt(delay === null || delay === undefined ? null : loop.time() + delay, body);
 }
 
-/** Run `body(cm)` with a deadline at loop time `when` (null: none); return its result. */
+/** Run `body(cm)` with a deadline at loop time `when` (null: none); return its result. asyncio `async with timeout_at(when):`. */
 export function* timeoutAt<T>(when: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
   checkWhen('timeoutAt', when ?? null);
   checkBody('timeout', body);

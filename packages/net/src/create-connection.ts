@@ -253,7 +253,10 @@ export function* createUnixConnectionImpl<P extends StreamProtocol>(
   return yield* makeTransport(loop, caller, protocolFactory, socket, events, tls?.context ?? null);
 }
 
-/** `yield* loop.createConnection(() => new MyProtocol(), host, port, options)` -> `[transport, protocol]`. */
+/**
+ * `yield* loop.createConnection(() => new MyProtocol(), host, port, options)` -> `[transport, protocol]`.
+ * asyncio `loop.create_connection`.
+ */
 export function createConnection<P extends StreamProtocol>(
   this: EventLoop | void,
   protocolFactory: () => P,
@@ -265,7 +268,7 @@ export function createConnection<P extends StreamProtocol>(
   return createConnectionImpl(loop, 'createConnection()', protocolFactory, host, port, options);
 }
 
-/** `yield* loop.createUnixConnection(() => new MyProtocol(), path, options)`. */
+/** `yield* loop.createUnixConnection(() => new MyProtocol(), path, options)`. asyncio `loop.create_unix_connection`. */
 export function createUnixConnection<P extends StreamProtocol>(
   this: EventLoop | void,
   protocolFactory: () => P,

@@ -206,7 +206,7 @@ export function* createUnixServerImpl(
   return server;
 }
 
-/** `yield* loop.createServer(() => new MyProtocol(), host, port, options)` -> Server. */
+/** `yield* loop.createServer(() => new MyProtocol(), host, port, options)` -> Server. asyncio `loop.create_server`. */
 export function createServer(
   this: EventLoop | void,
   protocolFactory: () => StreamProtocol,
@@ -218,7 +218,7 @@ export function createServer(
   return createServerImpl(loop, 'createServer()', protocolFactory, host, port, options);
 }
 
-/** `yield* loop.createUnixServer(() => new MyProtocol(), path, options)` -> Server. */
+/** `yield* loop.createUnixServer(() => new MyProtocol(), path, options)` -> Server. asyncio `loop.create_unix_server`. */
 export function createUnixServer(
   this: EventLoop | void,
   protocolFactory: () => StreamProtocol,

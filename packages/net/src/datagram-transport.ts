@@ -46,12 +46,13 @@ export interface CreateDatagramEndpointOptions {
   allowBroadcast?: boolean;
 }
 
-/** A UDP transport's state. */
+/** A UDP transport's state. asyncio tracks it in flags (`_closing`, `_conn_lost`). */
 export type DatagramState = 'connecting' | 'open' | 'closing' | 'closed';
 
 /** The datagram header allowance asyncio adds to each buffered datagram. */
 const HEADER = 8;
 
+/** A UDP socket's transport (asyncio's `_SelectorDatagramTransport`). */
 export class UdpTransport extends DatagramTransport {
   readonly _loop: EventLoop;
   _protocol: DatagramProtocol;

@@ -57,14 +57,19 @@ export class OSError extends Error {
 }
 named(OSError, 'OSError');
 
+/** Python's `ConnectionError`. */
 export class ConnectionError extends OSError {}
 named(ConnectionError, 'ConnectionError');
+/** Python's `BrokenPipeError`. */
 export class BrokenPipeError extends ConnectionError {}
 named(BrokenPipeError, 'BrokenPipeError');
+/** Python's `ConnectionAbortedError`. */
 export class ConnectionAbortedError extends ConnectionError {}
 named(ConnectionAbortedError, 'ConnectionAbortedError');
+/** Python's `ConnectionRefusedError`. */
 export class ConnectionRefusedError extends ConnectionError {}
 named(ConnectionRefusedError, 'ConnectionRefusedError');
+/** Python's `ConnectionResetError`. */
 export class ConnectionResetError extends ConnectionError {}
 named(ConnectionResetError, 'ConnectionResetError');
 

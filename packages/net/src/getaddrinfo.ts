@@ -100,7 +100,7 @@ const TYPES: ReadonlyArray<readonly [number, number]> = [
   [SOCK_RAW, 0],
 ];
 
-/** `yield* loop.getaddrinfo(host, port, options)`: see the module note. */
+/** `yield* loop.getaddrinfo(host, port, options)`: see the module note. asyncio `loop.getaddrinfo`. */
 export function* getaddrinfo(
   this: EventLoop | void,
   host: string | null,

@@ -23,7 +23,7 @@ import type { ChildHandle, PipeFd } from './node-process';
 import type { BaseProtocol, Protocol } from './protocols';
 import { Transport, WriteFlowControl, checkBytes } from './transports';
 
-/** A pipe transport's state. */
+/** A pipe transport's state. asyncio tracks it in flags (`_closing`). */
 export type PipeState = 'open' | 'closing' | 'closed';
 
 abstract class PipeTransport extends Transport {

@@ -31,7 +31,7 @@ export class BaseProtocol {
   resumeWriting(): void {}
 }
 
-/** A stream protocol that receives bytes as they come. */
+/** A stream protocol that receives bytes as they come. asyncio `Protocol`. */
 export class Protocol extends BaseProtocol {
   override connectionMade(_transport: Transport): void {}
   /** Bytes arrived (asyncio `Protocol.data_received`). */
@@ -43,6 +43,8 @@ export class Protocol extends BaseProtocol {
 /**
  * A stream protocol that receives bytes into buffers it provides, to save copies
  * (`getBuffer(sizehint)` then `bufferUpdated(nbytes)`).
+ *
+ * asyncio `BufferedProtocol`.
  */
 export class BufferedProtocol extends BaseProtocol {
   override connectionMade(_transport: Transport): void {}
@@ -56,7 +58,7 @@ export class BufferedProtocol extends BaseProtocol {
   eofReceived(): boolean | void {}
 }
 
-/** A datagram (UDP) protocol. */
+/** A datagram (UDP) protocol. asyncio `DatagramProtocol`. */
 export class DatagramProtocol extends BaseProtocol {
   override connectionMade(_transport: DatagramTransport): void {}
   /** A datagram arrived from `addr` (asyncio `DatagramProtocol.datagram_received`). */
@@ -65,7 +67,7 @@ export class DatagramProtocol extends BaseProtocol {
   errorReceived(_exc: Error): void {}
 }
 
-/** What a stream transport calls: a Protocol or a BufferedProtocol, or a look-alike. */
+/** What a stream transport calls: a Protocol or a BufferedProtocol, or a look-alike. asyncio's `Protocol | BufferedProtocol`. */
 export type StreamProtocol = Protocol | BufferedProtocol;
 
 export function isBufferedProtocol(protocol: object): protocol is BufferedProtocol {

@@ -25,7 +25,7 @@ import { SOCK_STREAM, SocketTransport, TransportSocket } from './socket-transpor
 import type { TransportOwner } from './socket-transport';
 import type { SSLContext } from './ssl-context';
 
-/** A server's state: created, serving, closed. */
+/** A server's state: created, serving, closed. asyncio tracks it in `_serving` and `_sockets`. */
 export type ServerState = 'created' | 'serving' | 'closed';
 
 /** A listening server: what `createServer()` and `startServer()` return (asyncio `Server`). */

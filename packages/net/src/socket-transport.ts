@@ -40,11 +40,14 @@ import type { SocketEvents } from './socket-events';
 import type { SSLContext } from './ssl-context';
 import { Transport, WriteFlowControl, checkBytes } from './transports';
 
-/** A socket transport's state. */
+/** A socket transport's state. asyncio tracks it in flags (`_closing`, `_conn_lost`). */
 export type TransportState = 'connecting' | 'open' | 'closing' | 'closed';
-/** Whether a socket transport delivers received data: reading, paused, or done (EOF or closed). */
+/**
+ * Whether a socket transport delivers received data: reading, paused, or done (EOF or closed).
+ * asyncio tracks it in flags (`_paused`, `_eof`).
+ */
 export type ReadState = 'reading' | 'paused' | 'done';
-/** Whether a socket transport may still write: open, or after `writeEof()`. */
+/** Whether a socket transport may still write: open, or after `writeEof()`. asyncio tracks it in a flag (`_eof`). */
 export type WriteState = 'open' | 'eof';
 
 /** asyncio's constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES. */
@@ -118,6 +121,7 @@ export interface SocketTransportOptions {
   callConnectionMade?: boolean;
 }
 
+/** A TCP, Unix or TLS connection's transport (asyncio's `_SelectorSocketTransport` and `_SSLProtocolTransport`). */
 export class SocketTransport extends Transport {
   readonly _loop: EventLoop;
   _socket: StreamSocket;

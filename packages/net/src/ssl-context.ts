@@ -25,7 +25,7 @@ import { osErrorFor } from './errors';
 export const PROTOCOL_TLS_CLIENT = 'client';
 /** An `SSLContext` for the server side (Python `ssl.PROTOCOL_TLS_SERVER`). */
 export const PROTOCOL_TLS_SERVER = 'server';
-/** Which side an `SSLContext` is for. */
+/** Which side an `SSLContext` is for. Python's `ssl.PROTOCOL_TLS_CLIENT` or `ssl.PROTOCOL_TLS_SERVER`. */
 export type SSLProtocol = typeof PROTOCOL_TLS_CLIENT | typeof PROTOCOL_TLS_SERVER;
 
 /** Do not verify the peer's certificate (Python `ssl.CERT_NONE`). */

@@ -100,7 +100,7 @@ export function* startTlsImpl(
   return secure;
 }
 
-/** `yield* loop.startTls(transport, protocol, sslcontext, options)` -> the TLS transport. */
+/** `yield* loop.startTls(transport, protocol, sslcontext, options)` -> the TLS transport. asyncio `loop.start_tls`. */
 export function startTls(
   this: EventLoop | void,
   transport: Transport,

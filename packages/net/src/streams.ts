@@ -52,7 +52,7 @@ function checkClientCallback(caller: string, cb: unknown): asserts cb is ClientC
   }
 }
 
-/** Connect to `host:port`; returns `[reader, writer]`. */
+/** Connect to `host:port`; returns `[reader, writer]`. asyncio `open_connection`. */
 export function* openConnection(host: string | null, port: number, options?: CreateConnectionOptions & StreamOptions): Coro<[StreamReader, StreamWriter]> {
   const caller = 'openConnection()';
   const loop = getRunningLoop('openConnection');
@@ -63,7 +63,7 @@ export function* openConnection(host: string | null, port: number, options?: Cre
   return [reader, new StreamWriter(transport, protocol, reader, loop)];
 }
 
-/** Connect to the Unix socket at `path`; returns `[reader, writer]`. */
+/** Connect to the Unix socket at `path`; returns `[reader, writer]`. asyncio `open_unix_connection`. */
 export function* openUnixConnection(path: string, options?: CreateUnixConnectionOptions & StreamOptions): Coro<[StreamReader, StreamWriter]> {
   const caller = 'openUnixConnection()';
   const loop = getRunningLoop('openUnixConnection');
@@ -81,6 +81,8 @@ function streamFactory(loop: EventLoop, limit: number, cb: ClientConnectedCallba
 /**
  * Listen on `host:port`; for each client, call `clientConnectedCb(reader, writer)` (a
  * generator function runs as a task). Returns the Server.
+ *
+ * asyncio `start_server`.
  */
 export function* startServer(
   clientConnectedCb: ClientConnectedCallback,
@@ -95,7 +97,7 @@ export function* startServer(
   return yield* createServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb), host, port, rest);
 }
 
-/** Listen on the Unix socket at `path`, as startServer. */
+/** Listen on the Unix socket at `path`, as startServer. asyncio `start_unix_server`. */
 export function* startUnixServer(clientConnectedCb: ClientConnectedCallback, path: string, options?: CreateUnixServerOptions & StreamOptions): Coro<Server> {
   const caller = 'startUnixServer()';
   const loop = getRunningLoop('startUnixServer');

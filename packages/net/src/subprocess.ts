@@ -208,7 +208,7 @@ interface Pipes {
   stderr: StreamReader | null;
 }
 
-/** Start `program` with `args`; returns the Process once it is running. */
+/** Start `program` with `args`; returns the Process once it is running. asyncio `create_subprocess_exec`. */
 export function* createSubprocessExec(program: string, ...rest: (string | SubprocessOptions | undefined)[]): Coro<Process> {
   const caller = 'createSubprocessExec()';
   let options: unknown = undefined;
@@ -224,7 +224,7 @@ export function* createSubprocessExec(program: string, ...rest: (string | Subpro
   return yield* spawnProcess(caller, program, rest as string[], options, program);
 }
 
-/** Run `cmd` with /bin/sh -c; returns the Process once the shell is running. */
+/** Run `cmd` with /bin/sh -c; returns the Process once the shell is running. asyncio `create_subprocess_shell`. */
 export function* createSubprocessShell(cmd: string, options?: SubprocessOptions): Coro<Process> {
   const caller = 'createSubprocessShell()';
   if (typeof cmd !== 'string' || cmd === '') {

@@ -27,6 +27,7 @@ export interface PriorityQueueOptions<T> extends QueueOptions {
   comparator?: Comparator<T>;
 }
 
+/** A queue that gives the smallest item first, ties first in, first out (asyncio `PriorityQueue`). */
 export class PriorityQueue<T = unknown> extends Queue<T> {
   constructor(maxsize?: number | PriorityQueueOptions<T>, comparator?: Comparator<T> | null) {
     super(maxsize);

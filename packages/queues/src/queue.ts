@@ -33,6 +33,8 @@ import { FifoStore } from './store';
  *
  *     alive --shutdown()--> shutdown --shutdown(true)--> shutdown-immediate
  *       +--------------------shutdown(true)-----------------^
+ *
+ * asyncio 3.13 keeps a boolean `_is_shutdown`.
  */
 export type QueueState = 'alive' | 'shutdown' | 'shutdown-immediate';
 
@@ -450,7 +452,10 @@ function waitNamesOf(cls: { name: string }): WaitNames {
   return names;
 }
 
-/** What `aiter(queue)` returns: `anext()` is `get()`, with shutdown as the end. */
+/**
+ * What `aiter(queue)` returns: `anext()` is `get()`, with shutdown as the end.
+ * No asyncio counterpart: asyncio's `Queue` is not async-iterable.
+ */
 export class QueueIterator<T> implements AsyncIterator<T> {
   readonly _queue: Queue<T>;
 

@@ -13,7 +13,7 @@ import type { Coro } from '@yieldio/core';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
 
-/** An event's flag: up (`'set'`) or down (`'unset'`). */
+/** An event's flag: up (`'set'`) or down (`'unset'`). asyncio keeps a boolean `_value`. */
 export type EventState = 'unset' | 'set';
 
 /** A flag that tasks can wait for: `set()` wakes every waiter (asyncio `Event`). */

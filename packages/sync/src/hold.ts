@@ -34,7 +34,7 @@
  */
 import type { Coro, Future } from '@yieldio/core';
 
-/** What a `Hold` releases: a Lock, a Condition's lock, a Semaphore. */
+/** What a `Hold` releases: a Lock, a Condition's lock, a Semaphore. No asyncio counterpart. */
 export interface Releasable {
   /** Give back what was acquired. */
   release(): void;
@@ -70,6 +70,8 @@ export class Hold implements Disposable {
  * What `hold()` returns: a coroutine to run with `yield*`, which gives the `Hold`. It is
  * a `Coro<Hold>` without `[Symbol.dispose]`, so that `using _ = lock.hold()` (no
  * `yield*`) does not type-check.
+ *
+ * No asyncio counterpart: the `async with` of generators.
  */
 export interface HoldCoro extends Iterator<Future<unknown> | undefined | void, Hold, unknown> {
   /** A coroutine is its own iterator, so `yield*` can drive it. */

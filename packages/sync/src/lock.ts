@@ -34,7 +34,7 @@ import { holdOf } from './hold';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
 
-/** A lock's state: `'unlocked'` or `'locked'`. */
+/** A lock's state: `'unlocked'` or `'locked'`. asyncio keeps a boolean `_locked`. */
 export type LockState = 'unlocked' | 'locked';
 
 /** A mutual-exclusion lock for tasks: fair (FIFO), not reentrant (asyncio `Lock`). */
