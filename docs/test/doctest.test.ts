@@ -185,6 +185,17 @@ test.each(quotations.map((q) => [q.where, q.from, q] as const))('%s is quoted wo
   expect(readFileSync(join(root, from), 'utf8')).toContain(q.code);
 });
 
+// The guide's relative links (to chapters, examples and source files) must lead somewhere.
+const guideFiles = markdown.filter(([file]) => file.startsWith('docs/guide/'));
+test.each(guideFiles.map(([file, text]) => [file, text] as const))('%s links only to files that exist', (file, text) => {
+  const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((t) => !/^[a-z]+:/.test(t) && !t.startsWith('#'));
+  const broken = targets.filter((t) => !existsSync(join(root, file, '..', t.split('#')[0])));
+  // Source files named in code spans, `packages/core/src/task.ts`, are pointers too.
+  const named = [...text.matchAll(/`((?:packages|docs|examples)\/[\w./-]+\.(?:ts|mjs|md))`/g)].map((m) => m[1]);
+  broken.push(...named.filter((path) => !existsSync(join(root, path))));
+  expect(broken).toEqual([]);
+});
+
 const run = promisify(execFile);
 
 describe.each(blocks.map((block, i) => [block.where, i] as const))('%s', (_where, i) => {
