@@ -3,7 +3,7 @@
 // steps print times; those are checked against a floor (a sleep never ends early) and a
 // generous ceiling (the machine may be loaded), and the rest of each line exactly.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ladder = join(__dirname, '..', 'ladder');
@@ -108,5 +108,15 @@ test('the last step points at yieldio\'s own task.ts and loop.ts, and those file
   for (const file of ['packages/core/src/task.ts', 'packages/core/src/loop.ts', 'packages/core/src/virtual-host.ts']) {
     expect(source).toContain(file);
     expect(existsSync(join(__dirname, '..', '..', file))).toBe(true);
+  }
+});
+
+test('the guide\'s table of ladder steps lists every step with its current length', () => {
+  const intro = readFileSync(join(__dirname, '..', 'guide', '00-introduction.md'), 'utf8');
+  const rows = [...intro.matchAll(/^\| \d \| `([\w-]+\.mjs)` \| .* \| (\d+) \|$/gm)].map((m) => [m[1], Number(m[2])]);
+  const steps = readdirSync(ladder).filter((f) => f.endsWith('.mjs')).sort();
+  expect(rows.map(([file]) => file)).toEqual(steps);
+  for (const [file, lines] of rows) {
+    expect([file, readFileSync(join(ladder, file as string), 'utf8').trimEnd().split('\n').length]).toEqual([file, lines]);
   }
 });
