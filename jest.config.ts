@@ -5,7 +5,7 @@ import type { Config } from 'jest';
 // step (`npm run typecheck`), so ts-jest only transpiles here, which keeps the suite fast.
 const config: Config = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/packages', '<rootDir>/spec'],
+  roots: ['<rootDir>/packages', '<rootDir>/spec', '<rootDir>/docs', '<rootDir>/examples'],
   testMatch: ['**/*.test.ts'],
   setupFiles: ['<rootDir>/scripts/jest-dispose-symbols.cjs'],
   moduleNameMapper: {

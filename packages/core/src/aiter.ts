@@ -27,18 +27,26 @@ import { describe } from './repr';
 export class StopAsyncIteration extends Error {}
 Object.defineProperty(StopAsyncIteration.prototype, 'name', { value: 'StopAsyncIteration', writable: true, configurable: true });
 
+/** An asynchronous iterator, Python's `__anext__` protocol in generator form: `anext()` is a coroutine. */
 export interface AsyncIterator<T> {
   /** The next item; throws `StopAsyncIteration` when there is none. */
   anext(): Coro<T>;
+  /** Returns the iterator itself (Python's `__aiter__`); optional, as `aiter()` treats an iterator as its own. */
   aiter?(): AsyncIterator<T>;
 }
 
+/** What `aiter()` accepts: an object with an asynchronous iterator, as Python's `__aiter__`. */
 export interface AsyncIterable<T> {
+  /** A fresh asynchronous iterator over this object (Python's `__aiter__`). */
   aiter(): AsyncIterator<T>;
 }
 
-/** The sentinel to pass as `anext`'s default to end a loop (see the module note). */
+/**
+ * The sentinel to pass as `anext`'s default to end a loop (see the module note).
+ * No asyncio counterpart: it stands in for the `StopAsyncIteration` that ends an `async for`.
+ */
 export const DONE: unique symbol = Symbol('DONE');
+/** The type of the `DONE` sentinel. No asyncio counterpart. */
 export type Done = typeof DONE;
 
 /** The async iterator of `iterable` (Python's `aiter()`). An iterator is its own. */

@@ -25,12 +25,14 @@ import type { AsyncIterator as CoAsyncIterator } from './aiter';
 import { StopAsyncIteration } from './aiter';
 import { checkOptions } from './options';
 
+/** Options of `asCompleted()`: asyncio's `as_completed(aws, *, timeout=None)`. */
 export interface AsCompletedOptions {
   timeout?: number | null;
 }
 
 const AS_COMPLETED_OPTIONS = ['timeout'];
 
+/** Iterate over `aws` in the order they finish: each item is a coroutine to `yield*` for the next result (asyncio `as_completed`). With `timeout`, the items still pending when it expires throw `TimeoutError`. */
 export function asCompleted<A extends Awaitable<unknown>>(aws: Iterable<A>, options: AsCompletedOptions = {}): AsCompletedIterator<AwaitedOf<A>> {
   if (aws instanceof Future || isGenerator(aws) || typeof (aws as Iterable<A>)?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`asCompleted(): expected an array or set of awaitables, got ${describe(aws)}`);
@@ -40,6 +42,7 @@ export function asCompleted<A extends Awaitable<unknown>>(aws: Iterable<A>, opti
   return new AsCompletedIterator<AwaitedOf<A>>([...new Set(aws)] as Awaitable<AwaitedOf<A>>[], options.timeout ?? null);
 }
 
+/** What `asCompleted()` returns: both a plain iterator of coroutines, as asyncio's `as_completed` is, and (3.13) an asynchronous iterator of the original futures as they finish. */
 export class AsCompletedIterator<T> implements IterableIterator<Coro<T>> {
   /** Futures done but not yet handed out, in completion order. */
   readonly #done: Future<T>[] = [];
@@ -118,12 +121,14 @@ export class AsCompletedIterator<T> implements IterableIterator<Coro<T>> {
     return fut.result();
   }
 
+  /** The next coroutine to `yield*` (Python's `__next__`). */
   next(): IteratorResult<Coro<T>, undefined> {
     if (this.#todoLeft === 0) return { done: true, value: undefined };
     this.#todoLeft--;
     return { done: false, value: this.#resolveOne() };
   }
 
+  /** The iterator itself, for `for...of`. */
   [Symbol.iterator](): this {
     return this;
   }

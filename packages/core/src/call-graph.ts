@@ -12,6 +12,7 @@ import { getRunningLoop } from './running';
 import type { Task } from './task';
 import { checkOptions } from './options';
 
+/** A future and the chain of futures that await it (asyncio `FutureCallGraph`, 3.14); `callStack` is empty here, since a suspended generator's frames are not visible. */
 export interface FutureCallGraph {
   future: Future<unknown>;
   /** Always empty: generator frames are not visible from JavaScript. */
@@ -27,6 +28,7 @@ function awaitersOf(fut: Future<unknown>): Future<unknown>[] {
   return result;
 }
 
+/** The await graph of `future` (default: the current task): what awaits it, up the chain (asyncio `capture_call_graph`, 3.14). */
 export function captureCallGraph(future?: Future<unknown> | null, options?: { limit?: number }): FutureCallGraph | null {
   checkOptions('captureCallGraph()', options, ['limit']);
   let start = future ?? null;
@@ -67,7 +69,7 @@ export function formatCallGraph(future?: Future<unknown> | null, options?: { lim
   return lines.join('\n');
 }
 
-/** Print the call graph to the console (or to `write`). */
+/** Print the call graph to the console (or to `write`). asyncio `print_call_graph` (3.14). */
 export function printCallGraph(future?: Future<unknown> | null, options?: { limit?: number; write?: (text: string) => void }): void {
   checkOptions('printCallGraph()', options, ['limit', 'write']);
   const text = formatCallGraph(future, options === undefined ? undefined : { limit: options.limit });

@@ -19,6 +19,7 @@ import { checkOptions } from './options';
 
 type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
 
+/** An immutable mapping of context variables to values, in which a task runs (Python's `contextvars.Context`). */
 export class Context {
   /** Never mutated: `ContextVar.set` swaps in a new map. */
   _vars: Vars;
@@ -49,10 +50,12 @@ export class Context {
     return this._vars.has(variable) ? (this._vars.get(variable) as T) : defaultValue;
   }
 
+  /** Whether `variable` has a value in this context (Python's `var in ctx`). */
   has(variable: ContextVar<unknown>): boolean {
     return this._vars.has(variable);
   }
 
+  /** The variables with a value in this context (Python's `Context.keys`). */
   keys(): IterableIterator<ContextVar<unknown>> {
     return this._vars.keys();
   }
@@ -161,12 +164,13 @@ export class ContextVar<T> {
     token.used = true;
   }
 
+  /** `<ContextVar name=...>`, as Python's `repr`. */
   toString(): string {
     return `<ContextVar name=${JSON.stringify(this.name)}>`;
   }
 }
 
-/** What `ContextVar.set` returns, for `reset`. */
+/** What `ContextVar.set` returns, for `reset`. Python `contextvars.Token`. */
 export class Token<T> {
   used = false;
   constructor(

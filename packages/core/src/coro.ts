@@ -8,10 +8,11 @@
  */
 import type { Future } from './future';
 
+/** A coroutine: a generator object driven by `yield*` (asyncio's coroutine object, `Coroutine[Any, Any, T]`). */
 export type Coro<T = unknown> = Generator<Future<unknown> | undefined | void, T, unknown>;
 
-/** Something `yield*` can wait for: a future (or task), or a coroutine. */
+/** Something `yield*` can wait for: a future (or task), or a coroutine. What asyncio calls an awaitable. */
 export type Awaitable<T> = Future<T> | Coro<T>;
 
-/** The result type of an awaitable. */
+/** The result type of an awaitable. As Python's `Awaitable[T]` gives `T`. */
 export type AwaitedOf<A> = A extends Future<infer R> ? R : A extends Generator<unknown, infer R, unknown> ? R : never;

@@ -8,13 +8,20 @@ import type { Future } from './future';
 import type { EventLoop } from './loop';
 import type { Task } from './task';
 
+/**
+ * One task in a `DeadlockError` report, and what it waits for.
+ * No asyncio counterpart: part of a simulation's deadlock report.
+ */
 export interface BlockedTask {
   task: Task<unknown>;
   /** The future (or task) it waits for; null if it waits for nothing in particular. */
   waitsFor: Future<unknown> | null;
 }
 
-/** A simulation that can never finish: every task waits on something no one will complete. */
+/**
+ * A simulation that can never finish: every task waits on something no one will complete.
+ * No asyncio counterpart: a simulation's report of a program that can never finish.
+ */
 export class DeadlockError extends Error {
   readonly blocked: readonly BlockedTask[];
   readonly time: number;
@@ -26,7 +33,10 @@ export class DeadlockError extends Error {
 }
 Object.defineProperty(DeadlockError.prototype, 'name', { value: 'DeadlockError', writable: true, configurable: true });
 
-/** `simulate({ until })` reached its limit with tasks still running. */
+/**
+ * `simulate({ until })` reached its limit with tasks still running.
+ * No asyncio counterpart: a simulation that ran past its `until`.
+ */
 export class SimulationTimeoutError extends Error {
   readonly running: readonly BlockedTask[];
   readonly time: number;

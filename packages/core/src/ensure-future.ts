@@ -13,6 +13,7 @@ import { getEventLoop } from './running';
 import { describeCoroArgument } from './task';
 import { checkOptions } from './options';
 
+/** `aw` as a future: a future or a task as it is, a coroutine wrapped in a new task (asyncio `ensure_future`). */
 export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: EventLoop }): Future<T> {
   checkOptions('ensureFuture()', options, ['loop']);
   return toFuture('ensureFuture', aw, options?.loop);

@@ -15,15 +15,21 @@ function named<C extends abstract new (...args: never[]) => Error>(cls: C, name:
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
-/** A task or future was cancelled. `message` carries the `cancel(msg)` argument. */
+/**
+ * A task or future was cancelled. `message` carries the `cancel(msg)` argument.
+ * asyncio `CancelledError`; an ordinary `Error` here, as JavaScript has no `BaseException`.
+ */
 export class CancelledError extends Error {}
 named(CancelledError, 'CancelledError');
 
-/** A `timeout`, `waitFor` or `asCompleted` deadline passed. `cause` is the `CancelledError` it replaced. */
+/**
+ * A `timeout`, `waitFor` or `asCompleted` deadline passed. `cause` is the `CancelledError` it replaced.
+ * asyncio `TimeoutError` (Python's builtin since 3.11).
+ */
 export class TimeoutError extends Error {}
 named(TimeoutError, 'TimeoutError');
 
-/** A call that the object's current state does not allow; the message names the state. */
+/** A call that the object's current state does not allow; the message names the state. asyncio `InvalidStateError`. */
 export class InvalidStateError extends Error {}
 named(InvalidStateError, 'InvalidStateError');
 
@@ -36,6 +42,7 @@ export class NondeterminismError extends InvalidStateError {}
 named(NondeterminismError, 'NondeterminismError');
 
 /** `Context`/`ContextVar` lookup of a variable that has no value and no default. */
+/** `Context`/`ContextVar` lookup of a variable that has no value and no default. Python's `LookupError`. */
 export class LookupError extends Error {}
 named(LookupError, 'LookupError');
 
@@ -46,7 +53,7 @@ named(LookupError, 'LookupError');
 export class KeyboardInterrupt extends Error {}
 named(KeyboardInterrupt, 'KeyboardInterrupt');
 
-/** `sendfile` cannot be done natively for this transport (raised by `@yieldio/net`). */
+/** `sendfile` cannot be done natively for this transport (raised by `@yieldio/net`). asyncio `SendfileNotAvailableError`. */
 export class SendfileNotAvailableError extends Error {}
 named(SendfileNotAvailableError, 'SendfileNotAvailableError');
 
@@ -105,7 +112,7 @@ export class ExceptionGroup extends AggregateError {
 }
 named(ExceptionGroup, 'ExceptionGroup');
 
-/** What `ExceptionGroup.split` and `subgroup` accept. */
+/** What `ExceptionGroup.split` and `subgroup` accept. As Python's `ExceptionGroup.split(condition)`: a class or a predicate. */
 export type ErrorMatcher = (abstract new (...args: never[]) => unknown) | ((exc: unknown) => boolean);
 
 function toPredicate(match: ErrorMatcher): (exc: unknown) => boolean {

@@ -14,18 +14,21 @@ import { checkOptions } from './options';
 
 export { getEventLoop, getRunningLoop } from './running';
 
-/** A new loop on the real clock (Node's event loop underneath). */
+/** A new loop on the real clock (Node's event loop underneath). asyncio `new_event_loop`. */
 export function newEventLoop(options?: { debug?: boolean }): EventLoop<RealHost> {
   checkOptions('newEventLoop()', options, ['debug']);
   return new EventLoop(new RealHost(), options);
 }
 
-/** A new loop on a virtual clock: synchronous, deterministic (see `simulate`). */
+/**
+ * A new loop on a virtual clock: synchronous, deterministic (see `simulate`).
+ * No asyncio counterpart: `newEventLoop` on a virtual clock.
+ */
 export function newVirtualEventLoop(options?: VirtualHostOptions & { debug?: boolean }): EventLoop<VirtualHost> {
   return new EventLoop(new VirtualHost(options), { debug: options?.debug });
 }
 
-/** Make `loop` the current loop (null clears it). */
+/** Make `loop` the current loop (null clears it). asyncio `set_event_loop`. */
 export function setEventLoop(loop: EventLoop | null): void {
   if (loop !== null && !(loop instanceof EventLoop)) {
     throw new TypeError(`setEventLoop(): expected an EventLoop or null, got ${describe(loop)}`);

@@ -37,7 +37,10 @@ export interface Executor {
   shutdown(): PromiseLike<void>;
 }
 
-/** Makes a loop's default executor, on first use (a host's `executorFactory`). */
+/**
+ * Makes a loop's default executor, on first use (a host's `executorFactory`).
+ * No asyncio counterpart: asyncio's loop makes its default `ThreadPoolExecutor` itself.
+ */
 export type ExecutorFactory = () => Executor;
 
 /** The run of `runInExecutor` and `toThread`; `caller` names the public call in errors. */

@@ -33,9 +33,10 @@ import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
 import { checkOptions } from './options';
 
+/** A future's state, as asyncio's `_state`: pending, then finished or cancelled, once. */
 export type FutureState = 'pending' | 'cancelled' | 'finished';
 
-/** A done callback receives the future it was added to. */
+/** A done callback receives the future it was added to. A callback of asyncio `Future.add_done_callback`. */
 export type DoneCallback<F> = (fut: F) => void;
 
 /**
@@ -58,6 +59,7 @@ export interface UnretrievedError {
   readonly sourceTraceback: string | undefined;
 }
 
+/** Options of `new Future(options)` (asyncio `Future(*, loop=None)`). */
 export interface FutureOptions {
   loop?: EventLoop;
   /** What the future stands for, shown by `toString()` and in a `DeadlockError`. */
@@ -66,6 +68,7 @@ export interface FutureOptions {
 
 const FUTURE_OPTIONS = ['loop', 'description'];
 
+/** A result that is not ready yet (asyncio `Future`). `yield* fut` is `await fut`; it is also a thenable for `async` code. */
 export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
   _state: FutureState = 'pending';
   _result: T | undefined = undefined;
@@ -101,14 +104,17 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     this.description = options?.description;
   }
 
+  /** The loop the future belongs to (asyncio `Future.get_loop`). */
   getLoop(): EventLoop {
     return this._loop;
   }
 
+  /** Whether the future is finished or cancelled (asyncio `Future.done`). */
   done(): boolean {
     return this._state !== 'pending';
   }
 
+  /** Whether the future was cancelled (asyncio `Future.cancelled`). */
   cancelled(): boolean {
     return this._state === 'cancelled';
   }
@@ -137,6 +143,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     return this._exception === NO_EXCEPTION ? null : this._exception;
   }
 
+  /** Complete the future with `result`, and schedule its done callbacks (asyncio `Future.set_result`); InvalidStateError if it is done. */
   setResult(result: T): void {
     if (this._state !== 'pending') {
       throw new InvalidStateError(`setResult(): ${this} is already ${this._state}; a future is completed once`);
@@ -146,6 +153,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     this._scheduleCallbacks();
   }
 
+  /** Complete the future with an error, and schedule its done callbacks (asyncio `Future.set_exception`); InvalidStateError if it is done. */
   setException(exception: unknown): void {
     if (this._state !== 'pending') {
       throw new InvalidStateError(`setException(): ${this} is already ${this._state}; a future is completed once`);
@@ -248,6 +256,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     return removed;
   }
 
+  /** `yield* fut`: yields the future while it is pending, then returns its result or throws its exception (asyncio `Future.__await__`). */
   [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
     return (this._iterator ??= new FutureIterator(this));
   }
@@ -396,6 +405,7 @@ export function futureDiscardFromAwaitedBy(fut: Future<unknown>, waiter: Future<
   }
 }
 
+/** Whether `value` is a yieldio future (or task) (asyncio `isfuture`). */
 export function isFuture(value: unknown): value is Future<unknown> {
   return value instanceof Future;
 }

@@ -23,6 +23,7 @@ import { isGenerator } from './repr';
 import { describeCoroArgument } from './task';
 import { checkOptions } from './options';
 
+/** Options of `gather()`: asyncio's `gather(*aws, return_exceptions=False)`. */
 export interface GatherOptions {
   returnExceptions?: boolean;
 }
@@ -30,11 +31,14 @@ export interface GatherOptions {
 type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
 type ResultsOrErrors<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | unknown };
 
+/** Run `aws` concurrently; the result is their results in order (asyncio `gather`). With `returnExceptions: true`, an error is returned in its place instead of thrown. */
 export function gather<A extends readonly Awaitable<unknown>[]>(
   aws: [...A],
   options: GatherOptions & { returnExceptions: true },
 ): GatheringFuture<ResultsOrErrors<A>>;
+/** Run `aws` concurrently; the result is their results in order, and the first error is thrown (asyncio `gather`). */
 export function gather<A extends readonly Awaitable<unknown>[]>(aws: [...A], options?: GatherOptions): GatheringFuture<Results<A>>;
+/** Run the awaitables concurrently; the result is their results in order, and the first error is thrown (asyncio `gather(*aws)`). */
 export function gather<A extends readonly Awaitable<unknown>[]>(...aws: A): GatheringFuture<Results<A>>;
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   let aws: readonly unknown[] = args;
@@ -195,7 +199,7 @@ class ChildrenWaiter implements FutureWaiter, Runnable {
   }
 }
 
-/** The future `gather` returns: cancelling it cancels the children. */
+/** The future `gather` returns: cancelling it cancels the children. asyncio `_GatheringFuture`. */
 export class GatheringFuture<T> extends Future<T> {
   readonly _children: readonly Future<unknown>[];
   _cancelRequested = false;

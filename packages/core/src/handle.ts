@@ -58,6 +58,7 @@ export interface Timer extends Runnable {
   _cancelled: boolean;
 }
 
+/** A callback scheduled with `callSoon` (asyncio `Handle`); `cancel()` drops it. */
 export class Handle implements Runnable {
   _callback: ((...args: never[]) => unknown) | null;
   _args: readonly unknown[];
@@ -86,10 +87,12 @@ export class Handle implements Runnable {
     }
   }
 
+  /** Whether the callback was cancelled (asyncio `Handle.cancelled`). */
   cancelled(): boolean {
     return this._cancelled;
   }
 
+  /** The context the callback runs in, or null for the current one (asyncio `Handle.get_context`). */
   getContext(): Context | null {
     return this._context;
   }
@@ -110,6 +113,7 @@ export class Handle implements Runnable {
     }
   }
 
+  /** The callback's name, for messages (`name()`, or `<cancelled>`). */
   describeCallback(): string {
     const cb = this._callback;
     if (cb === null) return '<cancelled>';
@@ -121,7 +125,7 @@ export class Handle implements Runnable {
   }
 }
 
-/** A handle with a deadline: what `callLater` and `callAt` put in the loop's timer heap. */
+/** A handle with a deadline: what `callLater` and `callAt` put in the loop's timer heap. asyncio `TimerHandle`. */
 export class TimerHandle extends Handle implements Timer {
   readonly _when: number;
   /**

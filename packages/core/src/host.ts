@@ -21,7 +21,7 @@
 import type { ExecutorFactory } from './executor';
 import type { Network } from './network';
 
-/** What a host sees of the loop it drives. */
+/** What a host sees of the loop it drives. No asyncio counterpart: asyncio's `_run_once` is one method of the loop. */
 export interface LoopDriver {
   /**
    * Phases 1 and 2 of a pass: drop cancelled timers, then say when the next pass has
@@ -77,19 +77,31 @@ interface HostBase {
   readonly executorFactory: ExecutorFactory | null;
 }
 
-/** A host that drives the loop synchronously: `runForever` returns when the loop stops. */
+/**
+ * A host that drives the loop synchronously: `runForever` returns when the loop stops.
+ * No asyncio counterpart (the virtual clock's kind of host).
+ */
 export interface SyncHost extends HostBase {
   readonly synchronous: true;
+  /** Drive the loop until it stops; returns when it has. */
   run(driver: LoopDriver): void;
 }
 
-/** A host that drives the loop from its own event loop: `runForever` returns a Promise. */
+/**
+ * A host that drives the loop from its own event loop: `runForever` returns a Promise.
+ * No asyncio counterpart (asyncio's loop waits in `selector.select()` itself).
+ */
 export interface AsyncHost extends HostBase {
   readonly synchronous: false;
+  /** Drive the loop until it stops; the Promise settles when it has. */
   run(driver: LoopDriver): Promise<void>;
 }
 
+/** A loop's host: synchronous (virtual clock) or asynchronous (real clock); no asyncio counterpart (asyncio's loop waits in its selector itself). */
 export type Host = SyncHost | AsyncHost;
 
-/** What `runUntilComplete` returns on a loop with host `H`: a value, or a Promise of it. */
+/**
+ * What `runUntilComplete` returns on a loop with host `H`: a value, or a Promise of it.
+ * No asyncio counterpart: on the real clock a Promise, as Node cannot block its thread.
+ */
 export type Completion<H extends Host, T> = H extends SyncHost ? T : Promise<T>;

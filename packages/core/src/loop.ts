@@ -43,10 +43,15 @@ import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
 import { checkOptions } from './options';
 
+/** A loop's exception handler (asyncio `loop.set_exception_handler`'s `handler(loop, context)`). */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+/** Makes the loop's tasks (asyncio `loop.set_task_factory`'s `factory(loop, coro, **kwargs)`). */
 export type TaskFactory = (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown>;
 
-/** idle: not running; running: between runForever() and its return; closed: for good. */
+/**
+ * idle: not running; running: between runForever() and its return; closed: for good.
+ * asyncio keeps these as flags (`_stopping`, `_closed`).
+ */
 export type LoopState = 'idle' | 'running' | 'closed';
 
 // asyncio's thresholds for rebuilding the heap instead of popping cancelled timers.
@@ -57,6 +62,7 @@ function compareTimers(a: Timer, b: Timer): number {
   return a._when - b._when || a._seq - b._seq;
 }
 
+/** The event loop: a ready queue, a timer heap and the pass that runs them, on a real or a virtual host (asyncio `BaseEventLoop`). */
 export class EventLoop<H extends Host = Host> {
   /** The seam to time and I/O; see host.ts. */
   readonly host: H;
@@ -252,6 +258,7 @@ export class EventLoop<H extends Host = Host> {
     batch.length = 0;
   }
 
+  /** Whether `stop()` was called and the loop has not stopped yet. */
   isStopping(): boolean {
     return this._stopping;
   }
@@ -333,10 +340,12 @@ export class EventLoop<H extends Host = Host> {
     if (!this._inPass) this.host.wake();
   }
 
+  /** Whether the loop is running (asyncio `loop.is_running`). */
   isRunning(): boolean {
     return this._state === 'running';
   }
 
+  /** Whether the loop is closed (asyncio `loop.is_closed`). */
   isClosed(): boolean {
     return this._state === 'closed';
   }
@@ -368,6 +377,7 @@ export class EventLoop<H extends Host = Host> {
 
   // ---- Futures and tasks ------------------------------------------------------------
 
+  /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports. */
   createFuture<T = unknown>(options?: { description?: string }): Future<T> {
     checkOptions('createFuture()', options, ['description']);
     return new Future<T>({ loop: this as EventLoop, description: options?.description });
@@ -387,6 +397,7 @@ export class EventLoop<H extends Host = Host> {
     return task;
   }
 
+  /** Set, or with null reset, the factory `createTask` uses (asyncio `loop.set_task_factory`). */
   setTaskFactory(factory: TaskFactory | null): void {
     if (factory !== null && typeof factory !== 'function') {
       throw new TypeError(`setTaskFactory(): expected a function (loop, coro, options) => Task, or null, got ${describe(factory)}`);
@@ -394,6 +405,7 @@ export class EventLoop<H extends Host = Host> {
     this._taskFactory = factory;
   }
 
+  /** The task factory, or null for the default (asyncio `loop.get_task_factory`). */
   getTaskFactory(): TaskFactory | null {
     return this._taskFactory;
   }
@@ -461,6 +473,7 @@ export class EventLoop<H extends Host = Host> {
 
   // ---- Errors ----------------------------------------------------------------------
 
+  /** Set, or with null reset, the handler of errors nobody else handles (asyncio `loop.set_exception_handler`). */
   setExceptionHandler(handler: ExceptionHandler | null): void {
     if (handler !== null && typeof handler !== 'function') {
       throw new TypeError(`setExceptionHandler(): expected a function (loop, context) => void, or null, got ${describe(handler)}`);
@@ -468,6 +481,7 @@ export class EventLoop<H extends Host = Host> {
     this._exceptionHandler = handler;
   }
 
+  /** The exception handler, or null for the default (asyncio `loop.get_exception_handler`). */
   getExceptionHandler(): ExceptionHandler | null {
     return this._exceptionHandler;
   }
@@ -537,10 +551,12 @@ export class EventLoop<H extends Host = Host> {
 
   // ---- Debug -------------------------------------------------------------------------
 
+  /** Turn debug mode on or off (asyncio `loop.set_debug`). */
   setDebug(enabled: boolean): void {
     this._debug = Boolean(enabled);
   }
 
+  /** Whether debug mode is on (asyncio `loop.get_debug`). */
   getDebug(): boolean {
     return this._debug;
   }
@@ -571,10 +587,12 @@ export class EventLoop<H extends Host = Host> {
     return deadlockError(this as EventLoop);
   }
 
+  /** For the virtual host: the error for a program still running at virtual time `until` (a `SimulationTimeoutError`). */
   untilError(until: number): Error {
     return untilError(this as EventLoop, until);
   }
 
+  /** `<EventLoop real|virtual state>`, as asyncio's `repr`. */
   toString(): string {
     return `<EventLoop ${this.host.kind} ${this._state}${this._debug ? ' debug' : ''}>`;
   }

@@ -24,7 +24,10 @@
  * passing Node's socket objects through, which no simulated network could stand in for.
  */
 
-/** Where a socket is: an IP endpoint (a numeric address, never a name) or a Unix path. */
+/**
+ * Where a socket is: an IP endpoint (a numeric address, never a name) or a Unix path.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export type NetworkAddress =
   | { readonly family: 'IPv4' | 'IPv6'; readonly address: string; readonly port: number }
   | { readonly family: 'unix'; readonly path: string };
@@ -45,7 +48,7 @@ export interface TlsOptions {
   readonly minimumVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
-/** What a TLS connection negotiated, once its handshake is done. */
+/** What a TLS connection negotiated, once its handshake is done. Part of the network seam (what Python's `SSLObject` reports). */
 export interface TlsInfo {
   readonly protocol: string | null;
   readonly cipher: readonly [name: string, protocol: string, bits: number | null] | null;
@@ -54,7 +57,10 @@ export interface TlsInfo {
   readonly alpnProtocol: string | null;
 }
 
-/** The events of one stream socket (see the module note for their order). */
+/**
+ * The events of one stream socket (see the module note for their order).
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface StreamHandlers {
   /** An outgoing connection is established (with TLS: the handshake is done too). */
   connect(): void;
@@ -70,6 +76,7 @@ export interface StreamHandlers {
   close(): void;
 }
 
+/** One stream connection (TCP, Unix or TLS) as a host's network gives it: the seam under asyncio's socket transports. */
 export interface StreamSocket {
   /** Queue bytes; never throws for a closed socket (the failure comes as `error`). */
   write(data: Uint8Array): void;
@@ -85,8 +92,11 @@ export interface StreamSocket {
   destroy(): void;
   /** Stop (or restart) delivering `data`; the OS buffer then fills and the peer slows. */
   pause(): void;
+  /** Start delivering `data` events again after `pause()`. */
   resume(): void;
+  /** The local end's address, or null if unknown (closed). */
   localAddress(): NetworkAddress | null;
+  /** The remote end's address, or null if unknown (closed). */
   remoteAddress(): NetworkAddress | null;
   /**
    * Run TLS over this connection from now on. The returned socket replaces this one (whose
@@ -101,7 +111,10 @@ export interface StreamSocket {
   readonly raw: unknown;
 }
 
-/** Turning a stream into TLS: as a client (`serverName` for SNI and checks) or a server. */
+/**
+ * Turning a stream into TLS: as a client (`serverName` for SNI and checks) or a server.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface TlsUpgrade {
   readonly tls: TlsOptions;
   readonly serverSide: boolean;
@@ -110,6 +123,10 @@ export interface TlsUpgrade {
   readonly handshakeTimeout: number;
 }
 
+/**
+ * What `Network.connect` needs: where to, from where, and TLS.
+ * Part of the network seam, which has no asyncio counterpart (asyncio's loop calls the OS itself).
+ */
 export interface ConnectRequest {
   /** A numeric address (resolve names first with `lookup`) or a Unix path. */
   readonly remote: NetworkAddress;
@@ -118,6 +135,7 @@ export interface ConnectRequest {
   readonly tls?: TlsUpgrade | null;
 }
 
+/** What `Network.listen` needs: where, the backlog, and TLS. Part of the network seam, which has no asyncio counterpart. */
 export interface ListenRequest {
   /**
    * Port 0 picks a free port. A Unix socket file left at the path by an earlier run is
@@ -135,6 +153,10 @@ export interface ListenRequest {
   readonly tls?: TlsUpgrade | null;
 }
 
+/**
+ * What a listener reports: connections coming in, errors, and its close.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface ListenerHandlers {
   /** Bound and listening: `localAddress()` is known. */
   listening(): void;
@@ -142,21 +164,33 @@ export interface ListenerHandlers {
   connection(incoming: IncomingStream): void;
   /** Binding or listening failed; `close` follows. */
   error(err: Error): void;
+  /** The listener is closed; nothing more comes. */
   close(): void;
 }
 
+/** A listening socket as a host's network gives it: the seam under asyncio's `Server` sockets. */
 export interface Listener {
+  /** The address it listens on (with the port the OS chose for port 0), or null once closed. */
   localAddress(): NetworkAddress | null;
   /** Stop accepting; connections already accepted are not touched. */
   close(): void;
 }
 
-/** An accepted connection that no handler is attached to yet: nothing is lost meanwhile. */
+/**
+ * An accepted connection that no handler is attached to yet: nothing is lost meanwhile.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface IncomingStream {
+  /** Take the connection, with the handlers of its events. */
   accept(handlers: StreamHandlers): StreamSocket;
+  /** Refuse the connection (it is closed at once). */
   reject(): void;
 }
 
+/**
+ * What `Network.bindDatagram` needs: the family, the local and remote ends, and socket options.
+ * Part of the network seam, which has no asyncio counterpart.
+ */
 export interface DatagramRequest {
   readonly family: 'IPv4' | 'IPv6';
   /** Where to bind (null: any port on any interface). */
@@ -167,9 +201,11 @@ export interface DatagramRequest {
   readonly allowBroadcast: boolean;
 }
 
+/** What a datagram socket reports: messages, errors and its close. Part of the network seam, which has no asyncio counterpart. */
 export interface DatagramHandlers {
   /** Bound (and connected, with `remote`). */
   ready(): void;
+  /** A datagram arrived from `from`. */
   message(data: Uint8Array, from: NetworkAddress): void;
   /** A send or receive failed (an ICMP error, say); the socket stays open. */
   error(err: Error): void;
@@ -177,26 +213,34 @@ export interface DatagramHandlers {
   close(): void;
 }
 
+/** A UDP socket as a host's network gives it: the seam under asyncio's datagram transports. */
 export interface DatagramSocket {
   /** Send one datagram; `done` is called (never synchronously) once it left, or failed. */
   send(data: Uint8Array, to: NetworkAddress | null, done: (err: Error | null) => void): void;
+  /** Close the socket; `close` is reported once. */
   close(): void;
+  /** The local address, or null once closed. */
   localAddress(): NetworkAddress | null;
+  /** The connected remote address, or null if not connected. */
   remoteAddress(): NetworkAddress | null;
   readonly raw: unknown;
 }
 
-/** One answer of a name lookup. */
+/** One answer of a name lookup. Part of the network seam (Python's `getaddrinfo` entries, in plain data). */
 export interface ResolvedAddress {
   readonly family: 'IPv4' | 'IPv6';
   readonly address: string;
 }
 
+/** A host's sockets and name lookups: what Node's `net` gives the real host and a simulated network gives the virtual one (no asyncio counterpart; asyncio's loop calls the OS itself). */
 export interface Network {
   /** For error messages: 'node', 'simulated'... */
   readonly name: string;
+  /** Open a stream connection; events arrive at `handlers`. */
   connect(request: ConnectRequest, handlers: StreamHandlers): StreamSocket;
+  /** Listen for stream connections; events arrive at `handlers`. */
   listen(request: ListenRequest, handlers: ListenerHandlers): Listener;
+  /** Open a datagram socket; events arrive at `handlers`. */
   bindDatagram(request: DatagramRequest, handlers: DatagramHandlers): DatagramSocket;
   /**
    * Resolve a host name to numeric addresses (null family: both). `done` is called once,

@@ -15,6 +15,7 @@ import { describe, isThenable } from './repr';
 import { getEventLoop } from './running';
 import { checkOptions } from './options';
 
+/** A future that settles with `promise`: the bridge from `async` code into coroutines, as asyncio's `wrap_future` is from `concurrent.futures`. */
 export function wrapPromise<T>(promise: PromiseLike<T>, options?: { loop?: EventLoop }): Future<T> {
   if (!isThenable(promise)) {
     throw new TypeError(`wrapPromise(): expected a Promise (or a thenable), got ${describe(promise)}`);

@@ -57,6 +57,7 @@ interface NodeProcessLike {
   listenerCount(event: 'SIGINT'): number;
 }
 
+/** The real clock's host, on Node's event loop (no asyncio counterpart: asyncio's `BaseEventLoop` owns its selector and clock). */
 export class RealHost implements AsyncHost {
   readonly kind = 'real' as const;
   readonly synchronous = false as const;
@@ -118,6 +119,7 @@ export class RealHost implements AsyncHost {
     return performance.now() / 1000;
   }
 
+  /** Drive the loop on Node's event loop until it stops. */
   run(driver: LoopDriver): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#driver = driver;

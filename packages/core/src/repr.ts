@@ -40,7 +40,10 @@ export function describeResult(value: unknown): string {
   return describe(value).replace(/ \(a (number|boolean|bigint)\)$/, '');
 }
 
-/** A short, human description of any value, for error messages. */
+/**
+ * A short, human description of any value, for error messages.
+ * No asyncio counterpart (Python's `repr`, as yieldio's messages use it).
+ */
 export function describe(value: unknown): string {
   switch (typeof value) {
     case 'undefined':

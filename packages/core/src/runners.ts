@@ -26,12 +26,14 @@ import { checkOptions } from './options';
 
 export type RunnerState = 'created' | 'initialized' | 'closed';
 
+/** Options of `new Runner(options)` (asyncio `Runner(*, debug=None, loop_factory=None)`). */
 export interface RunnerOptions<H extends Host> {
   debug?: boolean;
   /** Makes the loop; default `newEventLoop()` (real clock). */
   loopFactory?: () => EventLoop<H>;
 }
 
+/** Runs coroutines on one loop it makes and closes (asyncio `Runner`, 3.11); `run()` is the one-shot form. */
 export class Runner<H extends Host = Host> {
   _state: RunnerState = 'created';
   _loop: EventLoop<H> | null = null;

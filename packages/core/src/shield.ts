@@ -11,6 +11,7 @@ import type { DoneCallback } from './future';
 import { Future, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 import { toFuture } from './ensure-future';
 
+/** Protect `aw` from cancellation: cancelling the outer future leaves the inner running (asyncio `shield`). */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
   const inner = toFuture('shield', aw);
   if (inner.done()) return inner;

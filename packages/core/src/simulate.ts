@@ -37,6 +37,7 @@ import { describeCoroArgument } from './task';
 import { installDeterminism } from './determinism';
 import type { Schedule } from './schedule';
 
+/** Options of `simulate()`: the virtual host's, and `debug`. No asyncio counterpart. */
 export interface SimulateOptions extends VirtualHostOptions {
   debug?: boolean;
   /** Run twice (the program given as `() => main()`) and raise `NondeterminismError` where the runs differ. */
@@ -61,6 +62,7 @@ const KNOWN_OPTIONS: readonly string[] = [
   'pctSteps',
 ];
 
+/** Run `coro` on a virtual clock, synchronously and deterministically, and return its result (no asyncio counterpart; the virtual-clock sibling of `run`). */
 export function simulate<T>(coro: Coro<T>, options?: SimulateOptions): T;
 export function simulate<T>(main: () => Coro<T>, options: SimulateOptions & { checkDeterminism: true }): T;
 export function simulate<T>(coro: Coro<T> | (() => Coro<T>), options: SimulateOptions = {}): T {

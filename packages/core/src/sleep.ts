@@ -27,7 +27,9 @@ import type { EventLoop } from './loop';
 import { describe } from './repr';
 import { getRunningLoop } from './running';
 
+/** Suspend the calling task for `delay` seconds (asyncio `sleep`); `sleep(0)` gives up one pass. */
 export function sleep(delay: number): Coro<undefined>;
+/** Suspend the calling task for `delay` seconds, then return `result` (asyncio `sleep(delay, result)`). */
 export function sleep<T>(delay: number, result: T): Coro<T>;
 export function sleep<T>(delay: number, result?: T): Coro<T | undefined> {
   if (typeof delay !== 'number') {

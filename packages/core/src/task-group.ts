@@ -47,6 +47,7 @@ function groupMessage(errors: readonly unknown[]): string {
   return `unhandled errors in a TaskGroup (${n} sub-exception${n === 1 ? '' : 's'}): ${each.join('; ')}`;
 }
 
+/** A group of tasks that ends only when all are done, and cancels the rest when one fails (asyncio `TaskGroup`, 3.11); used through `taskGroup()`. */
 export class TaskGroup {
   _phase: TaskGroupPhase = 'created';
   _aborting = false;
@@ -186,6 +187,7 @@ export class TaskGroup {
     }
   }
 
+  /** `<TaskGroup tasks=n ...>`, as asyncio's `repr`. */
   toString(): string {
     const parts = [this._aborting ? 'cancelling' : this._phase];
     if (this._tasks.size > 0) parts.push(`tasks=${this._tasks.size}`);
@@ -194,7 +196,7 @@ export class TaskGroup {
   }
 }
 
-/** Run `body(tg)`, then wait for every task it started; return the body's result. */
+/** Run `body(tg)`, then wait for every task it started; return the body's result. asyncio `async with TaskGroup() as tg:`. */
 export function* taskGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
   checkBody('taskGroup', body);
   const tg = new TaskGroup();

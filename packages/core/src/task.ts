@@ -36,6 +36,7 @@ import { getRunningLoop } from './running';
 import { sourceTracebacks } from './debug';
 import { checkOptions } from './options';
 
+/** Options of `createTask()` (asyncio `create_task(coro, *, name=None, context=None, eager_start=None)`). */
 export interface TaskOptions {
   name?: string;
   /** The context the coroutine runs in; default: a copy of the current one. */
@@ -47,6 +48,7 @@ export interface TaskOptions {
 /** The keys of TaskOptions, for checking them at the boundary. */
 export const TASK_OPTIONS: readonly string[] = ['name', 'context', 'eagerStart'];
 
+/** A future that runs a coroutine (asyncio `Task`). */
 export class Task<T = unknown> extends Future<T> implements Runnable {
   readonly _coro: Coro<T>;
   readonly _context: Context;
@@ -88,27 +90,33 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     }
   }
 
+  /** The coroutine the task runs (asyncio `Task.get_coro`). */
   getCoro(): Coro<T> {
     return this._coro;
   }
 
+  /** The context the task runs in (asyncio `Task.get_context`). */
   getContext(): Context {
     return this._context;
   }
 
+  /** The task's name (asyncio `Task.get_name`); `Task-N` unless one was given. */
   getName(): string {
     const name = this._name;
     return typeof name === 'number' ? `Task-${name}` : name;
   }
 
+  /** Rename the task (asyncio `Task.set_name`). */
   setName(name: unknown): void {
     this._name = String(name);
   }
 
+  /** Always throws InvalidStateError: a task's result comes from its coroutine (asyncio `Task.set_result` raises too). */
   override setResult(_result: T): never {
     throw new InvalidStateError('setResult(): a Task sets its own result when its coroutine returns; use a Future to set one by hand');
   }
 
+  /** Always throws InvalidStateError: a task's exception comes from its coroutine (asyncio `Task.set_exception` raises too). */
   override setException(_exception: unknown): never {
     throw new InvalidStateError('setException(): a Task sets its own exception when its coroutine throws; use a Future to set one by hand');
   }
@@ -346,13 +354,13 @@ export function createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
   return getRunningLoop('createTask').createTask(coro, options);
 }
 
-/** The task running now on the running loop (or on `loop`), or null. */
+/** The task running now on the running loop (or on `loop`), or null. asyncio `current_task`. */
 export function currentTask(loop?: EventLoop): Task<unknown> | null {
   const target = loop ?? getRunningLoop('currentTask');
   return target._currentTask;
 }
 
-/** Every task of the running loop (or of `loop`) that is not done yet. */
+/** Every task of the running loop (or of `loop`) that is not done yet. asyncio `all_tasks`. */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
   const target = loop ?? getRunningLoop('allTasks');
   return new Set(target._pendingTasks());

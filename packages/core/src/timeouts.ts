@@ -26,8 +26,10 @@ import { describe, isGeneratorFunction } from './repr';
 import { getRunningLoop } from './running';
 import type { Task } from './task';
 
+/** A timeout's state, as asyncio's `_State` in `timeouts.py`. */
 export type TimeoutState = 'created' | 'entered' | 'expiring' | 'expired' | 'exited';
 
+/** The deadline of a `timeout()` body, which it can read and move (asyncio `Timeout`, 3.11). */
 export class Timeout {
   _state: TimeoutState = 'created';
   _when: number | null;
@@ -104,12 +106,16 @@ export class Timeout {
     this._handle = null;
   }
 
+  /** `<Timeout [state] when=...>`, as asyncio's `repr`. */
   toString(): string {
     return `<Timeout ${this._state} when=${this._when}>`;
   }
 }
 
-/** Run `body(cm)` with a deadline `delay` seconds from now (null: none); return its result. */
+/**
+ * Run `body(cm)` with a deadline `delay` seconds from now (null: none); return its result.
+ * asyncio `async with timeout(delay):`.
+ */
 export function* timeout<T>(delay: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
   if (delay !== null && delay !== undefined) {
     if (typeof delay !== 'number') throw new TypeError(`timeout(): delay must be a number of seconds or null, got ${describe(delay)}`);
@@ -119,7 +125,7 @@ export function* timeout<T>(delay: number | null, body: (cm: Timeout) => Coro<T>
   return yield* timeoutAt(delay === null || delay === undefined ? null : loop.time() + delay, body);
 }
 
-/** Run `body(cm)` with a deadline at loop time `when` (null: none); return its result. */
+/** Run `body(cm)` with a deadline at loop time `when` (null: none); return its result. asyncio `async with timeout_at(when):`. */
 export function* timeoutAt<T>(when: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
   checkWhen('timeoutAt', when ?? null);
   checkBody('timeout', body);

@@ -27,6 +27,7 @@ import { DecisionStream, makeScheduler } from './decisions';
 import { Schedule } from './schedule';
 import { SpinWatch, WATCHED_STEPS } from './livelock';
 
+/** Options of the virtual host, which `simulate()` and `newVirtualEventLoop()` take. No asyncio counterpart. */
 export interface VirtualHostOptions {
   /** Seed for `chaos` (any 32-bit integer). Default 0. */
   seed?: number;
@@ -55,12 +56,14 @@ export interface VirtualHostOptions {
   network?: Network | NetworkOptions | null;
 }
 
-/** Options for a simulated network, passed through to `VirtualHost.networkFactory`. */
+/** Options for a simulated network, passed through to `VirtualHost.networkFactory`. No asyncio counterpart (simulation). */
 export type NetworkOptions = Readonly<Record<string, unknown>>;
 
 /**
  * Makes the network of one virtual host (one `simulate()` run), from the run's options.
  * `@yieldio/sim` installs one when it is imported; core has none.
+ *
+ * No asyncio counterpart (simulation).
  */
 export type NetworkFactory = (host: VirtualHost, options: NetworkOptions | undefined) => Network;
 
@@ -70,6 +73,7 @@ export interface StuckReporter extends LoopDriver {
   untilError(until: number): Error;
 }
 
+/** The virtual clock's host, which `simulate()` runs on (no asyncio counterpart; Trio's `MockClock(autojump_threshold=0)` is the nearest). */
 export class VirtualHost implements SyncHost {
   /** Set by `@yieldio/sim` when imported: every virtual host then gets a simulated network. */
   static networkFactory: NetworkFactory | null = null;
@@ -168,6 +172,7 @@ export class VirtualHost implements SyncHost {
     return this.decisions.schedule();
   }
 
+  /** Drive the loop synchronously, jumping the clock, until it stops. */
   run(driver: LoopDriver): void {
     const reporter = driver as StuckReporter;
     const stream = this.decisions;

@@ -15,6 +15,7 @@ import { checkTimeout } from './wait';
 import { isGenerator } from './repr';
 import { getEventLoop } from './running';
 
+/** Wait for `aw`, cancelling it and throwing `TimeoutError` after `timeout` seconds (asyncio `wait_for`); null waits forever. */
 export function* waitFor<T>(aw: Awaitable<T>, timeout: number | null): Coro<T> {
   checkTimeout('waitFor', timeout);
   if (timeout !== null && timeout !== undefined && timeout <= 0) {

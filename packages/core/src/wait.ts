@@ -14,17 +14,23 @@ import { describe, isGenerator } from './repr';
 import { getRunningLoop } from './running';
 import { checkOptions } from './options';
 
+/** `wait()` returns when any future finishes (asyncio `FIRST_COMPLETED`). */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
+/** `wait()` returns when any future fails, or all finish (asyncio `FIRST_EXCEPTION`). */
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
+/** `wait()` returns when all futures finish (asyncio `ALL_COMPLETED`). */
 export const ALL_COMPLETED = 'ALL_COMPLETED';
+/** When `wait()` returns (asyncio's `return_when`). */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
+/** Options of `wait()`: asyncio's `wait(aws, *, timeout=None, return_when=ALL_COMPLETED)`. */
 export interface WaitOptions {
   /** Seconds; null or undefined waits as long as it takes. */
   timeout?: number | null;
   returnWhen?: ReturnWhen;
 }
 
+/** Wait for the futures in `fs` until `returnWhen` holds or `timeout` expires; returns `[done, pending]` (asyncio `wait`). Nothing is cancelled. */
 export function* wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions = {}): Coro<[Set<F>, Set<F>]> {
   checkOptions('wait()', options, ['timeout', 'returnWhen']);
   const { timeout = null, returnWhen = ALL_COMPLETED } = options;

@@ -33,6 +33,7 @@ import { toSSLContext } from './ssl-context';
 import type { SSLContext } from './ssl-context';
 import { describe } from './describe';
 
+/** Options of `createConnection()` (asyncio `loop.create_connection`'s keyword arguments). */
 export interface CreateConnectionOptions {
   /** TLS: true (a default client context) or an SSLContext. */
   ssl?: SSLContext | boolean | null;
@@ -50,6 +51,7 @@ export interface CreateConnectionOptions {
   allErrors?: boolean;
 }
 
+/** Options of `createUnixConnection()` (asyncio `loop.create_unix_connection`'s keyword arguments). */
 export interface CreateUnixConnectionOptions {
   ssl?: SSLContext | boolean | null;
   serverHostname?: string | null;
@@ -251,7 +253,10 @@ export function* createUnixConnectionImpl<P extends StreamProtocol>(
   return yield* makeTransport(loop, caller, protocolFactory, socket, events, tls?.context ?? null);
 }
 
-/** `yield* loop.createConnection(() => new MyProtocol(), host, port, options)` -> `[transport, protocol]`. */
+/**
+ * `yield* loop.createConnection(() => new MyProtocol(), host, port, options)` -> `[transport, protocol]`.
+ * asyncio `loop.create_connection`.
+ */
 export function createConnection<P extends StreamProtocol>(
   this: EventLoop | void,
   protocolFactory: () => P,
@@ -263,7 +268,7 @@ export function createConnection<P extends StreamProtocol>(
   return createConnectionImpl(loop, 'createConnection()', protocolFactory, host, port, options);
 }
 
-/** `yield* loop.createUnixConnection(() => new MyProtocol(), path, options)`. */
+/** `yield* loop.createUnixConnection(() => new MyProtocol(), path, options)`. asyncio `loop.create_unix_connection`. */
 export function createUnixConnection<P extends StreamProtocol>(
   this: EventLoop | void,
   protocolFactory: () => P,

@@ -35,6 +35,7 @@ import { Server } from './server';
 import { toSSLContext } from './ssl-context';
 import type { SSLContext } from './ssl-context';
 
+/** Options of `createServer()` (asyncio `loop.create_server`'s keyword arguments). */
 export interface CreateServerOptions {
   family?: number;
   /** asyncio's `flags` (AI_PASSIVE is implied); accepted for parity. */
@@ -51,6 +52,7 @@ export interface CreateServerOptions {
   startServing?: boolean;
 }
 
+/** Options of `createUnixServer()` (asyncio `loop.create_unix_server`'s keyword arguments). */
 export interface CreateUnixServerOptions {
   backlog?: number;
   /**
@@ -225,7 +227,7 @@ export function* createUnixServerImpl(
   return server;
 }
 
-/** `yield* loop.createServer(() => new MyProtocol(), host, port, options)` -> Server. */
+/** `yield* loop.createServer(() => new MyProtocol(), host, port, options)` -> Server. asyncio `loop.create_server`. */
 export function createServer(
   this: EventLoop | void,
   protocolFactory: () => StreamProtocol,
@@ -237,7 +239,7 @@ export function createServer(
   return createServerImpl(loop, 'createServer()', protocolFactory, host, port, options);
 }
 
-/** `yield* loop.createUnixServer(() => new MyProtocol(), path, options)` -> Server. */
+/** `yield* loop.createUnixServer(() => new MyProtocol(), path, options)` -> Server. asyncio `loop.create_unix_server`. */
 export function createUnixServer(
   this: EventLoop | void,
   protocolFactory: () => StreamProtocol,

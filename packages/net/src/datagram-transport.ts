@@ -34,6 +34,7 @@ import type { DatagramProtocol } from './protocols';
 import { SOCK_DGRAM, TransportSocket } from './socket-transport';
 import { DatagramTransport, WriteFlowControl, checkBytes } from './transports';
 
+/** Options of `createDatagramEndpoint()` (asyncio `loop.create_datagram_endpoint`'s keyword arguments). */
 export interface CreateDatagramEndpointOptions {
   /** Bind here: `[host, port]` (port 0: any free port). */
   localAddr?: readonly [string, number] | null;
@@ -45,11 +46,13 @@ export interface CreateDatagramEndpointOptions {
   allowBroadcast?: boolean;
 }
 
+/** A UDP transport's state. asyncio tracks it in flags (`_closing`, `_conn_lost`). */
 export type DatagramState = 'connecting' | 'open' | 'closing' | 'closed';
 
 /** The datagram header allowance asyncio adds to each buffered datagram. */
 const HEADER = 8;
 
+/** A UDP socket's transport (asyncio's `_SelectorDatagramTransport`). */
 export class UdpTransport extends DatagramTransport {
   readonly _loop: EventLoop;
   _protocol: DatagramProtocol;
@@ -231,6 +234,7 @@ function* resolvePair(loop: EventLoop, network: Network, caller: string, pair: [
   return found.map((a) => ({ family: a.family, address: a.address, port: pair[1] }));
 }
 
+/** Open a UDP endpoint: bound to `localAddr`, connected to `remoteAddr`, or both; returns `[transport, protocol]` (asyncio `loop.create_datagram_endpoint`). */
 export function* createDatagramEndpoint<P extends DatagramProtocol>(
   this: EventLoop | void,
   protocolFactory: () => P,

@@ -30,6 +30,7 @@ function named<C extends abstract new (...args: never[]) => Error>(cls: C, name:
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
+/** What an `OSError` may carry beyond its message: Python's `errno`, and Node's `code` and `syscall`. */
 export interface OSErrorOptions {
   /** The POSIX-style code: 'ECONNREFUSED', 'ENOTFOUND'... */
   code?: string;
@@ -57,14 +58,19 @@ export class OSError extends Error {
 }
 named(OSError, 'OSError');
 
+/** Python's `ConnectionError`. */
 export class ConnectionError extends OSError {}
 named(ConnectionError, 'ConnectionError');
+/** Python's `BrokenPipeError`. */
 export class BrokenPipeError extends ConnectionError {}
 named(BrokenPipeError, 'BrokenPipeError');
+/** Python's `ConnectionAbortedError`. */
 export class ConnectionAbortedError extends ConnectionError {}
 named(ConnectionAbortedError, 'ConnectionAbortedError');
+/** Python's `ConnectionRefusedError`. */
 export class ConnectionRefusedError extends ConnectionError {}
 named(ConnectionRefusedError, 'ConnectionRefusedError');
+/** Python's `ConnectionResetError`. */
 export class ConnectionResetError extends ConnectionError {}
 named(ConnectionResetError, 'ConnectionResetError');
 

@@ -22,16 +22,23 @@ import { checkOptions } from './options';
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './socket-transport';
 import { describe } from './describe';
 
+/** Any address family (Python `socket.AF_UNSPEC`). */
 export const AF_UNSPEC = 0;
+/** `getaddrinfo` flag: addresses to bind to, not connect to (Python `socket.AI_PASSIVE`). */
 export const AI_PASSIVE = 1;
+/** `getaddrinfo` flag: return the canonical name (Python `socket.AI_CANONNAME`). */
 export const AI_CANONNAME = 2;
+/** `getaddrinfo` flag: the host is a numeric address, do no lookup (Python `socket.AI_NUMERICHOST`). */
 export const AI_NUMERICHOST = 4;
+/** TCP (Python `socket.IPPROTO_TCP`). */
 export const IPPROTO_TCP = 6;
+/** UDP (Python `socket.IPPROTO_UDP`). */
 export const IPPROTO_UDP = 17;
 
 /** One answer: `[family, type, proto, canonname, sockaddr]`, as Python's socket.getaddrinfo. */
 export type AddrInfo = readonly [family: number, type: number, proto: number, canonname: string, sockaddr: SockAddr];
 
+/** Options of `getaddrinfo()` (asyncio `loop.getaddrinfo(host, port, *, family=0, type=0, proto=0, flags=0)`). */
 export interface GetaddrinfoOptions {
   family?: number;
   type?: number;
@@ -93,7 +100,7 @@ const TYPES: ReadonlyArray<readonly [number, number]> = [
   [SOCK_RAW, 0],
 ];
 
-/** `yield* loop.getaddrinfo(host, port, options)`: see the module note. */
+/** `yield* loop.getaddrinfo(host, port, options)`: see the module note. asyncio `loop.getaddrinfo`. */
 export function* getaddrinfo(
   this: EventLoop | void,
   host: string | null,

@@ -490,7 +490,7 @@ class NodeDatagramSocket implements DatagramSocket {
   }
 }
 
-/** The network of the real host under Node. */
+/** The network of the real host under Node. No asyncio counterpart: the network seam's implementation on Node's sockets. */
 export const nodeNetwork: Network = {
   name: 'node',
 

@@ -23,6 +23,7 @@ import type { ChildHandle, PipeFd } from './node-process';
 import type { BaseProtocol, Protocol } from './protocols';
 import { Transport, WriteFlowControl, checkBytes } from './transports';
 
+/** A pipe transport's state. asyncio tracks it in flags (`_closing`). */
 export type PipeState = 'open' | 'closing' | 'closed';
 
 abstract class PipeTransport extends Transport {
@@ -67,6 +68,7 @@ abstract class PipeTransport extends Transport {
   }
 }
 
+/** The transport of a child process's stdout or stderr (asyncio's read pipe transport): read-only. */
 export class ReadPipeTransport extends PipeTransport {
   /** The child's pipes this transport reads: [1], [2], or [1, 2] for `stderr: STDOUT`. */
   readonly _fds: readonly PipeFd[];
@@ -148,6 +150,7 @@ export class ReadPipeTransport extends PipeTransport {
   }
 }
 
+/** The transport of a child process's stdin (asyncio's write pipe transport): write-only. */
 export class WritePipeTransport extends PipeTransport {
   readonly _flow = new WriteFlowControl();
   _watchingDrain = false;

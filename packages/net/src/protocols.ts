@@ -19,6 +19,7 @@
 import type { SockAddr } from './addresses';
 import type { BaseTransport, DatagramTransport, Transport } from './transports';
 
+/** The callbacks every protocol has (asyncio `BaseProtocol`): the connection's start and end, and write flow control. */
 export class BaseProtocol {
   /** The connection is ready; `transport` is how to write to it and close it. */
   connectionMade(_transport: BaseTransport): void {}
@@ -30,9 +31,10 @@ export class BaseProtocol {
   resumeWriting(): void {}
 }
 
-/** A stream protocol that receives bytes as they come. */
+/** A stream protocol that receives bytes as they come. asyncio `Protocol`. */
 export class Protocol extends BaseProtocol {
   override connectionMade(_transport: Transport): void {}
+  /** Bytes arrived (asyncio `Protocol.data_received`). */
   dataReceived(_data: Uint8Array): void {}
   /** The peer sent EOF. Return true to keep the connection open for writing. */
   eofReceived(): boolean | void {}
@@ -41,6 +43,8 @@ export class Protocol extends BaseProtocol {
 /**
  * A stream protocol that receives bytes into buffers it provides, to save copies
  * (`getBuffer(sizehint)` then `bufferUpdated(nbytes)`).
+ *
+ * asyncio `BufferedProtocol`.
  */
 export class BufferedProtocol extends BaseProtocol {
   override connectionMade(_transport: Transport): void {}
@@ -50,18 +54,20 @@ export class BufferedProtocol extends BaseProtocol {
   }
   /** `nbytes` bytes were written to the start of the buffer `getBuffer` returned. */
   bufferUpdated(_nbytes: number): void {}
+  /** The peer sent EOF. Return true to keep the connection open for writing (asyncio `BufferedProtocol.eof_received`). */
   eofReceived(): boolean | void {}
 }
 
-/** A datagram (UDP) protocol. */
+/** A datagram (UDP) protocol. asyncio `DatagramProtocol`. */
 export class DatagramProtocol extends BaseProtocol {
   override connectionMade(_transport: DatagramTransport): void {}
+  /** A datagram arrived from `addr` (asyncio `DatagramProtocol.datagram_received`). */
   datagramReceived(_data: Uint8Array, _addr: SockAddr): void {}
   /** A send or receive failed (often an ICMP error from an earlier datagram). */
   errorReceived(_exc: Error): void {}
 }
 
-/** What a stream transport calls: a Protocol or a BufferedProtocol, or a look-alike. */
+/** What a stream transport calls: a Protocol or a BufferedProtocol, or a look-alike. asyncio's `Protocol | BufferedProtocol`. */
 export type StreamProtocol = Protocol | BufferedProtocol;
 
 export function isBufferedProtocol(protocol: object): protocol is BufferedProtocol {

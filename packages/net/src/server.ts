@@ -25,8 +25,10 @@ import { SOCK_STREAM, SocketTransport, TransportSocket } from './socket-transpor
 import type { TransportOwner } from './socket-transport';
 import type { SSLContext } from './ssl-context';
 
+/** A server's state: created, serving, closed. asyncio tracks it in `_serving` and `_sockets`. */
 export type ServerState = 'created' | 'serving' | 'closed';
 
+/** A listening server: what `createServer()` and `startServer()` return (asyncio `Server`). */
 export class Server implements TransportOwner {
   readonly _loop: EventLoop;
   _state: ServerState = 'created';
@@ -52,10 +54,12 @@ export class Server implements TransportOwner {
     this._caller = caller;
   }
 
+  /** The loop the server runs on (asyncio `Server.get_loop`). */
   getLoop(): EventLoop {
     return this._loop;
   }
 
+  /** Whether the server accepts connections (asyncio `Server.is_serving`). */
   isServing(): boolean {
     return this._state === 'serving';
   }

@@ -40,18 +40,30 @@ import type { SocketEvents } from './socket-events';
 import type { SSLContext } from './ssl-context';
 import { Transport, WriteFlowControl, checkBytes } from './transports';
 
+/** A socket transport's state. asyncio tracks it in flags (`_closing`, `_conn_lost`). */
 export type TransportState = 'connecting' | 'open' | 'closing' | 'closed';
+/**
+ * Whether a socket transport delivers received data: reading, paused, or done (EOF or closed).
+ * asyncio tracks it in flags (`_paused`, `_eof`).
+ */
 export type ReadState = 'reading' | 'paused' | 'done';
+/** Whether a socket transport may still write: open, or after `writeEof()`. asyncio tracks it in a flag (`_eof`). */
 export type WriteState = 'open' | 'eof';
 
 /** asyncio's constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES. */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
+/** Unix sockets (Python `socket.AF_UNIX`). */
 export const AF_UNIX = 1;
+/** IPv4 (Python `socket.AF_INET`). */
 export const AF_INET = 2;
+/** IPv6 (Python `socket.AF_INET6`, Linux's value). */
 export const AF_INET6 = 10;
+/** A stream socket (Python `socket.SOCK_STREAM`). */
 export const SOCK_STREAM = 1;
+/** A datagram socket (Python `socket.SOCK_DGRAM`). */
 export const SOCK_DGRAM = 2;
+/** A raw socket (Python `socket.SOCK_RAW`). */
 export const SOCK_RAW = 3;
 
 /**
@@ -76,14 +88,17 @@ export class TransportSocket {
     this.raw = raw;
   }
 
+  /** The local address, as Python's `socket.getsockname()`, or null once closed. */
   getsockname(): SockAddr | null {
     return toSockAddr(this.#local);
   }
 
+  /** The peer's address, as Python's `socket.getpeername()`, or null if none. */
   getpeername(): SockAddr | null {
     return toSockAddr(this.#remote);
   }
 
+  /** `<TransportSocket family=... type=... laddr=... raddr=...>`, as asyncio's `TransportSocket` repr. */
   toString(): string {
     const local = this.#local === null ? '?' : formatAddress(this.#local);
     const remote = this.#remote === null ? '' : ` peer=${formatAddress(this.#remote)}`;
@@ -106,6 +121,7 @@ export interface SocketTransportOptions {
   callConnectionMade?: boolean;
 }
 
+/** A TCP, Unix or TLS connection's transport (asyncio's `_SelectorSocketTransport` and `_SSLProtocolTransport`). */
 export class SocketTransport extends Transport {
   readonly _loop: EventLoop;
   _socket: StreamSocket;

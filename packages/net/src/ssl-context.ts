@@ -22,13 +22,20 @@ import { describe } from './describe';
 import { osErrorFor } from './errors';
 import { checkOptions } from './options';
 
+/** An `SSLContext` for the client side (Python `ssl.PROTOCOL_TLS_CLIENT`). */
 export const PROTOCOL_TLS_CLIENT = 'client';
+/** An `SSLContext` for the server side (Python `ssl.PROTOCOL_TLS_SERVER`). */
 export const PROTOCOL_TLS_SERVER = 'server';
+/** Which side an `SSLContext` is for. Python's `ssl.PROTOCOL_TLS_CLIENT` or `ssl.PROTOCOL_TLS_SERVER`. */
 export type SSLProtocol = typeof PROTOCOL_TLS_CLIENT | typeof PROTOCOL_TLS_SERVER;
 
+/** Do not verify the peer's certificate (Python `ssl.CERT_NONE`). */
 export const CERT_NONE = 'none';
+/** Verify the peer's certificate if it sends one (Python `ssl.CERT_OPTIONAL`). */
 export const CERT_OPTIONAL = 'optional';
+/** Require and verify the peer's certificate (Python `ssl.CERT_REQUIRED`). */
 export const CERT_REQUIRED = 'required';
+/** How an `SSLContext` verifies the peer (Python's `verify_mode`). */
 export type VerifyMode = typeof CERT_NONE | typeof CERT_OPTIONAL | typeof CERT_REQUIRED;
 
 type Pem = string | Uint8Array;
@@ -49,6 +56,7 @@ function loadPem(caller: string, what: string, value: unknown): Pem {
   }
 }
 
+/** TLS settings for a connection or a server (Python `ssl.SSLContext`, the parts asyncio uses). */
 export class SSLContext {
   readonly protocol: SSLProtocol;
   verifyMode: VerifyMode;
@@ -87,6 +95,7 @@ export class SSLContext {
     if (options.cadata !== undefined) this._ca.push(loadPem('loadVerifyLocations()', 'cadata', options.cadata));
   }
 
+  /** The protocols to offer in ALPN, most preferred first (Python `SSLContext.set_alpn_protocols`). */
   setAlpnProtocols(protocols: readonly string[]): void {
     if (!Array.isArray(protocols) || !protocols.every((p) => typeof p === 'string' && p.length > 0 && p.length < 256)) {
       throw new TypeError(`setAlpnProtocols(): expected an array of protocol names such as ['h2', 'http/1.1'], got ${describe(protocols)}`);
@@ -114,6 +123,7 @@ export class SSLContext {
     };
   }
 
+  /** `<SSLContext protocol verify_mode>`, for messages. */
   toString(): string {
     return `<SSLContext ${this.protocol} verify=${this.verifyMode}${this.checkHostname ? ' check_hostname' : ''}>`;
   }

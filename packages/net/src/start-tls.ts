@@ -27,6 +27,7 @@ import { SocketTransport } from './socket-transport';
 import { SSLContext } from './ssl-context';
 import type { Transport } from './transports';
 
+/** Options of `startTls()` (asyncio `loop.start_tls`'s keyword arguments). */
 export interface StartTlsOptions {
   serverSide?: boolean;
   serverHostname?: string | null;
@@ -99,7 +100,7 @@ export function* startTlsImpl(
   return secure;
 }
 
-/** `yield* loop.startTls(transport, protocol, sslcontext, options)` -> the TLS transport. */
+/** `yield* loop.startTls(transport, protocol, sslcontext, options)` -> the TLS transport. asyncio `loop.start_tls`. */
 export function startTls(
   this: EventLoop | void,
   transport: Transport,

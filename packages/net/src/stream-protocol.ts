@@ -22,11 +22,15 @@ import type { StreamReader } from './stream-reader';
 import { StreamWriter } from './stream-writer';
 import type { Transport } from './transports';
 
-/** What `startServer` calls for each client: a function, or a generator function (then a task). */
+/**
+ * What `startServer` calls for each client: a function, or a generator function (then a task).
+ * asyncio's `client_connected_cb` of `start_server`.
+ */
 export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => Coro<unknown> | void;
 
 export type WriteFlow = 'flowing' | 'paused';
 
+/** The protocol between a transport and a `StreamReader`/`StreamWriter` pair (asyncio `StreamReaderProtocol`). */
 export class StreamReaderProtocol extends Protocol {
   readonly _loop: EventLoop;
   _reader: StreamReader | null;

@@ -50,12 +50,14 @@ const WAIT_DESCRIPTIONS: Record<string, string> = {
 /** The buffer of an empty reader (never written, never handed out). */
 const EMPTY = new Uint8Array(0);
 
+/** Options of `new StreamReader(options)` (asyncio `StreamReader(limit=_DEFAULT_LIMIT)`). */
 export interface StreamReaderOptions {
   /** The line length limit, and half the buffer limit (default 64 KiB). */
   limit?: number;
   loop?: EventLoop;
 }
 
+/** The reading half of a stream connection (asyncio `StreamReader`): `read`, `readline`, `readexactly`, `readuntil`. */
 export class StreamReader {
   readonly _limit: number;
   readonly _loop: EventLoop;
@@ -109,6 +111,7 @@ export class StreamReader {
     return out;
   }
 
+  /** The error the stream ended with, or null (asyncio `StreamReader.exception`). */
   exception(): unknown {
     return this._exception;
   }
@@ -412,6 +415,7 @@ export class StreamReader {
 
   // ---- async for line in reader ------------------------------------------------------
 
+  /** The reader itself: `for (let line; (line = yield* anext(reader, DONE)) !== DONE; )` reads it line by line (asyncio's `async for line in reader`). */
   aiter(): this {
     return this;
   }
@@ -423,6 +427,7 @@ export class StreamReader {
     return line;
   }
 
+  /** `<StreamReader ...>` with the buffer size, EOF and the waiter, as asyncio's `repr`. */
   toString(): string {
     const info = ['StreamReader'];
     if (this._length > 0) info.push(`${this._length} bytes`);

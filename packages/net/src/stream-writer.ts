@@ -21,6 +21,7 @@ import type { StreamReaderProtocol } from './stream-protocol';
 import type { StreamReader } from './stream-reader';
 import type { Transport } from './transports';
 
+/** The writing half of a stream connection (asyncio `StreamWriter`): `write`, then `yield* drain()`. */
 export class StreamWriter {
   _transport: Transport;
   readonly _protocol: StreamReaderProtocol;
@@ -40,18 +41,22 @@ export class StreamWriter {
     return this._transport;
   }
 
+  /** Buffer `data` for sending (asyncio `StreamWriter.write`); follow with `yield* drain()`. */
   write(data: Uint8Array): void {
     this._transport.write(data);
   }
 
+  /** Buffer each chunk for sending (asyncio `StreamWriter.writelines`). */
   writelines(data: Iterable<Uint8Array>): void {
     this._transport.writelines(data);
   }
 
+  /** Close the write side after the buffered data (asyncio `StreamWriter.write_eof`). */
   writeEof(): void {
     this._transport.writeEof();
   }
 
+  /** Whether `writeEof()` is possible (asyncio `StreamWriter.can_write_eof`). */
   canWriteEof(): boolean {
     return this._transport.canWriteEof();
   }
@@ -62,6 +67,7 @@ export class StreamWriter {
     this._transport.close();
   }
 
+  /** Whether the stream is closed or closing (asyncio `StreamWriter.is_closing`). */
   isClosing(): boolean {
     return this._transport.isClosing();
   }
@@ -71,6 +77,7 @@ export class StreamWriter {
     yield* this._protocol._closed;
   }
 
+  /** Information about the connection, as the transport's `getExtraInfo` (asyncio `StreamWriter.get_extra_info`). */
   getExtraInfo<T = unknown>(name: string, defaultValue: T | null = null): T | null {
     return this._transport.getExtraInfo(name, defaultValue);
   }
@@ -114,6 +121,7 @@ export class StreamWriter {
     this._protocol._replaceWriter(this);
   }
 
+  /** `<StreamWriter transport=...>`, as asyncio's `repr`. */
   toString(): string {
     return `<StreamWriter transport=${this._transport}${this._reader !== null ? ` reader=${this._reader}` : ''}>`;
   }

@@ -26,6 +26,7 @@ import type { ClientConnectedCallback } from './stream-protocol';
 import { DEFAULT_LIMIT, StreamReader } from './stream-reader';
 import { StreamWriter } from './stream-writer';
 
+/** The stream part of the options of `openConnection()` and `startServer()` (asyncio's `limit=`); the rest are those of `createConnection()` or `createServer()`. */
 export interface StreamOptions {
   /** The reader's limit: the longest line, and half the buffer before reading pauses. */
   limit?: number;
@@ -57,7 +58,7 @@ function checkClientCallback(caller: string, cb: unknown): asserts cb is ClientC
   }
 }
 
-/** Connect to `host:port`; returns `[reader, writer]`. */
+/** Connect to `host:port`; returns `[reader, writer]`. asyncio `open_connection`. */
 export function* openConnection(host: string | null, port: number, options?: CreateConnectionOptions & StreamOptions): Coro<[StreamReader, StreamWriter]> {
   const caller = 'openConnection()';
   const loop = getRunningLoop('openConnection');
@@ -68,7 +69,7 @@ export function* openConnection(host: string | null, port: number, options?: Cre
   return [reader, new StreamWriter(transport, protocol, reader, loop)];
 }
 
-/** Connect to the Unix socket at `path`; returns `[reader, writer]`. */
+/** Connect to the Unix socket at `path`; returns `[reader, writer]`. asyncio `open_unix_connection`. */
 export function* openUnixConnection(path: string, options?: CreateUnixConnectionOptions & StreamOptions): Coro<[StreamReader, StreamWriter]> {
   const caller = 'openUnixConnection()';
   const loop = getRunningLoop('openUnixConnection');
@@ -86,6 +87,8 @@ function streamFactory(loop: EventLoop, limit: number, cb: ClientConnectedCallba
 /**
  * Listen on `host:port`; for each client, call `clientConnectedCb(reader, writer)` (a
  * generator function runs as a task). Returns the Server.
+ *
+ * asyncio `start_server`.
  */
 export function* startServer(
   clientConnectedCb: ClientConnectedCallback,
@@ -100,7 +103,7 @@ export function* startServer(
   return yield* createServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb), host, port, rest);
 }
 
-/** Listen on the Unix socket at `path`, as startServer. */
+/** Listen on the Unix socket at `path`, as startServer. asyncio `start_unix_server`. */
 export function* startUnixServer(clientConnectedCb: ClientConnectedCallback, path: string, options?: CreateUnixServerOptions & StreamOptions): Coro<Server> {
   const caller = 'startUnixServer()';
   const loop = getRunningLoop('startUnixServer');

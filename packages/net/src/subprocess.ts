@@ -58,6 +58,7 @@ export const STDOUT = -2;
 /** Connect the stream to /dev/null (asyncio `subprocess.DEVNULL`). */
 export const DEVNULL = -3;
 
+/** Options of `createSubprocessExec()` and `createSubprocessShell()` (asyncio's `stdin=`, `stdout=`, `stderr=`, `cwd=`, `env=`, `limit=`). */
 export interface SubprocessOptions {
   /** PIPE, DEVNULL, a file descriptor, or null/undefined to inherit ours (the default, as asyncio). */
   stdin?: number | null;
@@ -75,6 +76,7 @@ export interface SubprocessOptions {
   startNewSession?: boolean;
 }
 
+/** A running child process (asyncio `asyncio.subprocess.Process`): `pid`, `returncode`, its pipes, `wait()`, `communicate()`, `sendSignal()`, `terminate()`, `kill()`. */
 export class Process {
   readonly pid: number;
   readonly stdin: StreamWriter | null;
@@ -176,6 +178,7 @@ export class Process {
     }
   }
 
+  /** `<Process pid returncode>`, as asyncio's `repr`. */
   toString(): string {
     return `<Process ${this.pid}${this._returncode === null ? ' running' : ` returncode=${this._returncode}`}>`;
   }
@@ -207,7 +210,7 @@ interface Pipes {
   stderr: StreamReader | null;
 }
 
-/** Start `program` with `args`; returns the Process once it is running. */
+/** Start `program` with `args`; returns the Process once it is running. asyncio `create_subprocess_exec`. */
 export function* createSubprocessExec(program: string, ...rest: (string | SubprocessOptions | undefined)[]): Coro<Process> {
   const caller = 'createSubprocessExec()';
   let options: unknown = undefined;
@@ -223,7 +226,7 @@ export function* createSubprocessExec(program: string, ...rest: (string | Subpro
   return yield* spawnProcess(caller, program, rest as string[], options, program);
 }
 
-/** Run `cmd` with /bin/sh -c; returns the Process once the shell is running. */
+/** Run `cmd` with /bin/sh -c; returns the Process once the shell is running. asyncio `create_subprocess_shell`. */
 export function* createSubprocessShell(cmd: string, options?: SubprocessOptions): Coro<Process> {
   const caller = 'createSubprocessShell()';
   if (typeof cmd !== 'string' || cmd === '') {

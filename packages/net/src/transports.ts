@@ -16,6 +16,7 @@ import type { EventLoop } from '@yieldio/core';
 import { describe } from './describe';
 import type { BaseProtocol } from './protocols';
 
+/** What every transport has (asyncio `BaseTransport`): extra info, closing, and its protocol. */
 export abstract class BaseTransport {
   readonly _extra: Map<string, unknown>;
 
@@ -32,30 +33,49 @@ export abstract class BaseTransport {
   abstract isClosing(): boolean;
   /** Close after the buffered data is sent; then `connectionLost(null)`. */
   abstract close(): void;
+  /** Replace the protocol that receives this transport's events (asyncio `set_protocol`). */
   abstract setProtocol(protocol: BaseProtocol): void;
+  /** The protocol that receives this transport's events (asyncio `get_protocol`). */
   abstract getProtocol(): BaseProtocol;
 }
 
+/** A stream transport: bytes in order, with flow control both ways (asyncio `Transport`). */
 export abstract class Transport extends BaseTransport {
+  /** Whether the transport delivers received data (asyncio `is_reading`). */
   abstract isReading(): boolean;
+  /** Stop delivering received data until `resumeReading()` (asyncio `pause_reading`). */
   abstract pauseReading(): void;
+  /** Deliver received data again (asyncio `resume_reading`). */
   abstract resumeReading(): void;
+  /** Set the write buffer's high- and low-water marks, in bytes (asyncio `set_write_buffer_limits`). */
   abstract setWriteBufferLimits(high?: number | null, low?: number | null): void;
+  /** The write buffer's `[low, high]` water marks (asyncio `get_write_buffer_limits`). */
   abstract getWriteBufferLimits(): [low: number, high: number];
+  /** Bytes buffered and not yet sent (asyncio `get_write_buffer_size`). */
   abstract getWriteBufferSize(): number;
+  /** Send `data` without blocking: it is buffered if it cannot go now (asyncio `write`). */
   abstract write(data: Uint8Array): void;
+  /** Write each chunk in turn (asyncio `writelines`). */
   abstract writelines(listOfData: Iterable<Uint8Array>): void;
+  /** Close the write side after the buffered data is sent; reading goes on (asyncio `write_eof`). */
   abstract writeEof(): void;
+  /** Whether `writeEof()` is possible (asyncio `can_write_eof`; false over TLS). */
   abstract canWriteEof(): boolean;
   /** Close now: buffered data is lost; then `connectionLost(null)`. */
   abstract abort(): void;
 }
 
+/** A datagram (UDP) transport (asyncio `DatagramTransport`). */
 export abstract class DatagramTransport extends BaseTransport {
+  /** Send one datagram to `addr`, or to the connected peer when null (asyncio `sendto`). */
   abstract sendto(data: Uint8Array, addr?: readonly [string, number] | null): void;
+  /** Close now, dropping buffered datagrams (asyncio `abort`). */
   abstract abort(): void;
+  /** Bytes buffered and not yet sent (asyncio `get_write_buffer_size`). */
   abstract getWriteBufferSize(): number;
+  /** Set the write buffer's high- and low-water marks (asyncio `set_write_buffer_limits`). */
   abstract setWriteBufferLimits(high?: number | null, low?: number | null): void;
+  /** The write buffer's `[low, high]` water marks (asyncio `get_write_buffer_limits`). */
   abstract getWriteBufferLimits(): [low: number, high: number];
 }
 

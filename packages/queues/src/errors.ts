@@ -11,14 +11,14 @@ function named<C extends abstract new (...args: never[]) => Error>(cls: C, name:
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
-/** `getNowait()` found no item it could take. */
+/** `getNowait()` found no item it could take. asyncio `QueueEmpty`. */
 export class QueueEmpty extends Error {}
 named(QueueEmpty, 'QueueEmpty');
 
-/** `putNowait()` found no free slot. */
+/** `putNowait()` found no free slot. asyncio `QueueFull`. */
 export class QueueFull extends Error {}
 named(QueueFull, 'QueueFull');
 
-/** The queue was shut down: `put` always raises it, `get` once the queue is empty. */
+/** The queue was shut down: `put` always raises it, `get` once the queue is empty. asyncio `QueueShutDown` (3.13). */
 export class QueueShutDown extends Error {}
 named(QueueShutDown, 'QueueShutDown');

@@ -10,6 +10,7 @@ import type { QueueOptions } from './queue';
 import { Queue } from './queue';
 import { LifoStore } from './store';
 
+/** A queue that gives the newest item first (asyncio `LifoQueue`). */
 export class LifoQueue<T = unknown> extends Queue<T> {
   constructor(maxsize?: number | QueueOptions) {
     super(maxsize);

@@ -21,11 +21,13 @@ import { pythonOrder } from './python-order';
 import type { QueueOptions } from './queue';
 import { Queue } from './queue';
 
+/** Options of `new PriorityQueue(options)`: asyncio `PriorityQueue(maxsize)`, plus the order of its items. */
 export interface PriorityQueueOptions<T> extends QueueOptions {
   /** The order: negative when `a` comes out before `b`. Default: Python's `<`. */
   comparator?: Comparator<T>;
 }
 
+/** A queue that gives the smallest item first, ties first in, first out (asyncio `PriorityQueue`). */
 export class PriorityQueue<T = unknown> extends Queue<T> {
   constructor(maxsize?: number | PriorityQueueOptions<T>, comparator?: Comparator<T> | null) {
     super(maxsize);

@@ -26,7 +26,10 @@
 import { Heap } from 'heap-js';
 import type { ItemStore } from './store';
 
-/** Negative when `a` comes out before `b`, positive when after, 0 when they tie. */
+/**
+ * Negative when `a` comes out before `b`, positive when after, 0 when they tie.
+ * No asyncio counterpart: asyncio's `PriorityQueue` orders by Python's `<` only.
+ */
 export type Comparator<T> = (a: T, b: T) => number;
 
 interface Entry<T> {

@@ -19,6 +19,7 @@
  */
 import { describeValue } from '@yieldio/core';
 
+/** How Python's `<` orders two items (the order asyncio's `PriorityQueue` gets from `heapq`): negative, zero or positive, as a comparator. Throws TypeError for items Python could not compare. */
 export function pythonOrder(a: unknown, b: unknown): number {
   // Fast paths for the common items, numbers and [number, ...] pairs; everything else,
   // and every error, goes through `orderOf`.

@@ -33,9 +33,12 @@ import { FifoStore } from './store';
  *
  *     alive --shutdown()--> shutdown --shutdown(true)--> shutdown-immediate
  *       +--------------------shutdown(true)-----------------^
+ *
+ * asyncio 3.13 keeps a boolean `_is_shutdown`.
  */
 export type QueueState = 'alive' | 'shutdown' | 'shutdown-immediate';
 
+/** Options of `new Queue(options)`: asyncio `Queue(maxsize=0)`. */
 export interface QueueOptions {
   /** At most this many items; 0 or less means no limit. An integer. Default 0. */
   maxsize?: number;
@@ -449,7 +452,10 @@ function waitNamesOf(cls: { name: string }): WaitNames {
   return names;
 }
 
-/** What `aiter(queue)` returns: `anext()` is `get()`, with shutdown as the end. */
+/**
+ * What `aiter(queue)` returns: `anext()` is `get()`, with shutdown as the end.
+ * No asyncio counterpart: asyncio's `Queue` is not async-iterable.
+ */
 export class QueueIterator<T> implements AsyncIterator<T> {
   readonly _queue: Queue<T>;
 
@@ -466,6 +472,7 @@ export class QueueIterator<T> implements AsyncIterator<T> {
     }
   }
 
+  /** Returns the iterator itself, as Python's `__aiter__` does. */
   aiter(): AsyncIterator<T> {
     return this;
   }

@@ -27,8 +27,10 @@ import { Condition } from './condition';
 import { checkInteger } from './checks';
 import { BrokenBarrierError } from './errors';
 
+/** A barrier's state, as asyncio's `_BarrierState`: filling, draining, resetting or broken. */
 export type BarrierState = 'filling' | 'draining' | 'resetting' | 'broken';
 
+/** A barrier for a fixed number of tasks: each `wait()` blocks until `parties` tasks wait, then all go on together (asyncio `Barrier`, 3.11). */
 export class Barrier {
   /** Its lock guards `_state` and `_count`; its notifications announce state changes. */
   readonly _cond = new Condition();
@@ -125,6 +127,7 @@ export class Barrier {
     }
   }
 
+  /** `<Barrier [state, waiters:n/parties]>`, as asyncio's `repr`. */
   toString(): string {
     if (this._state === 'broken') return '<Barrier [broken]>';
     return `<Barrier [${this._state}, waiters:${this.nWaiting}/${this._parties}]>`;

@@ -25,6 +25,7 @@ import { Lock } from './lock';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
 
+/** A condition variable: tasks wait on it, under its lock, until another notifies them (asyncio `Condition`). */
 export class Condition extends LoopBound {
   readonly _lock: Lock;
   readonly _waiters = new WaiterQueue();
@@ -40,14 +41,17 @@ export class Condition extends LoopBound {
     this._lock = lock;
   }
 
+  /** Whether the underlying lock is held (asyncio `Condition.locked`). */
   locked(): boolean {
     return this._lock.locked();
   }
 
+  /** Acquire the underlying lock (asyncio `Condition.acquire`); `yield*` it. */
   acquire(): Coro<true> {
     return this._lock.acquire();
   }
 
+  /** Release the underlying lock (asyncio `Condition.release`); InvalidStateError if it is not locked. */
   release(): void {
     if (!this._lock.locked()) {
       throw new InvalidStateError('Condition.release(): the lock is unlocked; release only a lock you acquired');

@@ -11,6 +11,6 @@
  * this state"). Bad arguments are a `TypeError` or a `RangeError` (checks.ts).
  */
 
-/** `Barrier.wait()` on a broken barrier, or a waiter whose barrier was reset or aborted. */
+/** `Barrier.wait()` on a broken barrier, or a waiter whose barrier was reset or aborted. asyncio `BrokenBarrierError`. */
 export class BrokenBarrierError extends Error {}
 Object.defineProperty(BrokenBarrierError.prototype, 'name', { value: 'BrokenBarrierError', writable: true, configurable: true });

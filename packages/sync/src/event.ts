@@ -13,12 +13,15 @@ import type { Coro } from '@yieldio/core';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
 
+/** An event's flag: up (`'set'`) or down (`'unset'`). asyncio keeps a boolean `_value`. */
 export type EventState = 'unset' | 'set';
 
+/** A flag that tasks can wait for: `set()` wakes every waiter (asyncio `Event`). */
 export class Event extends LoopBound {
   _state: EventState = 'unset';
   readonly _waiters = new WaiterQueue();
 
+  /** Whether the flag is up (asyncio `Event.is_set`). */
   isSet(): boolean {
     return this._state === 'set';
   }

@@ -34,11 +34,13 @@
  */
 import type { Coro, Future } from '@yieldio/core';
 
-/** What a `Hold` releases: a Lock, a Condition's lock, a Semaphore. */
+/** What a `Hold` releases: a Lock, a Condition's lock, a Semaphore. No asyncio counterpart. */
 export interface Releasable {
+  /** Give back what was acquired. */
   release(): void;
 }
 
+/** What `yield* lock.hold()` gives: a `Disposable` that releases on leaving a `using` block, as leaving asyncio's `async with lock:` does. */
 export class Hold implements Disposable {
   #owner: Releasable | null;
 
@@ -51,6 +53,7 @@ export class Hold implements Disposable {
     return this.#owner === null;
   }
 
+  /** Release, once: leaving the `using` block calls this (asyncio's `__aexit__`). */
   [Symbol.dispose](): void {
     const owner = this.#owner;
     if (owner === null) return;
@@ -67,8 +70,11 @@ export class Hold implements Disposable {
  * What `hold()` returns: a coroutine to run with `yield*`, which gives the `Hold`. It is
  * a `Coro<Hold>` without `[Symbol.dispose]`, so that `using _ = lock.hold()` (no
  * `yield*`) does not type-check.
+ *
+ * No asyncio counterpart: the `async with` of generators.
  */
 export interface HoldCoro extends Iterator<Future<unknown> | undefined | void, Hold, unknown> {
+  /** A coroutine is its own iterator, so `yield*` can drive it. */
   [Symbol.iterator](): HoldCoro;
 }
 

@@ -34,8 +34,10 @@ import { holdOf } from './hold';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
 
+/** A lock's state: `'unlocked'` or `'locked'`. asyncio keeps a boolean `_locked`. */
 export type LockState = 'unlocked' | 'locked';
 
+/** A mutual-exclusion lock for tasks: fair (FIFO), not reentrant (asyncio `Lock`). */
 export class Lock extends LoopBound {
   /**
    * The lock invariant: whenever the lock is unlocked and a waiter that is not cancelled
@@ -45,6 +47,7 @@ export class Lock extends LoopBound {
   _state: LockState = 'unlocked';
   readonly _waiters = new WaiterQueue();
 
+  /** Whether the lock is held (asyncio `Lock.locked`). */
   locked(): boolean {
     return this._state === 'locked';
   }

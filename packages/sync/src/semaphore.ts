@@ -28,6 +28,7 @@ import { holdOf } from './hold';
 import { LoopBound } from './loop-bound';
 import { WaiterQueue } from './waiters';
 
+/** A counter of free slots that tasks take with `acquire()` and give back with `release()`, fair (FIFO) (asyncio `Semaphore`). */
 export class Semaphore extends LoopBound {
   /** Free slots, not counting those reserved for woken waiters. Never below zero. */
   _value: number;
@@ -109,6 +110,7 @@ export class Semaphore extends LoopBound {
   }
 }
 
+/** A `Semaphore` whose `release()` refuses to go above the initial value (asyncio `BoundedSemaphore`; over-release is InvalidStateError here, ValueError there). */
 export class BoundedSemaphore extends Semaphore {
   readonly _boundValue: number;
 

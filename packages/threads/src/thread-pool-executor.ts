@@ -27,9 +27,13 @@ import { InvalidStateError, describeValue } from '@yieldio/core';
 import type { Executor } from '@yieldio/core';
 import { WORKER_SOURCE } from './worker-source';
 
-/** running: takes work; shuttingDown: finishing what it has; shutdown: threads terminated. */
+/**
+ * running: takes work; shuttingDown: finishing what it has; shutdown: threads terminated.
+ * As the shutdown flags of Python's `concurrent.futures.ThreadPoolExecutor`.
+ */
 export type ExecutorState = 'running' | 'shuttingDown' | 'shutdown';
 
+/** Options of `new ThreadPoolExecutor(options)`, as the keyword arguments of Python's `concurrent.futures.ThreadPoolExecutor`. */
 export interface ThreadPoolExecutorOptions {
   /** Most threads at once; default `min(os.availableParallelism(), 4)`. */
   maxWorkers?: number;
@@ -82,10 +86,12 @@ const ERROR_CLASSES: Record<string, new (message: string, options?: { cause?: un
   URIError,
 };
 
+/** The default `maxWorkers`: `min(os.availableParallelism(), 4)`, where Python's `ThreadPoolExecutor` takes `min(32, os.cpu_count() + 4)`. */
 export function defaultMaxWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 4));
 }
 
+/** A pool of worker threads that runs functions for `toThread` and `runInExecutor` (Python `concurrent.futures.ThreadPoolExecutor`). */
 export class ThreadPoolExecutor implements Executor {
   readonly maxWorkers: number;
   #state: ExecutorState = 'running';
