@@ -33,6 +33,7 @@ import { Random } from './random';
 import type { ScheduleKind } from './schedule';
 import { Schedule, ScheduleDivergedError } from './schedule';
 
+/** Who orders the callbacks ready in a pass of `simulate()`: asyncio's FIFO, a seeded shuffle, or PCT. No asyncio counterpart. */
 export type SchedulerName = 'fifo' | 'random' | 'pct';
 
 export class DecisionStream {

@@ -16,6 +16,7 @@ export interface Spinner {
   readonly steps: number;
 }
 
+/** Too many task steps and callbacks while virtual time stood still (`maxStepsPerInstant`): names what spins. No asyncio counterpart. */
 export class LivelockError extends Error {
   readonly time: number;
   readonly spinning: readonly Spinner[];

@@ -26,6 +26,7 @@
  */
 import { describe } from './repr';
 
+/** Whether a schedule's run ordered its passes FIFO (only network and random draws recorded) or by a scheduler. No asyncio counterpart. */
 export type ScheduleKind = 'fifo' | 'scheduled';
 
 const VERSION = 'y1';
@@ -83,6 +84,7 @@ export class Schedule {
     return n;
   }
 
+  /** The printable form that `simulate(main(), { schedule })` takes back. */
   toString(): string {
     if (this.#text === null) this.#text = encode(this);
     return this.#text;
