@@ -60,7 +60,7 @@ export function installDeterminism(loop: EventLoop<VirtualHost>): Restore {
 
 /**
  * Keep the simulated globals installed until the returned function is called (calls
- * nest). Between runs they behave as the real ones.
+ * nest). Between runs they behave as the real ones. No asyncio counterpart.
  */
 export function holdSimulatedGlobals(): Restore {
   if (holders++ === 0) uninstall = installGlobals();

@@ -37,6 +37,7 @@ named(InvalidStateError, 'InvalidStateError');
  * Something a simulation cannot make deterministic (a real socket, a thread, a
  * subprocess, `fetch`) was called inside `simulate()`; or `checkDeterminism` saw two runs
  * of one seed differ. An `InvalidStateError`, as these calls were before it existed.
+ * No asyncio counterpart.
  */
 export class NondeterminismError extends InvalidStateError {}
 named(NondeterminismError, 'NondeterminismError');

@@ -10,7 +10,7 @@
  * before the limit (what spins), instead of hanging.
  */
 
-/** Counts of what ran in the last steps before the limit: `task "name"`, `callback fn()`. */
+/** Counts of what ran in the last steps before the limit: `task "name"`, `callback fn()`. No asyncio counterpart. */
 export interface Spinner {
   readonly what: string;
   readonly steps: number;

@@ -31,7 +31,7 @@ export type ScheduleKind = 'fifo' | 'scheduled';
 
 const VERSION = 'y1';
 
-/** Replaying a schedule, the program asked for a different choice than the one recorded. */
+/** Replaying a schedule, the program asked for a different choice than the one recorded. No asyncio counterpart. */
 export class ScheduleDivergedError extends Error {
   /** The 0-based index of the decision where the run left the schedule. */
   readonly decision: number;
@@ -44,7 +44,8 @@ Object.defineProperty(ScheduleDivergedError.prototype, 'name', { value: 'Schedul
 
 /**
  * A run's decisions: `values[i]` among `bounds[i]` choices. `String(schedule)` is what
- * `simulate(main(), { seed, schedule })` takes back to replay the run.
+ * `simulate(main(), { seed, schedule })` takes back to replay the run. No asyncio
+ * counterpart.
  */
 export class Schedule {
   readonly kind: ScheduleKind;
