@@ -65,6 +65,11 @@ export interface FutureOptions {
 }
 
 const FUTURE_OPTIONS = ['loop', 'description'];
+/**
+ * `Future` itself, set below the class. Not named inside the class body: esbuild renames
+ * a class that refers to itself (`class _Future`), and the name shows in `toString()`.
+ */
+let plainFuture: unknown = null;
 
 export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
   _state: FutureState = 'pending';
@@ -98,7 +103,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   constructor(options?: FutureOptions) {
     // Subclasses (Task, GatheringFuture, sleep's) pass their own, known options: only a
     // Future made by hand is checked, so spawning a task pays no check (W2 in bench/).
-    if (new.target === Future) checkOptions('Future()', options, FUTURE_OPTIONS);
+    if (new.target === plainFuture) checkOptions('Future()', options, FUTURE_OPTIONS);
     this._loop = options?.loop ?? getEventLoop('Future');
     this.description = options?.description;
   }
@@ -330,6 +335,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     }
   }
 }
+plainFuture = Future;
 
 /**
  * What `yield* fut` iterates: while the future is pending, `next()` yields it (the task
