@@ -96,6 +96,18 @@ export const cases: Record<string, (order: Order) => Coro<void>> = {
         after: () => expectThat(queue.qsize() === 1 && queue.getNowait() === 'b', () => `Queue.put (${order}): ${queue}`),
       };
     }),
+  'Queue.join': (order) =>
+    race('Queue.join', order, () => {
+      const queue = new Queue<number>();
+      queue.putNowait(1);
+      queue.getNowait();
+      return {
+        a: () => queue.join(),
+        b: () => queue.join(),
+        complete: () => queue.taskDone(),
+        after: () => expectThat((queue as unknown as { _joiners: unknown[] })._joiners.length === 0, () => `Queue.join (${order}): joiners left behind: ${queue}`),
+      };
+    }),
   'Lock.acquire': (order) =>
     race('Lock.acquire', order, () => {
       const lock = new Lock();
