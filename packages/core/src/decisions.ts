@@ -37,8 +37,10 @@ export type SchedulerName = 'fifo' | 'random' | 'pct';
 
 export class DecisionStream {
   readonly kind: ScheduleKind;
-  readonly values: number[] = [];
-  readonly bounds: number[] = [];
+  /** The decisions so far: `values[i]` among `bounds[i]`, the first `length` slots (typed arrays: a run records thousands). */
+  values = new Float64Array(256);
+  bounds = new Float64Array(256);
+  length = 0;
   /** For `checkDeterminism`: one line per decision and task step, else null. */
   trace: string[] | null = null;
   /** Who is deciding (the running task, or the loop), for the trace. */
@@ -60,7 +62,7 @@ export class DecisionStream {
   replayed(bound: number): number {
     const replay = this.#replay;
     if (replay === null) return -1;
-    const i = this.values.length;
+    const i = this.length;
     if (replay.lenient) {
       const v = i < replay.values.length ? replay.values[i]! : 0;
       return v < bound ? v : bound - 1;
@@ -81,22 +83,38 @@ export class DecisionStream {
   }
 
   record(value: number, bound: number): void {
-    this.values.push(value);
-    this.bounds.push(bound);
-    if (this.trace !== null) this.trace.push(`decision #${this.values.length - 1}: ${value} among ${bound}, made by ${this.who()}`);
+    this.push(value, bound);
+    if (this.trace !== null) this.trace.push(`decision #${this.length - 1}: ${value} among ${bound}, made by ${this.who()}`);
+  }
+
+  push(value: number, bound: number): void {
+    const i = this.length;
+    if (i === this.values.length) this.#grow();
+    this.values[i] = value;
+    this.bounds[i] = bound;
+    this.length = i + 1;
+  }
+
+  #grow(): void {
+    const values = new Float64Array(this.values.length * 2);
+    const bounds = new Float64Array(this.values.length * 2);
+    values.set(this.values);
+    bounds.set(this.bounds);
+    this.values = values;
+    this.bounds = bounds;
   }
 
   /** At the end of a replay: a schedule with decisions left over did not fit either. */
   finish(): void {
     const replay = this.#replay;
     if (replay === null || replay.lenient || this.diverged !== null) return;
-    if (this.values.length < replay.values.length) {
-      this.#diverge(this.values.length, `the run ended after ${this.values.length} decisions, but the schedule has ${replay.values.length}`);
+    if (this.length < replay.values.length) {
+      this.#diverge(this.length, `the run ended after ${this.length} decisions, but the schedule has ${replay.values.length}`);
     }
   }
 
   schedule(): Schedule {
-    return new Schedule(this.kind, this.values, this.bounds);
+    return new Schedule(this.kind, Array.from(this.values.subarray(0, this.length)), Array.from(this.bounds.subarray(0, this.length)));
   }
 
   #diverge(decision: number, what: string): void {
@@ -116,13 +134,11 @@ export function makeScheduler(name: SchedulerName, stream: DecisionStream, seed:
     const random = new Random(seed);
     return (items, length) => {
       if (stream.replaying) return replayPass(stream, items, length);
-      const { values, bounds } = stream;
       for (let i = 0; i < length - 1; i++) {
         const bound = length - i;
         const k = random.below(bound);
         if (stream.trace === null) {
-          values.push(k);
-          bounds.push(bound);
+          stream.push(k, bound);
         } else {
           stream.record(k, bound);
         }
