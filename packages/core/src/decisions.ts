@@ -114,7 +114,7 @@ export class DecisionStream {
   }
 
   schedule(): Schedule {
-    return new Schedule(this.kind, Array.from(this.values.subarray(0, this.length)), Array.from(this.bounds.subarray(0, this.length)));
+    return new Schedule(this.kind, this.values.slice(0, this.length), this.bounds.slice(0, this.length));
   }
 
   #diverge(decision: number, what: string): void {

@@ -47,8 +47,9 @@ Object.defineProperty(ScheduleDivergedError.prototype, 'name', { value: 'Schedul
  */
 export class Schedule {
   readonly kind: ScheduleKind;
-  readonly values: readonly number[];
-  readonly bounds: readonly number[];
+  /** The chosen values (a typed array: runs record thousands). */
+  readonly values: Float64Array;
+  readonly bounds: Float64Array;
   /**
    * A guide rather than a record (`Schedule.guide`): replay takes each value where it
    * fits (clamped to its bound) and the plain choice after the end, never diverging.
@@ -56,10 +57,10 @@ export class Schedule {
   readonly lenient: boolean;
   #text: string | null = null;
 
-  constructor(kind: ScheduleKind, values: readonly number[], bounds: readonly number[], lenient = false) {
+  constructor(kind: ScheduleKind, values: ArrayLike<number>, bounds: ArrayLike<number>, lenient = false) {
     this.kind = kind;
-    this.values = values;
-    this.bounds = bounds;
+    this.values = values instanceof Float64Array ? values : Float64Array.from(values);
+    this.bounds = bounds instanceof Float64Array ? bounds : Float64Array.from(bounds);
     this.lenient = lenient;
   }
 
@@ -67,7 +68,7 @@ export class Schedule {
    * For shrinkers: a run that follows `values` where they fit and takes the plain choice
    * (0) wherever they do not; the run's own `onSchedule` gives the exact schedule it made.
    */
-  static guide(kind: ScheduleKind, values: readonly number[]): Schedule {
+  static guide(kind: ScheduleKind, values: ArrayLike<number>): Schedule {
     return new Schedule(kind, values, [], true);
   }
 
