@@ -37,10 +37,9 @@ export type SchedulerName = 'fifo' | 'random' | 'pct';
 
 export class DecisionStream {
   readonly kind: ScheduleKind;
-  /** The decisions so far: `values[i]` among `bounds[i]`, the first `length` slots (typed arrays: a run records thousands). */
-  values = new Float64Array(256);
-  bounds = new Float64Array(256);
-  length = 0;
+  /** The decisions so far: `values[i]` among `bounds[i]` (plain arrays: small integers stay unboxed, on the heap). */
+  values: number[] = [];
+  bounds: number[] = [];
   /** For `checkDeterminism`: one line per decision and task step, else null. */
   trace: string[] | null = null;
   /** Who is deciding (the running task, or the loop), for the trace. */
@@ -62,7 +61,7 @@ export class DecisionStream {
   replayed(bound: number): number {
     const replay = this.#replay;
     if (replay === null) return -1;
-    const i = this.length;
+    const i = this.values.length;
     if (replay.lenient) {
       const v = i < replay.values.length ? replay.values[i]! : 0;
       return v < bound ? v : bound - 1;
@@ -88,20 +87,12 @@ export class DecisionStream {
   }
 
   push(value: number, bound: number): void {
-    const i = this.length;
-    if (i === this.values.length) this.#grow();
-    this.values[i] = value;
-    this.bounds[i] = bound;
-    this.length = i + 1;
+    this.values.push(value);
+    this.bounds.push(bound);
   }
 
-  #grow(): void {
-    const values = new Float64Array(this.values.length * 2);
-    const bounds = new Float64Array(this.values.length * 2);
-    values.set(this.values);
-    bounds.set(this.bounds);
-    this.values = values;
-    this.bounds = bounds;
+  get length(): number {
+    return this.values.length;
   }
 
   /** At the end of a replay: a schedule with decisions left over did not fit either. */
@@ -114,7 +105,7 @@ export class DecisionStream {
   }
 
   schedule(): Schedule {
-    return new Schedule(this.kind, this.values.slice(0, this.length), this.bounds.slice(0, this.length));
+    return new Schedule(this.kind, this.values, this.bounds);
   }
 
   #diverge(decision: number, what: string): void {

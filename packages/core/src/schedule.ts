@@ -47,9 +47,8 @@ Object.defineProperty(ScheduleDivergedError.prototype, 'name', { value: 'Schedul
  */
 export class Schedule {
   readonly kind: ScheduleKind;
-  /** The chosen values (a typed array: runs record thousands). */
-  readonly values: Float64Array;
-  readonly bounds: Float64Array;
+  readonly values: readonly number[];
+  readonly bounds: readonly number[];
   /**
    * A guide rather than a record (`Schedule.guide`): replay takes each value where it
    * fits (clamped to its bound) and the plain choice after the end, never diverging.
@@ -59,8 +58,9 @@ export class Schedule {
 
   constructor(kind: ScheduleKind, values: ArrayLike<number>, bounds: ArrayLike<number>, lenient = false) {
     this.kind = kind;
-    this.values = values instanceof Float64Array ? values : Float64Array.from(values);
-    this.bounds = bounds instanceof Float64Array ? bounds : Float64Array.from(bounds);
+    // Kept, not copied: a run's stream hands its arrays over when the run is over.
+    this.values = Array.isArray(values) ? values : Array.from(values);
+    this.bounds = Array.isArray(bounds) ? bounds : Array.from(bounds);
     this.lenient = lenient;
   }
 

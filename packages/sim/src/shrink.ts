@@ -25,7 +25,7 @@ export interface ShrinkResult {
 export function shrinkSchedule(start: Schedule, attempt: Attempt, maxAttempts = 1000): ShrinkResult {
   let current = start;
   let attempts = 0;
-  const tryValues = (values: Float64Array): boolean => {
+  const tryValues = (values: number[]): boolean => {
     if (attempts >= maxAttempts) return false;
     attempts++;
     const made = attempt(Schedule.guide(current.kind, values));
