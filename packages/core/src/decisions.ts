@@ -38,8 +38,9 @@ export type SchedulerName = 'fifo' | 'random' | 'pct';
 
 export class DecisionStream {
   readonly kind: ScheduleKind;
-  readonly values: number[] = [];
-  readonly bounds: number[] = [];
+  /** The decisions so far: `values[i]` among `bounds[i]` (plain arrays: small integers stay unboxed, on the heap). */
+  values: number[] = [];
+  bounds: number[] = [];
   /** For `checkDeterminism`: one line per decision and task step, else null. */
   trace: string[] | null = null;
   /** Who is deciding (the running task, or the loop), for the trace. */
@@ -82,17 +83,25 @@ export class DecisionStream {
   }
 
   record(value: number, bound: number): void {
+    this.push(value, bound);
+    if (this.trace !== null) this.trace.push(`decision #${this.length - 1}: ${value} among ${bound}, made by ${this.who()}`);
+  }
+
+  push(value: number, bound: number): void {
     this.values.push(value);
     this.bounds.push(bound);
-    if (this.trace !== null) this.trace.push(`decision #${this.values.length - 1}: ${value} among ${bound}, made by ${this.who()}`);
+  }
+
+  get length(): number {
+    return this.values.length;
   }
 
   /** At the end of a replay: a schedule with decisions left over did not fit either. */
   finish(): void {
     const replay = this.#replay;
     if (replay === null || replay.lenient || this.diverged !== null) return;
-    if (this.values.length < replay.values.length) {
-      this.#diverge(this.values.length, `the run ended after ${this.values.length} decisions, but the schedule has ${replay.values.length}`);
+    if (this.length < replay.values.length) {
+      this.#diverge(this.length, `the run ended after ${this.length} decisions, but the schedule has ${replay.values.length}`);
     }
   }
 
@@ -117,13 +126,11 @@ export function makeScheduler(name: SchedulerName, stream: DecisionStream, seed:
     const random = new Random(seed);
     return (items, length) => {
       if (stream.replaying) return replayPass(stream, items, length);
-      const { values, bounds } = stream;
       for (let i = 0; i < length - 1; i++) {
         const bound = length - i;
         const k = random.below(bound);
         if (stream.trace === null) {
-          values.push(k);
-          bounds.push(bound);
+          stream.push(k, bound);
         } else {
           stream.record(k, bound);
         }
@@ -131,16 +138,10 @@ export function makeScheduler(name: SchedulerName, stream: DecisionStream, seed:
       }
     };
   }
-  const pick = name === 'pct' ? pctPolicy(new Random(seed), depth, steps) : null;
+  const pct = name === 'pct' ? pctPass(new Random(seed), depth, steps) : null;
   return (items, length) => {
-    if (pick === null || stream.replaying) return replayPass(stream, items, length);
-    for (let i = 0; i < length - 1; i++) {
-      const bound = length - i;
-      const k = pick.choose(items, i, length);
-      stream.record(k, bound);
-      if (k !== 0) moveTo(items, i, k);
-    }
-    pick.ran?.(items, length);
+    if (pct === null || stream.replaying) return replayPass(stream, items, length);
+    pct(stream, items, length);
   };
 }
 
@@ -162,53 +163,43 @@ function moveTo(items: unknown[], i: number, k: number): void {
   items[i] = chosen;
 }
 
-interface Policy {
-  /** The offset (from `from`) of the item to run next, among items[from..length). */
-  choose(items: unknown[], from: number, length: number): number;
-  /** The pass is ordered and about to run. */
-  ran?(items: unknown[], length: number): void;
-}
-
-function randomPolicy(random: Random): Policy {
-  return { choose: (_items, from, length) => random.below(length - from) };
-}
-
-function pctPolicy(random: Random, depth: number, steps: number): Policy {
+/** PCT's order for a pass: highest priority first, then the change points that fall in it. */
+function pctPass(random: Random, depth: number, steps: number): (stream: DecisionStream, items: unknown[], length: number) => void {
   const priorities = new WeakMap<object, number>();
   const changes: number[] = [];
   for (let i = 0; i < depth - 1; i++) changes.push(random.below(Math.max(1, steps)));
   changes.sort((a, b) => a - b);
   let next = 0;
   let step = 0;
-  const priority = (item: unknown): number => {
-    let p = priorities.get(item as object);
-    if (p === undefined) {
-      p = depth + random.nextUint32() / 0x100000000;
-      priorities.set(item as object, p);
+  // The pass's priorities, read once per item and moved along with the items.
+  let scratch: number[] = [];
+  return (stream, items, length) => {
+    if (scratch.length < length) scratch = new Array<number>(length * 2).fill(0);
+    for (let j = 0; j < length; j++) {
+      const item = items[j] as object;
+      let p = priorities.get(item);
+      if (p === undefined) {
+        p = depth + random.nextUint32() / 0x100000000;
+        priorities.set(item, p);
+      }
+      scratch[j] = p;
     }
-    return p;
-  };
-  return {
-    choose(items, from, length) {
-      let best = from;
-      let bestPriority = priority(items[from]);
-      for (let j = from + 1; j < length; j++) {
-        const p = priority(items[j]);
-        if (p > bestPriority) {
-          best = j;
-          bestPriority = p;
-        }
+    for (let i = 0; i < length - 1; i++) {
+      let best = i;
+      for (let j = i + 1; j < length; j++) if (scratch[j]! > scratch[best]!) best = j;
+      const k = best - i;
+      stream.record(k, length - i);
+      if (k !== 0) {
+        moveTo(items, i, k);
+        moveTo(scratch, i, k);
       }
-      return best - from;
-    },
-    ran(items, length) {
-      for (let j = 0; j < length; j++, step++) {
-        while (next < changes.length && changes[next] === step) {
-          // The i-th change point (1-based) drops the one running to priority depth - i.
-          priorities.set(items[j] as object, depth - 1 - next);
-          next++;
-        }
+    }
+    for (let j = 0; j < length; j++, step++) {
+      while (next < changes.length && changes[next] === step) {
+        // The i-th change point (1-based) drops the one running to priority depth - i.
+        priorities.set(items[j] as object, depth - 1 - next);
+        next++;
       }
-    },
+    }
   };
 }

@@ -52,8 +52,9 @@ interface HostBase {
    */
   wake(): void;
   /**
-   * Reorder the callbacks about to run in one pass, in place. Only a simulation does
-   * (`simulate({ chaos })`); a real host leaves the order FIFO and omits this.
+   * Reorder (or watch) the callbacks about to run in one pass, in place. Only a
+   * simulation does (`simulate({ scheduler })`, or its livelock watch); a real host leaves
+   * the order FIFO and omits this.
    */
   readonly permute?: (batch: unknown[], length: number) => void;
   /**

@@ -58,10 +58,11 @@ export class Schedule {
   readonly lenient: boolean;
   #text: string | null = null;
 
-  constructor(kind: ScheduleKind, values: readonly number[], bounds: readonly number[], lenient = false) {
+  constructor(kind: ScheduleKind, values: ArrayLike<number>, bounds: ArrayLike<number>, lenient = false) {
     this.kind = kind;
-    this.values = values;
-    this.bounds = bounds;
+    // Kept, not copied: a run's stream hands its arrays over when the run is over.
+    this.values = Array.isArray(values) ? values : Array.from(values);
+    this.bounds = Array.isArray(bounds) ? bounds : Array.from(bounds);
     this.lenient = lenient;
   }
 
@@ -69,7 +70,7 @@ export class Schedule {
    * For shrinkers: a run that follows `values` where they fit and takes the plain choice
    * (0) wherever they do not; the run's own `onSchedule` gives the exact schedule it made.
    */
-  static guide(kind: ScheduleKind, values: readonly number[]): Schedule {
+  static guide(kind: ScheduleKind, values: ArrayLike<number>): Schedule {
     return new Schedule(kind, values, [], true);
   }
 

@@ -247,6 +247,25 @@ describe('livelock: work while virtual time stands still ends in LivelockError',
     );
   });
 
+  test('under the random scheduler too, and the schedule of the livelocked run still replays it', () => {
+    const spin = (): Coro<void> =>
+      (function* (): Coro<void> {
+        createTask(
+          (function* (): Coro<void> {
+            for (;;) yield;
+          })(),
+          { name: 'spinner' },
+        );
+        yield* sleep(1);
+      })();
+    let schedule = '';
+    const err = thrownBy(() => simulate(spin(), { scheduler: 'random', seed: 3, maxStepsPerInstant: 5000, onSchedule: (s) => (schedule = String(s)) }));
+    expect(err).toBeInstanceOf(LivelockError);
+    expect((err as LivelockError).spinning[0]!.what).toBe('task "spinner"');
+    const again = thrownBy(() => simulate(spin(), { schedule, maxStepsPerInstant: 5000 }));
+    expect((again as Error).message).toBe((err as Error).message);
+  });
+
   test('a sleep too small to move the clock is a same-instant step (sleep(1e-17) at t = 1), even with until', () => {
     const err = livelock(
       (function* (): Coro<void> {
