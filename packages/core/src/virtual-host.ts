@@ -71,7 +71,7 @@ export class VirtualHost implements SyncHost {
   readonly #decisions: Random;
 
   constructor(options: VirtualHostOptions = {}) {
-    const { seed = 0, chaos = false, until = Infinity, onStep, network = null } = options;
+    const { seed = 0, chaos = false, until = Infinity, onStep, network } = options;
     if (!Number.isInteger(seed)) {
       throw new TypeError(`simulate(): seed must be an integer, got ${typeof seed === 'number' ? seed : describe(seed)}`);
     }
