@@ -71,7 +71,12 @@ export class SimHost {
 
   /** The tasks running on this host now. */
   tasks(): Task<unknown>[] {
-    return [...allTasks(this._net.loop)].filter((t) => t.getContext().get(hostVar) === this);
+    return [...allTasks(this._net.loop)].filter((t) => this._owns(t));
+  }
+
+  /** Whether `task` runs on this host (a task on no host runs on localhost). */
+  _owns(task: Task<unknown>): boolean {
+    return (task.getContext().get(hostVar) ?? this._net.localhost) === this;
   }
 
   /** Take the host down: see the module note. */
@@ -81,7 +86,7 @@ export class SimHost {
     }
     const loop = this._net.loop;
     const running = loop._currentTask;
-    if (running !== null && running.getContext().get(hostVar) === this) {
+    if (running !== null && this._owns(running)) {
       throw new InvalidStateError(
         `SimHost.crash(): called from task ${JSON.stringify(running.getName())}, which runs on host ${JSON.stringify(this.name)}; crash a host from a task on another host`,
       );

@@ -681,8 +681,14 @@ export function isLocalAddress(host: SimHost, address: string): boolean {
   return isWildcard(address) || isLoopback(address) || address === host.address;
 }
 
-function overlaps(a: string, b: string): boolean {
-  return a === b || isWildcard(a) || isWildcard(b);
+/** Whether two bindings of one port collide (an IPv6-only '::' leaves IPv4 free). */
+function overlaps(a: string, aV6Only: boolean, b: string, bV6Only: boolean): boolean {
+  if (a === b) return true;
+  const fa = ipFamily(a);
+  const fb = ipFamily(b);
+  if (fa === fb) return isWildcard(a) || isWildcard(b);
+  // Across families, only a dual-stack '::' covers IPv4 addresses.
+  return (a === '::' && !aV6Only) || (b === '::' && !bV6Only);
 }
 
 /** What a listener hands out: a TCP end, or a TLS one whose handshake is done. */
@@ -732,7 +738,7 @@ export class TcpListener implements Listener, HostResource {
       return;
     }
     const map = listenersOf(host);
-    const taken = (port: number): boolean => (map.get(port) ?? []).some((l) => overlaps(l.#address!.address, local.address));
+    const taken = (port: number): boolean => (map.get(port) ?? []).some((l) => overlaps(l.#address!.address, l._ipv6Only, local.address, request.ipv6Only));
     let port = local.port;
     if (port === 0) {
       port = host._ephemeralPort(taken);
