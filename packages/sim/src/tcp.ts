@@ -224,9 +224,11 @@ export class TcpSocket implements StreamSocket {
   }
 
   // ---- The seam ------------------------------------------------------------------------
+  // After a crash the program's code is gone, but callbacks it left (a transport closing
+  // when its task died) may still call in: a stale socket ignores them.
 
   write(data: Uint8Array): void {
-    if (this._app === 'closed' || this._state === 'dead' || this._fin !== 'none' || data.length === 0) return;
+    if (this._stale() || this._app === 'closed' || this._state === 'dead' || this._fin !== 'none' || data.length === 0) return;
     this._outbox.push(data.slice());
     this._outboxBytes += data.length;
     if (this._state === 'established') this._pump();
@@ -241,20 +243,20 @@ export class TcpSocket implements StreamSocket {
   }
 
   end(): void {
-    if (this._app === 'closed' || this._state === 'dead' || this._fin !== 'none') return;
+    if (this._stale() || this._app === 'closed' || this._state === 'dead' || this._fin !== 'none') return;
     this._fin = 'queued';
     if (this._state === 'established') this._pump();
   }
 
   close(): void {
-    if (this._app === 'closed') return;
+    if (this._stale() || this._app === 'closed') return;
     this._closeWhenFlushed = true;
     this.end();
     this._maybeFinishApp();
   }
 
   destroy(): void {
-    if (this._app === 'closed') return;
+    if (this._stale() || this._app === 'closed') return;
     this._outbox = [];
     this._outboxBytes = 0;
     if (this._state === 'established') {
