@@ -3,6 +3,7 @@
  */
 import { InvalidStateError, simulate, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
+import { createSubprocessExec, openUnixConnection, startUnixServer } from '@yieldio/net';
 import { getNetwork } from '@yieldio/sim';
 import { sim } from './helpers';
 
@@ -73,6 +74,28 @@ describe('hosts and faults refuse bad calls', () => {
       'InvalidStateError: SimHost.spawn(): host "a" is down (crashed); restart() it first',
       'InvalidStateError: SimHost.restart(): host "a" is running; crash() it first',
       'InvalidStateError: SimHost.crash(): called from task "Task-1", which runs on host "localhost"; crash a host from a task on another host',
+    ]);
+  });
+
+  it('Unix sockets and subprocesses inside simulate() say that they are not simulated', () => {
+    const errors = sim(function* (): Coro<string[]> {
+      const out: string[] = [];
+      for (const attempt of [() => openUnixConnection('/tmp/db.sock'), () => startUnixServer(() => {}, '/tmp/db.sock'), () => createSubprocessExec('ls')]) {
+        try {
+          yield* attempt();
+          out.push('no error');
+        } catch (exc) {
+          out.push(`${(exc as Error).name}: ${(exc as Error).message}`);
+        }
+      }
+      return out;
+    });
+    const unix =
+      "InvalidStateError: a Unix socket is not simulated: inside simulate(), @yieldio/sim's network has TCP and UDP between hosts only; use a host and port (startServer(handler, host, port)), or run this under run()";
+    expect(errors).toEqual([
+      unix,
+      unix,
+      'InvalidStateError: createSubprocessExec(): subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()',
     ]);
   });
 
