@@ -62,6 +62,28 @@ describe('partitions', () => {
     expect(result.serverRead).toBe('still waiting');
   });
 
+  it('a connect across a partition, either way, times out after tcpTimeout', () => {
+    const outcomes = sim(
+      function* () {
+        const net = getNetwork();
+        net.addHost('server', { boot: echoHost });
+        yield* sleep(0.01);
+        const loop = getRunningLoop();
+        const out: string[] = [];
+        for (const cut of [() => net.partition('localhost', 'server', { oneWay: true }), () => net.partition('server', 'localhost', { oneWay: true })]) {
+          cut();
+          const t0 = loop.time();
+          const exc = yield* thrownBy(() => openConnection('server', 7));
+          out.push(`${(exc as Error).name} after ${(loop.time() - t0).toFixed(3)} s`);
+          net.heal();
+        }
+        return out;
+      },
+      { network: { tcpTimeout: 8 } },
+    );
+    expect(outcomes).toEqual(['TimeoutError after 8.000 s', 'TimeoutError after 8.000 s']);
+  });
+
   it('bytes sent into a partition arrive intact after a heal within tcpTimeout', () => {
     const lines = sim(function* () {
       const net = getNetwork();
