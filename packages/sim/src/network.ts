@@ -289,12 +289,11 @@ export class SimNetwork implements Network {
   // ---- Packets -------------------------------------------------------------------------
 
   /** Put a packet on the network: see the module note. */
-  _send(packet: Packet): void {
+  _send(packet: Packet, link: Link = this._link(packet.from, packet.to)): void {
     const { from, to } = packet;
     const stats = this.#stats;
     stats.sent++;
     if (this.#observers.length > 0) this.#emit('sent', from, to, packet.size);
-    const link = this._link(from, to);
     const decide = this.#decide;
     if (!this._passable(from, to) || link.lost(decide)) {
       this.#drop(packet);

@@ -45,6 +45,7 @@ import type {
   TlsUpgrade,
 } from '@yieldio/core';
 import type { HostResource, SimHost } from './host';
+import type { Link } from './links';
 import type { Packet, SimNetwork } from './network';
 import { ipFamily, isLoopback } from './addresses';
 import { TlsSocket } from './tls';
@@ -169,6 +170,8 @@ export class TcpSocket implements StreamSocket {
   readonly _local: IpAddress;
   readonly _remote: IpAddress;
   _peer: TcpSocket | null = null;
+  /** The link towards the peer (looked up once: `link()` reconfigures links in place). */
+  _linkOut: Link | null = null;
   /** The kernel's view; 'dead' once reset, refused, timed out or vanished in a crash. */
   _state: KernelState = 'connecting';
   /** The program's view; 'closed' once `close` was sent (or will be) to the handlers. */
@@ -329,7 +332,8 @@ export class TcpSocket implements StreamSocket {
 
   /** The first retransmission timeout towards `peer`: 200 ms, or four latencies on a slow link. */
   _initRto(peer: SimHost): void {
-    this.#rto0 = Math.max(RTO_MIN, 4 * this._net._link(this._host, peer).maxLatency());
+    this._linkOut = this._net._link(this._host, peer);
+    this.#rto0 = Math.max(RTO_MIN, 4 * this._linkOut.maxLatency());
   }
 
   _startConnect(target: SimHost | null): void {
@@ -476,7 +480,7 @@ export class TcpSocket implements StreamSocket {
     segment.firstSent = segment.lastSent = now;
     segment.rto = this.#rto0;
     this._unacked.push(segment);
-    this._net._send(segment);
+    this._net._send(segment, this._linkOut!);
   }
 
   /** A segment (or its acknowledgement) was lost: send it again later, or give up. */
@@ -513,7 +517,7 @@ export class TcpSocket implements StreamSocket {
       s.acked = true;
       i++;
     }
-    if (i === unacked.length) unacked.length = 0;
+    if (i === 1 && unacked.length === 1) unacked.pop(); // the usual case, and the cheapest
     else if (i > 0) unacked.splice(0, i);
   }
 
