@@ -3,10 +3,11 @@
  * `startTls` upgrades a plain connection, and the transport reports plausible details.
  */
 import { join } from 'node:path';
-import { getRunningLoop } from '@yieldio/core';
+import { TimeoutError, getRunningLoop } from '@yieldio/core';
+import type { Coro } from '@yieldio/core';
 import { PROTOCOL_TLS_SERVER, SSLContext, createDefaultContext, openConnection, startServer } from '@yieldio/net';
 import type { StreamReader, StreamWriter } from '@yieldio/net';
-import { bytes, portOf, sim, text } from './helpers';
+import { bytes, portOf, sim, text, thrownBy } from './helpers';
 
 const FIXTURES = join(__dirname, '..', '..', 'net', 'test', 'fixtures');
 
@@ -74,5 +75,21 @@ describe('TLS over simulated TCP', () => {
       return [echoed, writer.getExtraInfo('cipher') !== null];
     });
     expect(line).toEqual(['over tls\n', true]);
+  });
+
+  it('a handshake the server never answers fails after sslHandshakeTimeout', () => {
+    const [exc, took] = sim(function* (): Coro<[unknown, number]> {
+      const loop = getRunningLoop();
+      const server = yield* startServer(function* (reader: StreamReader) {
+        yield* reader.read(); // a plain server: it never answers the hello
+      }, '127.0.0.1', 0);
+      const t0 = loop.time();
+      const exc = yield* thrownBy(() => openConnection('127.0.0.1', portOf(server), { ssl: clientContext(), serverHostname: 'localhost', sslHandshakeTimeout: 2 }));
+      server.close();
+      return [exc, loop.time() - t0];
+    });
+    expect(exc).toBeInstanceOf(TimeoutError);
+    expect((exc as Error).message).toMatch(/^openConnection\(\): cannot connect to 127\.0\.0\.1:\d+: timed out \(ETIMEDOUT\)$/);
+    expect(took).toBeCloseTo(2, 6);
   });
 });
