@@ -241,6 +241,17 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     else this._callbacks = [callbacks, waiter];
   }
 
+  /** Stop waking `waiter` (a task killed while it waits here: see `Task._kill`). */
+  _removeWaiter(waiter: FutureWaiter): void {
+    const callbacks = this._callbacks;
+    if (callbacks === waiter) {
+      this._callbacks = null;
+    } else if (Array.isArray(callbacks)) {
+      const i = callbacks.indexOf(waiter);
+      if (i >= 0) callbacks.splice(i, 1);
+    }
+  }
+
   /** Remove every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: DoneCallback<this>): number {
     const callbacks = this._callbacks;

@@ -63,6 +63,8 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
   /** Neighbours in the loop's list of pending tasks (see EventLoop._firstTask). */
   _prevTask: Task<unknown> | null = null;
   _nextTask: Task<unknown> | null = null;
+  /** Stopped by `_kill` (a simulated crash): never stepped again. */
+  _killed = false;
 
   /**
    * `loop`: `options.loop`, else the running loop. `loop.createTask` passes itself as
@@ -137,6 +139,26 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     // Otherwise our step is already scheduled: it will throw CancelledError in.
     this._mustCancel = true;
     this._cancelMessage = msg;
+    return true;
+  }
+
+  /**
+   * Stop the task where it stands, as a machine crash would (`SimHost.crash()` in
+   * @yieldio/sim; asyncio has no such thing): detach it from the future it waits on, drop
+   * its coroutine without resuming it, so no `finally` or `except` of it runs, and cancel
+   * its own future, so whoever awaits it gets `CancelledError`. Returns false when the
+   * task is done, or is the one running now (a task cannot kill itself mid-step).
+   * A step already on the ready queue is skipped by `_run`.
+   */
+  _kill(msg?: string): boolean {
+    if (this._state !== 'pending' || this._loop._currentTask === (this as Task<unknown>)) return false;
+    const waiter = this._futWaiter;
+    if (waiter !== null) waiter._removeWaiter(this);
+    this._futWaiter = null;
+    this._mustCancel = false;
+    this._killed = true;
+    this._finish();
+    super.cancel(msg);
     return true;
   }
 
@@ -268,6 +290,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
    * scheduled, or waiting on exactly one future.
    */
   _run(): void {
+    if (this._killed) return; // a step queued before `_kill`: the coroutine is gone
     const fut = this._futWaiter;
     try {
       if (fut === null) this._step();

@@ -103,7 +103,7 @@ export class VirtualHost implements SyncHost {
   #watch: SpinWatch | null = null;
 
   constructor(options: VirtualHostOptions = {}) {
-    const { seed = 0, chaos = false, until = Infinity, onStep, network = null, maxStepsPerInstant = 100_000 } = options;
+    const { seed = 0, chaos = false, until = Infinity, onStep, network, maxStepsPerInstant = 100_000 } = options;
     if (!Number.isInteger(seed)) {
       throw new TypeError(`simulate(): seed must be an integer, got ${typeof seed === 'number' ? seed : describe(seed)}`);
     }

@@ -19,7 +19,7 @@
  * Not ported: `happy_eyeballs_delay`/`interleave` (addresses are tried one after the
  * other) and `sock=` (a socket made elsewhere); both fail as unknown options.
  */
-import { ExceptionGroup, getRunningLoop } from '@yieldio/core';
+import { ExceptionGroup, TimeoutError, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future, Network, NetworkAddress, StreamSocket, TlsUpgrade } from '@yieldio/core';
 import { checkAddressPair, checkHost, checkPath, checkPort, formatAddress, formatHostPort, ipFamily } from './addresses';
 import { ConnectionAbortedError, OSError, fromNodeError } from './errors';
@@ -224,7 +224,7 @@ export function* createConnectionImpl<P extends StreamProtocol>(
       connected = yield* connectSocket(loop, network, caller, { family: r.family, address: r.address, port: p }, localAddress, tls?.upgrade ?? null);
       break;
     } catch (exc) {
-      if (!(exc instanceof OSError)) throw exc;
+      if (!(exc instanceof OSError) && !(exc instanceof TimeoutError)) throw exc;
       errors.push(exc);
     }
   }

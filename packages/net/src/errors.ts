@@ -22,9 +22,13 @@
  * message that names the call and the address (a refused connection says which port
  * refused it), and keeps Node's error as `cause`.
  *
+ * ETIMEDOUT (a connect that no one answered) is core's `TimeoutError`, which is what
+ * Python raises for it (its `TimeoutError` is an OSError too; ours cannot be both).
+ *
  * Where we differ: Python's `errno` numbers are the platform's; ours is Node's (negative
  * libuv numbers). Match on the class, or on `code` ('ECONNRESET'), which is portable.
  */
+import { TimeoutError } from '@yieldio/core';
 
 function named<C extends abstract new (...args: never[]) => Error>(cls: C, name: string): void {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
@@ -190,6 +194,8 @@ export function fromNodeError(err: unknown, what: string, address: string): Erro
   const reason = hint !== undefined ? `${hint} (${code})` : code !== undefined && !nodeMessage.includes(code) ? `${nodeMessage} (${code})` : nodeMessage;
   const message = `${what} ${address}: ${reason}`;
   const options: OSErrorOptions = { code, errno, syscall, address, cause: err };
+  // Python's TimeoutError is the OSError of ETIMEDOUT; ours is core's, the one timeouts raise.
+  if (code === 'ETIMEDOUT') return Object.assign(new TimeoutError(message, { cause: err }), { code, errno, syscall, address });
   const cls = classFor(code) ?? (isTlsError(err as NodeLikeError) ? SSLError : OSError);
   return new cls(message, options);
 }

@@ -15,8 +15,8 @@
  * binds and listens in one call); connections that arrive before `startServing()` wait,
  * accepted but untouched, and get their protocols when serving starts.
  */
-import { CancelledError, InvalidStateError } from '@yieldio/core';
-import type { Coro, EventLoop, Future, IncomingStream, Listener } from '@yieldio/core';
+import { CancelledError, InvalidStateError, copyContext } from '@yieldio/core';
+import type { Context, Coro, EventLoop, Future, IncomingStream, Listener } from '@yieldio/core';
 import { formatAddress } from './addresses';
 import { checkProtocol } from './create-connection';
 import type { StreamProtocol } from './protocols';
@@ -46,6 +46,12 @@ export class Server implements TransportOwner {
   _pending: IncomingStream[] = [];
   _servingForeverFut: Future<void> | null = null;
   readonly _caller: string;
+  /**
+   * The context of the call that made the server: connections are accepted in it, so the
+   * tasks a handler starts inherit its context variables (asyncio's accept callback runs
+   * in the context `create_server` was called from; @yieldio/sim's hosts rely on it).
+   */
+  readonly _context: Context = copyContext();
 
   constructor(loop: EventLoop, protocolFactory: () => StreamProtocol, sslContext: SSLContext | null, caller: string) {
     this._loop = loop;
@@ -78,7 +84,7 @@ export class Server implements TransportOwner {
       incoming.reject();
       return;
     }
-    this._loop._callSoonWithContext((i: IncomingStream) => this._accept(i), [incoming], null);
+    this._loop._callSoonWithContext((i: IncomingStream) => this._accept(i), [incoming], this._context);
   }
 
   _accept(incoming: IncomingStream): void {

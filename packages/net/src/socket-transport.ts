@@ -28,7 +28,7 @@
  *     turn the close into a reset that could lose the bytes we flushed;
  *   - TLS transports can write EOF (Node half-closes TLS); asyncio's cannot.
  */
-import { Handle, InvalidStateError, logger } from '@yieldio/core';
+import { Handle, InvalidStateError, copyContext, logger } from '@yieldio/core';
 import type { Coro, EventLoop, Future, NetworkAddress, StreamSocket } from '@yieldio/core';
 import { formatAddress, toSockAddr } from './addresses';
 import type { SockAddr } from './addresses';
@@ -153,7 +153,11 @@ export class SocketTransport extends Transport {
     this._protocol = protocol;
     this._buffered = isBufferedProtocol(protocol);
     this._server = options.server ?? null;
-    this._processHandle = new Handle(this._processBound, null, loop, null);
+    // Protocol callbacks run in (a copy of) the context the transport was made in, as
+    // asyncio's do (its call_soon and add_reader copy the current context): tasks a
+    // protocol starts inherit it (a simulated host's, say).
+    const context = copyContext();
+    this._processHandle = new Handle(this._processBound, null, loop, context);
     const remote = socket.remoteAddress();
     const local = socket.localAddress();
     this._peer = remote === null ? '<unknown peer>' : remote.family === 'unix' && remote.path === '' && local !== null ? formatAddress(local) : formatAddress(remote);
@@ -179,7 +183,7 @@ export class SocketTransport extends Transport {
       this._state = 'open';
       this._schedule();
     } else {
-      loop._callSoonWithContext(() => this._connectionMade(), null, null);
+      loop._callSoonWithContext(() => this._connectionMade(), null, context);
     }
     if (waiter !== null) {
       // Only after connectionMade has run.

@@ -1,13 +1,13 @@
 /**
- * The seam at work: inside `simulate()` there is no network unless one is given, and
- * every entry point says so at once; given the in-memory FakeNetwork, the unchanged
- * stream code runs on the virtual clock, deterministically.
+ * The seam at work: inside `simulate()` with no network (`network: null`, or no simulator
+ * imported) every entry point says so at once; over @yieldio/sim's simulated network, the
+ * unchanged stream code runs on the virtual clock, deterministically.
  */
+import '@yieldio/sim';
 import { InvalidStateError, createTask, getRunningLoop, simulate, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { ConnectionRefusedError, GaiError, Protocol, openConnection, startServer } from '@yieldio/net';
 import type { StreamReader, StreamWriter } from '@yieldio/net';
-import { FakeNetwork } from './fake-network';
 import { bytes, portOf, text } from './helpers';
 
 const NO_NETWORK =
@@ -35,6 +35,7 @@ describe('simulate() without a network', () => {
         }
         return out;
       })(),
+      { network: null },
     );
     expect(errors).toEqual([
       new InvalidStateError(`openConnection(): ${NO_NETWORK}`),
@@ -68,9 +69,9 @@ function* echoProgram(lines: number): Coro<{ echoed: string[]; time: number }> {
   return { echoed, time: getRunningLoop().time() };
 }
 
-describe('simulate() over a FakeNetwork', () => {
+describe('simulate() over the simulated network', () => {
   it('the unchanged stream code echoes lines on the virtual clock', () => {
-    const { echoed, time } = simulate(echoProgram(20), { network: new FakeNetwork({ latency: 0.001 }) });
+    const { echoed, time } = simulate(echoProgram(20), { network: { latency: 0.001 } });
     expect(echoed).toEqual(Array.from({ length: 20 }, (_, i) => `line ${i}\n`));
     // 20 round trips of 2 ms each, plus setup and teardown: virtual time, no waiting.
     expect(time).toBeGreaterThan(0.04);
@@ -81,7 +82,6 @@ describe('simulate() over a FakeNetwork', () => {
     const trace = (seed: number): string[] => {
       const steps: string[] = [];
       simulate(echoProgram(5), {
-        network: new FakeNetwork(),
         seed,
         chaos: true,
         onStep: (name, time) => void steps.push(`${name}@${time.toFixed(4)}`),
@@ -105,7 +105,7 @@ describe('simulate() over a FakeNetwork', () => {
         }
         return out;
       })(),
-      { network: new FakeNetwork() },
+      
     );
     expect(errors[0]).toBeInstanceOf(ConnectionRefusedError);
     expect((errors[0] as Error).message).toBe('openConnection(): cannot connect to 127.0.0.1:5555: connection refused; is a server listening there? (ECONNREFUSED)');
@@ -148,7 +148,7 @@ describe('simulate() over a FakeNetwork', () => {
         server.close();
         return { maxBuffered, received, total };
       })(),
-      { network: new FakeNetwork({ window: 64 * 1024 }) },
+      
     );
     expect(result.received).toBe(result.total);
     // Never more than the high-water mark plus one write over it.

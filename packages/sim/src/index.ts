@@ -1,7 +1,25 @@
 /**
- * @yieldio/sim: a simulated world inside `simulate()`, and the tools that search it:
- * `explore` (seeds, shrinking, replay) and the `yieldio-sim sweep` CLI (cli.ts, Node).
+ * @yieldio/sim: a simulated world of hosts, links and faults inside `simulate()`, and the
+ * tools that search it.
+ *
+ * Importing it installs `makeSimNetwork` as `VirtualHost.networkFactory`, so every
+ * `simulate()` run gets a fresh world (network.ts), seeded by the run's seed, under the
+ * unchanged `openConnection`/`startServer`/datagram code of @yieldio/net. Read network.ts
+ * first, then host.ts, links.ts, tcp.ts, udp.ts and tls.ts.
+ *
+ * `explore` (explore.ts, shrink.ts) runs a program under many seeds, shrinks the first
+ * failing schedule and throws `ScheduleFailure`; the `yieldio-sim sweep` CLI (cli.ts,
+ * Node only) spreads seeds over worker threads.
  */
+import { VirtualHost } from '@yieldio/core';
+import { makeSimNetwork } from './network';
+
+VirtualHost.networkFactory = makeSimNetwork;
+
+export { SimNetwork, getNetwork } from './network';
+export type { SimEvent, SimEventKind, SimStats, HostSpec, AddHostOptions } from './network';
+export { SimHost } from './host';
+export type { LinkOptions, SimNetworkOptions } from './options';
 export { explore, runSeed, sameFailure, reproOptions } from './explore';
 export type { ExploreOptions, ExploreResult, RunOutcome } from './explore';
 export { shrinkSchedule } from './shrink';
