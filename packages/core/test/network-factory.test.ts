@@ -3,7 +3,7 @@
  * gets a fresh network of its own; options and Network objects passed through.
  */
 import { VirtualHost, getRunningLoop, simulate } from '@yieldio/core';
-import type { Network, NetworkOptions } from '@yieldio/core';
+import type { Network, NetworkOptions, SimulateOptions } from '@yieldio/core';
 
 describe('VirtualHost.networkFactory', () => {
   const made: Array<NetworkOptions | undefined> = [];
@@ -19,7 +19,7 @@ describe('VirtualHost.networkFactory', () => {
     VirtualHost.networkFactory = null;
   });
 
-  const networkName = (options?: Parameters<typeof simulate>[1]): string | null =>
+  const networkName = (options?: SimulateOptions): string | null =>
     simulate(
       (function* () {
         return getRunningLoop().host.network?.name ?? null;

@@ -95,7 +95,7 @@ describe('hosts and faults refuse bad calls', () => {
     expect(errors).toEqual([
       unix,
       unix,
-      'InvalidStateError: createSubprocessExec(): subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()',
+      'NondeterminismError: createSubprocessExec(): subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()',
     ]);
   });
 
