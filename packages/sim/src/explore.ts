@@ -17,6 +17,7 @@ import type { Coro, SchedulerName, SimulateOptions } from '@yieldio/core';
 import { ScheduleFailure } from './schedule-failure';
 import { shrinkSchedule } from './shrink';
 
+/** Options of `explore()`: how many runs, from which seed, under which scheduler and network, and whether to shrink. No asyncio counterpart. */
 export interface ExploreOptions {
   /** How many seeds to run (default 100). */
   runs?: number;
@@ -36,13 +37,14 @@ export interface ExploreOptions {
   maxStepsPerInstant?: number;
 }
 
+/** What `explore()` returns when every run passed: the run count and the seeds per second. No asyncio counterpart. */
 export interface ExploreResult {
   runs: number;
   failures: 0;
   seedsPerSecond: number;
 }
 
-/** One run of a program under one seed: what a sweep reports. */
+/** One run of a program under one seed: what a sweep reports. No asyncio counterpart. */
 export interface RunOutcome {
   seed: number;
   ok: boolean;
@@ -56,6 +58,7 @@ export interface RunOutcome {
 
 const KNOWN_OPTIONS: readonly string[] = ['runs', 'seed', 'scheduler', 'depth', 'network', 'until', 'shrink', 'maxStepsPerInstant'];
 
+/** Run `main()` under many seeds; on the first failure, shrink its schedule and throw `ScheduleFailure` with a line that replays it (fast-check's `assert` for schedules). No asyncio counterpart. */
 export function explore<T>(main: () => Coro<T>, options: ExploreOptions = {}): ExploreResult {
   checkExploreArguments('explore()', main, options);
   const { runs = 100, seed = 0, shrink = true } = options;
@@ -90,7 +93,7 @@ export function pctEstimate<T>(main: () => Coro<T>, options: ExploreOptions): nu
   return Math.max(1, steps);
 }
 
-/** Run `main()` once under `seed`; never throws what the program throws. */
+/** Run `main()` once under `seed`; never throws what the program throws. No asyncio counterpart. */
 export function runSeed<T>(main: () => Coro<T>, seed: number, options: ExploreOptions = {}, pctSteps?: number, schedule?: Schedule): RunOutcome {
   let recorded: Schedule | null = null;
   let time = 0;
@@ -128,7 +131,7 @@ function simulateOptions(seed: number, options: ExploreOptions, pctSteps?: numbe
   return out;
 }
 
-/** The same failure: the same error class and message. */
+/** The same failure: the same error class and message. No asyncio counterpart. */
 export function sameFailure(a: unknown, b: unknown): boolean {
   if (a instanceof Error && b instanceof Error) return a.constructor === b.constructor && a.message === b.message;
   return !(a instanceof Error) && !(b instanceof Error) && String(a) === String(b);
@@ -158,7 +161,7 @@ function failure<T>(main: () => Coro<T>, outcome: RunOutcome, options: ExploreOp
   return new ScheduleFailure(lines.join('\n'), { seed: outcome.seed, schedule: outcome.schedule, shrunk, cause, run });
 }
 
-/** `{ seed: N, schedule: "..." }`, plus the options the replay needs to be the same run. */
+/** `{ seed: N, schedule: "..." }`, plus the options the replay needs to be the same run. No asyncio counterpart. */
 export function reproOptions(seed: number, schedule: Schedule, options: ExploreOptions): string {
   let text = `{ seed: ${seed}, schedule: ${JSON.stringify(String(schedule))}`;
   if (options.network !== undefined && options.network !== null) {

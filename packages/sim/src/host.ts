@@ -32,6 +32,7 @@ export interface HostResource {
 
 export type HostState = 'up' | 'down';
 
+/** A simulated machine (turmoil's host): its tasks, its address, and `crash()`/`restart()`. No asyncio counterpart. */
 export class SimHost {
   readonly name: string;
   /** The address other hosts reach it at (besides 127.0.0.1 and ::1, its own loopback). */
@@ -52,6 +53,7 @@ export class SimHost {
     this.#boot = boot;
   }
 
+  /** False from `crash()` until `restart()`. */
   isUp(): boolean {
     return this._state === 'up';
   }
@@ -126,6 +128,7 @@ export class SimHost {
     throw Object.assign(new Error(`no free port on host ${this.name}`), { code: 'EADDRINUSE' });
   }
 
+  /** The host as error messages name it. */
   toString(): string {
     return `<SimHost ${JSON.stringify(this.name)} ${this.address} ${this._state}>`;
   }

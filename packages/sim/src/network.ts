@@ -60,8 +60,10 @@ export interface Packet {
   _dropped(): void;
 }
 
+/** What happened to a packet: sent, delivered, dropped, duplicated, or a reset. No asyncio counterpart. */
 export type SimEventKind = 'sent' | 'delivered' | 'dropped' | 'duplicated' | 'reset';
 
+/** One packet's fate, as `onEvent` reports it: when, what happened, between which hosts, how many payload bytes. No asyncio counterpart. */
 export interface SimEvent {
   readonly time: number;
   readonly kind: SimEventKind;
@@ -70,6 +72,7 @@ export interface SimEvent {
   readonly bytes: number;
 }
 
+/** Packet counts of a run (`delivered + dropped = sent + duplicated`), resets and crashes, from `stats()`. No asyncio counterpart. */
 export interface SimStats {
   /** Packets handed to the network by senders (TCP segments, retransmissions included, and control packets; datagrams). */
   sent: number;
@@ -86,13 +89,16 @@ export interface SimStats {
   connections: number;
 }
 
+/** A host named by its name, its `SimHost`, or an array of them (for `partition`, `heal`, `link`). No asyncio counterpart. */
 export type HostSpec = string | SimHost | ReadonlyArray<string | SimHost>;
 
+/** Options of `addHost()`: the host's `address` (an IPv4 or IPv6 literal) and its `boot` coroutine factory. No asyncio counterpart. */
 export interface AddHostOptions {
   address?: string;
   boot?: () => Coro<unknown>;
 }
 
+/** The simulated world of one `simulate()` run: hosts, links between them, faults, and the packets' record (turmoil's `Sim`, madsim's `NetSim`). No asyncio counterpart. */
 export class SimNetwork implements Network {
   readonly name = 'simulated';
   readonly tcpTimeout: number;
@@ -139,6 +145,7 @@ export class SimNetwork implements Network {
 
   // ---- Hosts ---------------------------------------------------------------------------
 
+  /** Add a machine named `name` (its address defaults to 10.0.0.N in order of creation); its `boot` coroutine is spawned now and at each `restart()`. */
   addHost(name: string, options: AddHostOptions = {}): SimHost {
     const caller = 'SimNetwork.addHost()';
     if (typeof name !== 'string' || name === '') throw new TypeError(`${caller}: name must be a non-empty string like 'db1', got ${describeValue(name)}`);
@@ -175,6 +182,7 @@ export class SimNetwork implements Network {
     return this.#hosts.get(name);
   }
 
+  /** Every host of this world, `localhost` first, in order of creation. */
   hosts(): SimHost[] {
     return [...this.#hosts.values()];
   }
@@ -419,7 +427,7 @@ function notSimulated(what: string): InvalidStateError {
   );
 }
 
-/** The running simulation's world. */
+/** The running simulation's world. No asyncio counterpart. */
 export function getNetwork(): SimNetwork {
   let loop: EventLoop;
   try {

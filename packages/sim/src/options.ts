@@ -23,7 +23,7 @@ export interface LinkSettings {
   readonly bandwidth: number;
 }
 
-/** What `link(a, b, options)` takes. */
+/** What `link(a, b, options)` takes. No asyncio counterpart. */
 export interface LinkOptions {
   latency?: number | readonly [number, number];
   loss?: number;
@@ -32,7 +32,7 @@ export interface LinkOptions {
   oneWay?: boolean;
 }
 
-/** What `simulate(main(), { network })` takes. */
+/** What `simulate(main(), { network })` takes. No asyncio counterpart. */
 export interface SimNetworkOptions {
   latency?: number | readonly [number, number];
   loss?: number;

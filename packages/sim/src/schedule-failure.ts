@@ -7,6 +7,7 @@
  */
 import type { Schedule } from '@yieldio/core';
 
+/** A run of `explore()` failed: carries `seed`, `schedule`, `shrunk` and `cause`; its message's last line replays the failure. No asyncio counterpart. */
 export class ScheduleFailure extends Error {
   /** The seed of the failing run. */
   readonly seed: number;

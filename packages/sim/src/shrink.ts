@@ -13,15 +13,17 @@
  */
 import { Schedule } from '@yieldio/core';
 
-/** Runs the program under a guide; returns the schedule it made if it failed the same way, else null. */
+/** Runs the program under a guide; returns the schedule it made if it failed the same way, else null. No asyncio counterpart. */
 export type Attempt = (guide: Schedule) => Schedule | null;
 
+/** The shrunk schedule and how many runs shrinking took. No asyncio counterpart. */
 export interface ShrinkResult {
   schedule: Schedule;
   /** Runs of the program spent shrinking. */
   attempts: number;
 }
 
+/** Delta debugging over a failing schedule's decisions, toward 0 (FIFO, no fault, least latency), keeping only changes that still fail the same way. No asyncio counterpart. */
 export function shrinkSchedule(start: Schedule, attempt: Attempt, maxAttempts = 1000): ShrinkResult {
   let current = start;
   let attempts = 0;
