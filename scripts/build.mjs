@@ -1,39 +1,43 @@
 // Builds every package under packages/: esbuild bundles src/index.ts into
 // dist/index.cjs (require) and dist/index.mjs (import), and tsc emits the .d.ts files.
+// A package with a src/browser.ts (yieldio) gets dist/browser.{cjs,mjs} from it as well,
+// built without Node's platform: its `exports` conditions hand it to browsers.
 // `--js-only` skips the declarations (the demo and the benches need only the JS).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import esbuildOptions from './esbuild-options.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const jsOnly = process.argv.includes('--js-only');
 
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
-  const entry = join(dir, 'src', 'index.ts');
-  if (!existsSync(entry)) continue;
+  if (!existsSync(join(dir, 'src', 'index.ts'))) continue;
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   // Dependencies stay imports, so every package shares one copy of @yieldio/core.
   const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
   // A full build starts from an empty dist; --js-only replaces the bundles and keeps the
   // declarations an earlier full build wrote.
   if (!jsOnly) rmSync(join(dir, 'dist'), { recursive: true, force: true });
-  for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
-    await build({
-      entryPoints: [entry],
-      outfile: join(dir, 'dist', `index.${ext}`),
-      bundle: true,
-      format,
-      // net and threads are Node's (node:net, node:worker_threads); the rest run anywhere.
-      platform: name === 'net' || name === 'threads' ? 'node' : 'neutral',
-      mainFields: ['module', 'main'],
-      // Node 20 has no `using`: esbuild lowers it (and TypeScript's types check it).
-      target: 'node20',
-      external,
-      sourcemap: true,
-      logLevel: 'warning',
-    });
+  // Node's own entries: net and threads (node:net, node:worker_threads), and yieldio's
+  // index.ts, which imports them. Every other entry runs anywhere.
+  const entries = [['index', name === 'net' || name === 'threads' || name === 'yieldio' ? 'node' : 'neutral']];
+  if (existsSync(join(dir, 'src', 'browser.ts'))) entries.push(['browser', 'neutral']);
+  for (const [base, platform] of entries) {
+    for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
+      await build({
+        ...esbuildOptions.shared,
+        entryPoints: [join(dir, 'src', `${base}.ts`)],
+        outfile: join(dir, 'dist', `${base}.${ext}`),
+        format,
+        platform,
+        mainFields: ['module', 'main'],
+        external,
+        sourcemap: true,
+      });
+    }
   }
   if (!jsOnly) {
     execFileSync(
