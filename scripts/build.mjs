@@ -5,12 +5,32 @@
 // `--js-only` skips the declarations (the demo and the benches need only the JS).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import esbuildOptions from './esbuild-options.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const jsOnly = process.argv.includes('--js-only');
+
+// One copy of each package on Node, however it is loaded (the dual-package hazard): a
+// program that imports @yieldio/core and requires @yieldio/threads (whose CommonJS build
+// requires core's) would otherwise run two cores, with two loop registries and two
+// RealHost classes, and toThread would find no pool. So Node's "import" condition loads
+// <base>.node.mjs, which re-exports the CommonJS build, and Node runs that one only.
+// Browsers and bundlers keep the real ESM build (<base>.mjs), which tree-shakes.
+// Rejected: state on a global symbol (it fixes the registry but not `instanceof` across
+// two copies of Future, nor the statics net and threads set on RealHost).
+function writeNodeWrapper(dir, base) {
+  const cjs = join(dir, 'dist', `${base}.cjs`);
+  const names = Object.keys(createRequire(cjs)(cjs)).filter((name) => name !== 'default').sort();
+  writeFileSync(
+    join(dir, 'dist', `${base}.node.mjs`),
+    `// Node's ESM entry: the CommonJS build, so import and require share one copy.\n` +
+      `import cjs from './${base}.cjs';\n` +
+      `export const {\n${names.map((name) => `  ${name},\n`).join('')}} = cjs;\n`,
+  );
+}
 
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
@@ -38,6 +58,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
         sourcemap: true,
       });
     }
+    if (base === 'index') writeNodeWrapper(dir, base);
   }
   if (!jsOnly) {
     execFileSync(

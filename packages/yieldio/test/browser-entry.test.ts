@@ -8,8 +8,9 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'packages', 'yieldio', 'packa
 describe('the browser entry of yieldio', () => {
   it('is what the "browser" and the neutral conditions of the package exports pick', () => {
     const root = pkg.exports['.'];
-    expect(root.browser).toEqual({ types: './dist/browser.d.ts', import: './dist/browser.mjs', require: './dist/browser.cjs' });
-    expect(root.node).toEqual({ types: './dist/index.d.ts', import: './dist/index.mjs', require: './dist/index.cjs' });
+    expect(root.browser).toEqual({ types: './dist/browser.d.ts', module: './dist/browser.mjs', import: './dist/browser.mjs', require: './dist/browser.cjs' });
+    // Node runs one copy, the CommonJS build, however it is loaded (scripts/build.mjs).
+    expect(root.node).toEqual({ types: './dist/index.d.ts', module: './dist/index.mjs', import: './dist/index.node.mjs', require: './dist/index.cjs' });
     expect(root.default).toBe('./dist/browser.mjs');
     // The condition a runtime matches first wins: a browser must never reach "node".
     expect(Object.keys(root).indexOf('browser')).toBeLessThan(Object.keys(root).indexOf('node'));
