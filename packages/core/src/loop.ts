@@ -41,6 +41,7 @@ import { sourceTracebacks } from './debug';
 import type { Executor } from './executor';
 import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
+import { installProvidedMethods, runCloseHooks } from './provided-methods';
 
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 export type TaskFactory = (loop: EventLoop, coro: Coro<unknown>, options: TaskOptions) => Task<unknown>;
@@ -360,6 +361,8 @@ export class EventLoop<H extends Host = Host> {
     }
     for (const record of this._unretrieved) this._reportUnretrieved(record);
     this._unretrieved.clear();
+    // What other packages opened for this loop (net's signal listeners and children).
+    runCloseHooks(this as EventLoop);
   }
 
   // ---- Futures and tasks ------------------------------------------------------------
@@ -573,6 +576,10 @@ export class EventLoop<H extends Host = Host> {
     return `<EventLoop ${this.host.kind} ${this._state}${this._debug ? ' debug' : ''}>`;
   }
 }
+
+// loop.createConnection(), loop.addSignalHandler()...: other packages provide them;
+// until one is imported, calling says which (provided-methods.ts).
+installProvidedMethods(EventLoop.prototype);
 
 /**
  * A queue of runnables that keeps its storage: `length = 0` on a JavaScript array gives

@@ -16,7 +16,8 @@
  * refused with a RangeError (asyncio raises RuntimeError from signal.signal). Not
  * available inside simulate(): the virtual clock has no process to signal.
  */
-import { EventLoop, InvalidStateError, copyContext } from '@yieldio/core';
+import { InvalidStateError, copyContext, provideLoopMethods } from '@yieldio/core';
+import type { EventLoop } from '@yieldio/core';
 import type { Host } from '@yieldio/core';
 import { describe } from './describe';
 import { releaseAtClose } from './loop-close';
@@ -105,4 +106,4 @@ function removeAll(loop: EventLoop): void {
   handlersByLoop.delete(loop);
 }
 
-Object.assign(EventLoop.prototype, { addSignalHandler, removeSignalHandler });
+provideLoopMethods('@yieldio/net', { addSignalHandler, removeSignalHandler });
