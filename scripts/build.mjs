@@ -5,8 +5,7 @@
 // `--js-only` skips the declarations (the demo and the benches need only the JS).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import esbuildOptions from './esbuild-options.cjs';
 
@@ -21,17 +20,7 @@ const jsOnly = process.argv.includes('--js-only');
 // Browsers and bundlers keep the real ESM build (<base>.mjs), which tree-shakes.
 // Rejected: state on a global symbol (it fixes the registry but not `instanceof` across
 // two copies of Future, nor the statics net and threads set on RealHost).
-function writeNodeWrapper(dir, base) {
-  const cjs = join(dir, 'dist', `${base}.cjs`);
-  const names = Object.keys(createRequire(cjs)(cjs)).filter((name) => name !== 'default').sort();
-  writeFileSync(
-    join(dir, 'dist', `${base}.node.mjs`),
-    `// Node's ESM entry: the CommonJS build, so import and require share one copy.\n` +
-      `import cjs from './${base}.cjs';\n` +
-      `export const {\n${names.map((name) => `  ${name},\n`).join('')}} = cjs;\n`,
-  );
-}
-
+const { writeNodeWrapper } = esbuildOptions;
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
   if (!existsSync(join(dir, 'src', 'index.ts'))) continue;
