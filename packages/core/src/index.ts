@@ -80,3 +80,7 @@ export type { FutureCallGraph } from './call-graph';
 export { logger } from './log';
 /** How yieldio's error messages name a bad value (`describeValue("1")` is `"1" (a string)`): for packages built on core. */
 export { describe as describeValue } from './repr';
+/** Whether a value is a generator object, our coroutine (asyncio `iscoroutine`): for packages built on core. */
+export { isGenerator } from './repr';
+/** The base of a primitive that binds to the first loop it waits on (sync's, queues'). */
+export { LoopBound } from './loop-bound';

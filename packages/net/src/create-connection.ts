@@ -31,7 +31,7 @@ import { SocketEvents } from './socket-events';
 import { SocketTransport } from './socket-transport';
 import { toSSLContext } from './ssl-context';
 import type { SSLContext } from './ssl-context';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 
 export interface CreateConnectionOptions {
   /** TLS: true (a default client context) or an SSLContext. */

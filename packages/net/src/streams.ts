@@ -18,7 +18,7 @@ import { createConnectionImpl, createUnixConnectionImpl } from './create-connect
 import type { CreateConnectionOptions, CreateUnixConnectionOptions } from './create-connection';
 import { createServerImpl, createUnixServerImpl } from './create-server';
 import type { CreateServerOptions, CreateUnixServerOptions } from './create-server';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import type { Server } from './server';
 import { StreamReaderProtocol } from './stream-protocol';
 import type { ClientConnectedCallback } from './stream-protocol';
