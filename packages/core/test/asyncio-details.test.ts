@@ -151,3 +151,43 @@ describe('shutdownDefaultExecutor(timeout)', () => {
     loop.close();
   });
 });
+
+describe("a future's iterator after a throw", () => {
+  // test_futureiter_send_after_throw_no_crash: the iterator is finished, not stuck.
+  it('is finished: next() returns done, and a new yield* gets a fresh iterator', () => {
+    const loop = newVirtualEventLoop();
+    const fut = loop.createFuture<number>();
+    const it = fut[Symbol.iterator]();
+    const first = it.next();
+    expect([first.done, first.value === fut]).toEqual([false, true]);
+    const exc = new RangeError('thrown in');
+    expect(() => it.throw!(exc)).toThrow(exc);
+    expect(it.next()).toEqual({ done: true, value: undefined });
+    const fresh = fut[Symbol.iterator]();
+    expect(fresh).not.toBe(it);
+    const again = fresh.next();
+    expect([again.done, again.value === fut]).toEqual([false, true]);
+    fut.setResult(5);
+    expect(fresh.next()).toEqual({ done: true, value: 5 });
+    loop.close();
+  });
+
+  it('still gives the result to another task that awaited the future through it', () => {
+    const loop = newVirtualEventLoop();
+    const fut = loop.createFuture<string>();
+    const cancelledOne = loop.createTask((function* (): Coro<string> {
+      return yield* fut;
+    })());
+    const patient = loop.createTask((function* (): Coro<string> {
+      return yield* fut;
+    })());
+    loop.runUntilComplete(sleep(0));
+    // Done and cancelled in one pass: the first task is thrown into, the second resumed.
+    fut.setResult('shared');
+    cancelledOne.cancel();
+    loop.runUntilComplete(sleep(0));
+    expect(cancelledOne.cancelled()).toBe(true);
+    expect(patient.result()).toBe('shared');
+    loop.close();
+  });
+});
