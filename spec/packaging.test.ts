@@ -155,6 +155,24 @@ export const node: [typeof openConnection, typeof toThread, typeof createSubproc
     expect(tsc('tsconfig.bundler-wrong.json')).toMatch(/Module '"yieldio"' has no exported member 'openConnection'/);
   }, 360_000);
 
+  it('bundles one copy of core into an app inside the repository too', async () => {
+    // esbuild reads the nearest tsconfig.json (the root one, which maps no `paths`: sources
+    // resolve through the yieldio-source condition, which esbuild does not use) and the
+    // export conditions; whatever it picks, the app and yieldio must share one core.
+    for (const platform of ['node', 'browser'] as const) {
+      const result = await build({
+        stdin: { contents: "import { run } from '@yieldio/core'; import * as y from 'yieldio'; export { run, y };", resolveDir: join(root, 'examples'), sourcefile: 'app.mjs' },
+        bundle: true,
+        platform,
+        format: 'esm',
+        external: ['node:*'],
+        write: false,
+        logLevel: 'silent',
+      });
+      expect([platform, result.outputFiles[0].text.match(/var EventLoop = class/g)?.length]).toEqual([platform, 1]);
+    }
+  });
+
   it('bundles yieldio for a browser from the installed package, with no node: import and one core', async () => {
     write('page.mjs', "import * as yieldio from 'yieldio'; import { run } from '@yieldio/core'; globalThis.y = [yieldio, run];");
     const result = await build({ entryPoints: [join(app, 'page.mjs')], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
