@@ -1,6 +1,6 @@
 import type { Config } from 'jest';
 
-// Tests run from TypeScript sources: each @yieldio/* import maps to the package's
+// Tests run from TypeScript sources: each @yieldio/* import (and `yieldio`) maps to the package's
 // src/index.ts, so a test never needs a build first. The type-check is a separate
 // step (`npm run typecheck`), so ts-jest only transpiles here, which keeps the suite fast.
 const config: Config = {
@@ -10,6 +10,7 @@ const config: Config = {
   setupFiles: ['<rootDir>/scripts/jest-dispose-symbols.cjs'],
   moduleNameMapper: {
     '^@yieldio/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^yieldio$': '<rootDir>/packages/yieldio/src/index.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', target: 'ES2022', isolatedModules: true } }],

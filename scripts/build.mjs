@@ -1,39 +1,53 @@
 // Builds every package under packages/: esbuild bundles src/index.ts into
 // dist/index.cjs (require) and dist/index.mjs (import), and tsc emits the .d.ts files.
+// A package with a src/browser.ts (yieldio) gets dist/browser.{cjs,mjs} from it as well,
+// built without Node's platform: its `exports` conditions hand it to browsers.
 // `--js-only` skips the declarations (the demo and the benches need only the JS).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import esbuildOptions from './esbuild-options.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const jsOnly = process.argv.includes('--js-only');
 
+// One copy of each package on Node, however it is loaded (the dual-package hazard): a
+// program that imports @yieldio/core and requires @yieldio/threads (whose CommonJS build
+// requires core's) would otherwise run two cores, with two loop registries and two
+// RealHost classes, and toThread would find no pool. So Node's "import" condition loads
+// <base>.node.mjs, which re-exports the CommonJS build, and Node runs that one only.
+// Browsers and bundlers keep the real ESM build (<base>.mjs), which tree-shakes.
+// Rejected: state on a global symbol (it fixes the registry but not `instanceof` across
+// two copies of Future, nor the statics net and threads set on RealHost).
+const { writeNodeWrapper } = esbuildOptions;
 for (const name of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', name);
-  const entry = join(dir, 'src', 'index.ts');
-  if (!existsSync(entry)) continue;
+  if (!existsSync(join(dir, 'src', 'index.ts'))) continue;
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   // Dependencies stay imports, so every package shares one copy of @yieldio/core.
   const external = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
   // A full build starts from an empty dist; --js-only replaces the bundles and keeps the
   // declarations an earlier full build wrote.
   if (!jsOnly) rmSync(join(dir, 'dist'), { recursive: true, force: true });
-  for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
-    await build({
-      entryPoints: [entry],
-      outfile: join(dir, 'dist', `index.${ext}`),
-      bundle: true,
-      format,
-      // net and threads are Node's (node:net, node:worker_threads); the rest run anywhere.
-      platform: name === 'net' || name === 'threads' ? 'node' : 'neutral',
-      mainFields: ['module', 'main'],
-      // Node 20 has no `using`: esbuild lowers it (and TypeScript's types check it).
-      target: 'node20',
-      external,
-      sourcemap: true,
-      logLevel: 'warning',
-    });
+  // Node's own entries: net and threads (node:net, node:worker_threads), and yieldio's
+  // index.ts, which imports them. Every other entry runs anywhere.
+  const entries = [['index', name === 'net' || name === 'threads' || name === 'yieldio' ? 'node' : 'neutral']];
+  if (existsSync(join(dir, 'src', 'browser.ts'))) entries.push(['browser', 'neutral']);
+  for (const [base, platform] of entries) {
+    for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
+      await build({
+        ...esbuildOptions.shared,
+        entryPoints: [join(dir, 'src', `${base}.ts`)],
+        outfile: join(dir, 'dist', `${base}.${ext}`),
+        format,
+        platform,
+        mainFields: ['module', 'main'],
+        external,
+        sourcemap: true,
+      });
+    }
+    if (base === 'index') writeNodeWrapper(dir, base);
   }
   // A command-line entry (`bin`: dist/NAME.mjs from src/NAME.ts) is Node's, bundled apart
   // so the package's index stays free of Node built-ins.

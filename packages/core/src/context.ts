@@ -147,9 +147,9 @@ export class ContextVar<T> {
     if (token.used) {
       throw new InvalidStateError(`ContextVar.reset(): this token of ${JSON.stringify(this.name)} has already been used once`);
     }
-    if (token.variable !== this) {
+    if (token.var !== this) {
       throw new TypeError(
-        `ContextVar.reset(): the token was created by ContextVar ${JSON.stringify(token.variable.name)}, not ${JSON.stringify(this.name)}`,
+        `ContextVar.reset(): the token was created by ContextVar ${JSON.stringify(token.var.name)}, not ${JSON.stringify(this.name)}`,
       );
     }
     if (token.context !== current) {
@@ -173,11 +173,20 @@ export class ContextVar<T> {
 /** What `ContextVar.set` returns, for `reset`. Python `contextvars.Token`. */
 export class Token<T> {
   used = false;
+  /** The variable whose `set` returned this token (Python's `Token.var`). */
+  readonly var: ContextVar<T>;
   constructor(
     readonly context: Context,
-    readonly variable: ContextVar<T>,
+    variable: ContextVar<T>,
     readonly oldValue: T | typeof MISSING,
-  ) {}
+  ) {
+    this.var = variable;
+  }
+
+  /** The same as `var`, the name this had first; kept for code written against it. */
+  get variable(): ContextVar<T> {
+    return this.var;
+  }
 
   /** Token.MISSING: `oldValue` when the variable had no value before the `set`. */
   static readonly MISSING: typeof MISSING = MISSING;

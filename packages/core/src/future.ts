@@ -360,11 +360,18 @@ plainFuture = Future;
 /**
  * What `yield* fut` iterates: while the future is pending, `next()` yields it (the task
  * then waits); once it is done, `next()` returns its result or throws. The task only
- * resumes a coroutine when the future is done, so the iterator needs no state of its own,
- * and one per future serves every task awaiting it.
+ * resumes a coroutine when the future is done, so the iterator needs almost no state of
+ * its own, and one per future serves every task awaiting it.
+ *
+ * The one state: an iterator that had an exception thrown into it is finished, as
+ * CPython's future iterator is (test_futureiter_send_after_throw_no_crash): a later
+ * `next()` on the still pending future returns done instead of yielding it again. The
+ * future forgets that iterator, so a later `yield* fut` gets a fresh one; a task that
+ * shares the old one resumes only once the future is done, and then gets its result.
  */
 class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   readonly #fut: Future<T>;
+  #finished = false;
 
   constructor(fut: Future<T>) {
     this.#fut = fut;
@@ -374,13 +381,15 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
     const fut = this.#fut;
     // No "resumed too early" check (asyncio's "await wasn't used with future"): that needs
     // state per await, and a driver that resumes early just sees the future again.
-    if (fut._state === 'pending') return { done: false, value: fut };
+    if (fut._state === 'pending') return this.#finished ? { done: true, value: undefined as T } : { done: false, value: fut };
     return { done: true, value: fut.result() };
   }
 
   // A task throws the awaited future's exception into the coroutine; yield* forwards
   // it here, and it must surface at the `yield*`, unchanged.
   throw(exc: unknown): IteratorResult<Future<T>, T> {
+    this.#finished = true;
+    if (this.#fut._iterator === this) this.#fut._iterator = null;
     throw exc;
   }
 

@@ -27,6 +27,9 @@ export { Handle, TimerHandle } from './handle';
 export type { ExceptionContext } from './handle';
 export { EventLoop } from './loop';
 export type { ExceptionHandler, TaskFactory, LoopState } from './loop';
+/** For packages that give the loop methods (net): see provided-methods.ts. */
+export { provideLoopMethods, onLoopClose, PROVIDED_LOOP_METHODS } from './provided-methods';
+export type { ProvidedLoopMethod } from './provided-methods';
 export type { Host, SyncHost, AsyncHost, LoopDriver, Completion } from './host';
 export type {
   Network,
@@ -84,3 +87,7 @@ export type { FutureCallGraph } from './call-graph';
 export { logger } from './log';
 /** How yieldio's error messages name a bad value (`describeValue("1")` is `"1" (a string)`): for packages built on core. */
 export { describe as describeValue } from './repr';
+/** Whether a value is a generator object, our coroutine (asyncio `iscoroutine`): for packages built on core. */
+export { isGenerator } from './repr';
+/** The base of a primitive that binds to the first loop it waits on (sync's, queues'). */
+export { LoopBound } from './loop-bound';

@@ -42,6 +42,7 @@ import type { Executor } from './executor';
 import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
 import { checkOptions } from './options';
+import { installProvidedMethods, runCloseHooks } from './provided-methods';
 
 /** A loop's exception handler (asyncio `loop.set_exception_handler`'s `handler(loop, context)`). */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
@@ -373,6 +374,8 @@ export class EventLoop<H extends Host = Host> {
     }
     for (const record of this._unretrieved) this._reportUnretrieved(record);
     this._unretrieved.clear();
+    // What other packages opened for this loop (net's signal listeners and children).
+    runCloseHooks(this as EventLoop);
   }
 
   // ---- Futures and tasks ------------------------------------------------------------
@@ -458,14 +461,44 @@ export class EventLoop<H extends Host = Host> {
   }
 
   /** Let the default executor finish its work and release its threads (`run()` calls this). */
-  *shutdownDefaultExecutor(): Coro<void> {
+  /**
+   * Let the default executor finish its work and release its threads (asyncio 3.12
+   * `shutdown_default_executor(timeout)`). With a `timeout` in seconds, give up waiting
+   * after it, with a warning, and leave the executor to finish on its own; null waits as
+   * long as it takes. `run()` passes 300 s, as asyncio's runner does.
+   */
+  *shutdownDefaultExecutor(timeout: number | null = null): Coro<void> {
+    if (timeout !== null && (typeof timeout !== 'number' || Number.isNaN(timeout))) {
+      throw new TypeError(`shutdownDefaultExecutor(): timeout must be a number of seconds or null (no limit), got ${describe(timeout)}`);
+    }
+    if (timeout !== null && timeout < 0) {
+      throw new RangeError(`shutdownDefaultExecutor(): timeout must be >= 0 seconds, got ${timeout}; pass null to wait without a limit`);
+    }
     this._checkClosed('shutdownDefaultExecutor');
     this._executorShutdownCalled = true;
     const executor = this._defaultExecutor;
     if (executor === null) return;
     checkNotSimulated(this as EventLoop, 'shutdownDefaultExecutor()');
+    const done = wrapPromise(executor.shutdown(), { loop: this as EventLoop });
     try {
-      yield* wrapPromise(executor.shutdown(), { loop: this as EventLoop });
+      if (timeout === null) {
+        yield* done;
+      } else {
+        let timedOut = false;
+        const timer = this.callLater(timeout, () => {
+          timedOut = true;
+          done.cancel();
+        });
+        try {
+          yield* done;
+        } catch (exc) {
+          // A cancellation from outside (our task cancelled) goes on; only ours is a timeout.
+          if (!timedOut) throw exc;
+          logger.warning(`shutdownDefaultExecutor(): the default executor did not finish its work within ${timeout} seconds; leaving it to finish on its own`);
+        } finally {
+          timer.cancel();
+        }
+      }
     } finally {
       this._defaultExecutor = null;
     }
@@ -597,6 +630,10 @@ export class EventLoop<H extends Host = Host> {
     return `<EventLoop ${this.host.kind} ${this._state}${this._debug ? ' debug' : ''}>`;
   }
 }
+
+// loop.createConnection(), loop.addSignalHandler()...: other packages provide them;
+// until one is imported, calling says which (provided-methods.ts).
+installProvidedMethods(EventLoop.prototype);
 
 /**
  * A queue of runnables that keeps its storage: `length = 0` on a JavaScript array gives

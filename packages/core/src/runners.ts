@@ -190,13 +190,17 @@ function cancelAllTasks<H extends Host>(loop: EventLoop<H>): Completion<H, void>
   return undefined as Completion<H, void>;
 }
 
+/** How long run() waits for the default executor's threads at the end (asyncio 3.12 `constants.THREAD_JOIN_TIMEOUT`). */
+const THREAD_JOIN_TIMEOUT = 300;
+
 /**
  * Wait for the default executor's work and release its threads (asyncio 3.9+
- * `shutdown_default_executor`). Returns undefined when the loop never made one.
+ * `shutdown_default_executor`), for THREAD_JOIN_TIMEOUT seconds at most. Returns
+ * undefined when the loop never made one.
  */
 function shutdownDefaultExecutor<H extends Host>(loop: EventLoop<H>): Completion<H, void> | undefined {
   if (loop._defaultExecutor === null) return undefined;
-  return loop.runUntilComplete(loop.shutdownDefaultExecutor());
+  return loop.runUntilComplete(loop.shutdownDefaultExecutor(THREAD_JOIN_TIMEOUT));
 }
 
 /**

@@ -11,7 +11,7 @@
  * stay portable to a simulated network.
  */
 import type { NetworkAddress } from '@yieldio/core';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 
 /** asyncio's socket address: `[host, port]`, `[host, port, flowinfo, scopeid]`, or a Unix path. */
 export type SockAddr = readonly [host: string, port: number] | readonly [host: string, port: number, flowinfo: number, scopeid: number] | string;

@@ -31,7 +31,7 @@ import { SocketEvents } from './socket-events';
 import { SocketTransport } from './socket-transport';
 import { toSSLContext } from './ssl-context';
 import type { SSLContext } from './ssl-context';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 
 /** Options of `createConnection()` (asyncio `loop.create_connection`'s keyword arguments). */
 export interface CreateConnectionOptions {

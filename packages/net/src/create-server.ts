@@ -25,7 +25,7 @@ import { getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future, Network, NetworkAddress, ResolvedAddress, TlsUpgrade } from '@yieldio/core';
 import { checkHost, checkPath, checkPort, formatAddress } from './addresses';
 import { SSL_HANDSHAKE_TIMEOUT } from './create-connection';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { OSError, fromNodeError } from './errors';
 import { familyOf, resolveHost } from './getaddrinfo';
 import { networkOf } from './network-access';

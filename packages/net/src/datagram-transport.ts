@@ -25,7 +25,7 @@
 import { getRunningLoop } from '@yieldio/core';
 import type { Coro, DatagramSocket, EventLoop, Future, Network, NetworkAddress } from '@yieldio/core';
 import { checkAddressPair, formatAddress, ipFamily, toSockAddr } from './addresses';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { OSError, fromNodeError } from './errors';
 import { familyOf, resolveHost } from './getaddrinfo';
 import { networkOf } from './network-access';

@@ -20,7 +20,7 @@ import { GaiError, OSError, fromNodeError } from './errors';
 import { networkOf } from './network-access';
 import { checkOptions } from './options';
 import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './socket-transport';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 
 /** Any address family (Python `socket.AF_UNSPEC`). */
 export const AF_UNSPEC = 0;

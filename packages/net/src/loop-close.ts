@@ -11,16 +11,17 @@
  * resource released earlier (a handler removed, a child that exited and closed its
  * pipes), so a long-lived loop does not collect one entry per child it ever ran.
  *
- * Core has no close hook and cannot import this package, so `EventLoop.prototype.close` is
- * wrapped here, once, the way loop-methods.ts adds methods. The releases run after the
- * original close() returned: a running loop refuses to close, and then nothing is
- * released. They run in registration order, and every one runs even if one throws (the
- * first error is thrown after the rest have run: a leaked child is worse than a late
- * error). Rejected: a hook list in core's EventLoop (a field and a loop in close() that
- * only this package uses), and a FinalizationRegistry (a loop is never collected while
+ * This package registers one hook with core's `onLoopClose` (core's provided-methods.ts),
+ * which runs after close() has closed the loop: a running loop refuses to close, and then
+ * nothing is released. Releases run in registration order, and every one runs even if
+ * one throws (the first error is thrown after the rest have run: a leaked child is worse
+ * than a late error). Rejected: wrapping `EventLoop.prototype.close` from here (what this
+ * module did first: behaviour depended on import order, and a second copy of the package
+ * wrapped it twice), and a FinalizationRegistry (a loop is never collected while
  * `process` holds its listener or a child its callbacks).
  */
-import { EventLoop } from '@yieldio/core';
+import { onLoopClose } from '@yieldio/core';
+import type { EventLoop } from '@yieldio/core';
 
 /** Each loop's pending releases. Invariant: a loop in here is not closed yet. */
 const releasesByLoop = new WeakMap<EventLoop, Set<() => void>>();
@@ -44,12 +45,10 @@ export function pendingReleases(loop: EventLoop): number {
   return releasesByLoop.get(loop)?.size ?? 0;
 }
 
-const originalClose = EventLoop.prototype.close;
-EventLoop.prototype.close = function close(this: EventLoop): void {
-  originalClose.call(this);
-  const releases = releasesByLoop.get(this);
+onLoopClose(function releaseAll(loop: EventLoop): void {
+  const releases = releasesByLoop.get(loop);
   if (releases === undefined) return;
-  releasesByLoop.delete(this);
+  releasesByLoop.delete(loop);
   let first: { exc: unknown } | null = null;
   for (const release of releases) {
     try {
@@ -59,4 +58,4 @@ EventLoop.prototype.close = function close(this: EventLoop): void {
     }
   }
   if (first !== null) throw first.exc;
-};
+});

@@ -3,11 +3,13 @@
  * `createUnixConnection`, `createUnixServer`, `createDatagramEndpoint`, `getaddrinfo`,
  * `startTls`, as asyncio's `AbstractEventLoop` has them.
  *
- * Core cannot depend on this package (it runs in browsers), so the methods are added from
- * here: a TypeScript module augmentation gives `EventLoop` their types, and assigning them
- * to `EventLoop.prototype` gives every loop the code, once this package is imported.
+ * Core cannot depend on this package (it runs in browsers), so the methods come from
+ * here: a TypeScript module augmentation gives `EventLoop` their types, and core's
+ * `provideLoopMethods` gives every loop the code once this package is imported (before
+ * that, core's own stand-ins say to import this package).
  */
-import { EventLoop } from '@yieldio/core';
+import { provideLoopMethods } from '@yieldio/core';
+import type { EventLoop } from '@yieldio/core';
 import type { Coro, Host } from '@yieldio/core';
 import { createConnection, createUnixConnection } from './create-connection';
 import type { CreateConnectionOptions, CreateUnixConnectionOptions } from './create-connection';
@@ -53,4 +55,4 @@ const methods: Methods = {
   getaddrinfo,
   startTls,
 };
-Object.assign(EventLoop.prototype, methods);
+provideLoopMethods('@yieldio/net', methods);

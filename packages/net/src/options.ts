@@ -3,7 +3,7 @@
  * last options object, and a misspelt keyword must fail as loudly as in Python
  * ("unexpected keyword argument"), naming the call and the options it knows.
  */
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 
 export function checkOptions(caller: string, options: unknown, known: readonly string[]): Record<string, unknown> {
   if (options === undefined || options === null) return {};

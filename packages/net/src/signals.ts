@@ -16,9 +16,10 @@
  * refused with a RangeError (asyncio raises RuntimeError from signal.signal). Not
  * available inside simulate(): the virtual clock has no process to signal.
  */
-import { EventLoop, InvalidStateError, copyContext } from '@yieldio/core';
+import { InvalidStateError, copyContext, provideLoopMethods } from '@yieldio/core';
+import type { EventLoop } from '@yieldio/core';
 import type { Host } from '@yieldio/core';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { releaseAtClose } from './loop-close';
 import { signalNumbers, watchSignal } from './node-process';
 
@@ -47,7 +48,7 @@ export function checkSignal(caller: string, sig: unknown): string {
     throw new TypeError(`${caller}: sig must be a signal name such as 'SIGUSR2' (or its number), got ${describe(sig)}`);
   }
   if (name === undefined) {
-    throw new RangeError(`${caller}: ${describe(sig)} is not a signal on this platform; use a name such as 'SIGUSR2', 'SIGTERM' or 'SIGHUP'`);
+    throw new RangeError(`${caller}: ${typeof sig === 'string' ? JSON.stringify(sig) : sig} is not a signal on this platform; use a name such as 'SIGUSR2', 'SIGTERM' or 'SIGHUP'`);
   }
   return name;
 }
@@ -105,4 +106,4 @@ function removeAll(loop: EventLoop): void {
   handlersByLoop.delete(loop);
 }
 
-Object.assign(EventLoop.prototype, { addSignalHandler, removeSignalHandler });
+provideLoopMethods('@yieldio/net', { addSignalHandler, removeSignalHandler });

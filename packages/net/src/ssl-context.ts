@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { TlsOptions } from '@yieldio/core';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { osErrorFor } from './errors';
 import { checkOptions } from './options';
 

@@ -18,7 +18,7 @@
 import { InvalidStateError, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { SSL_HANDSHAKE_TIMEOUT } from './create-connection';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { fromNodeError } from './errors';
 import { checkOptions, checkSeconds } from './options';
 import type { BaseProtocol, StreamProtocol } from './protocols';

@@ -15,7 +15,7 @@
  * (asyncio 3.12).
  */
 import { ConnectionResetError } from './errors';
-import { isGenerator } from './is-generator';
+import { isGenerator } from '@yieldio/core';
 import type { Coro, EventLoop, Future, Task } from '@yieldio/core';
 import { Protocol } from './protocols';
 import type { StreamReader } from './stream-reader';

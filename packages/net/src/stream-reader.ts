@@ -29,7 +29,7 @@
 import { InvalidStateError, StopAsyncIteration, getEventLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { allocBytes, copyBytes, indexOfBytes } from './bytes';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { IncompleteReadError, LimitOverrunError } from './errors';
 import { checkOptions } from './options';
 import type { Transport } from './transports';

@@ -18,7 +18,7 @@ import { CONNECTION_OPTIONS, UNIX_CONNECTION_OPTIONS, createConnectionImpl, crea
 import type { CreateConnectionOptions, CreateUnixConnectionOptions } from './create-connection';
 import { SERVER_OPTIONS, UNIX_SERVER_OPTIONS, createServerImpl, createUnixServerImpl } from './create-server';
 import type { CreateServerOptions, CreateUnixServerOptions } from './create-server';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { checkOptions } from './options';
 import type { Server } from './server';
 import { StreamReaderProtocol } from './stream-protocol';

@@ -39,7 +39,7 @@
  */
 import { CancelledError, InvalidStateError, NondeterminismError, gather, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import { releaseAtClose } from './loop-close';
 import { BrokenPipeError, ConnectionResetError, ProcessLookupError, osErrorFor } from './errors';
 import type { OSError } from './errors';
@@ -277,12 +277,12 @@ function spawnError(caller: string, what: string, cwd: string | undefined, err: 
   const options = { code: err.code, errno: err.errno, syscall: err.syscall, cause: err };
   let reason = err.message;
   if (err.code === 'ENOENT') {
-    const hint = cwd === undefined ? 'check the name and PATH' : `check the name, PATH and that cwd ${describe(cwd)} exists`;
+    const hint = cwd === undefined ? 'check the name and PATH' : `check the name, PATH and that cwd ${JSON.stringify(cwd)} exists`;
     reason = `no such file or directory (ENOENT); ${hint}`;
   } else if (err.code === 'EACCES') {
     reason = 'permission denied (EACCES); is it executable?';
   }
-  return osErrorFor(err.code, `${caller}: cannot run ${describe(what)}: ${reason}`, options);
+  return osErrorFor(err.code, `${caller}: cannot run ${JSON.stringify(what)}: ${reason}`, options);
 }
 
 function* spawnProcess(caller: string, file: string, args: string[], rawOptions: unknown, what: string): Coro<Process> {
@@ -301,7 +301,7 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
   // Each event waits in the loop's ready queue, in arrival order, behind the 'spawn' one.
   // The pipes are built in that 'spawn' callback itself, not when this coroutine resumes:
   // output that arrived with it runs before our task's next step and must find them.
-  const started = loop.createFuture<Process>({ description: `${describe(what)} to start` });
+  const started = loop.createFuture<Process>({ description: `${JSON.stringify(what)} to start` });
   let transports: { stdin: WritePipeTransport | null; out: [null, ReadPipeTransport | null, ReadPipeTransport | null] } | null = null;
   let proc: Process | null = null;
   // A child can outlive its loop: once the loop is closed its events have nowhere to go.

@@ -13,7 +13,7 @@
  * asyncio's: high 64 KiB, low high/4.
  */
 import type { EventLoop } from '@yieldio/core';
-import { describe } from './describe';
+import { describeValue as describe } from '@yieldio/core';
 import type { BaseProtocol } from './protocols';
 
 /** What every transport has (asyncio `BaseTransport`): extra info, closing, and its protocol. */
@@ -139,7 +139,7 @@ function checkLimit(caller: string, name: string, value: unknown): number | null
 export function checkBytes(caller: string, data: unknown): asserts data is Uint8Array {
   if (data instanceof Uint8Array) return;
   if (typeof data === 'string') {
-    throw new TypeError(`${caller}: data must be bytes (a Uint8Array or Buffer), got a string ${describe(data)}; encode it first: Buffer.from(text)`);
+    throw new TypeError(`${caller}: data must be bytes (a Uint8Array or Buffer), got ${describe(data)}; encode it first: Buffer.from(text)`);
   }
   if (data instanceof ArrayBuffer) {
     throw new TypeError(`${caller}: data must be bytes (a Uint8Array or Buffer), got an ArrayBuffer; wrap it: new Uint8Array(buffer)`);

@@ -133,7 +133,7 @@ describe('createDatagramEndpoint', () => {
       new RangeError('sendto(): invalid address: must be null or ["127.0.0.1",9] (the endpoint is connected), got ["127.0.0.1",10]'),
       new TypeError('sendto(): addr is required: the endpoint has no remoteAddr; pass [host, port]'),
       new RangeError('sendto(): addr host must be an IP address, got "example.com"; resolve names first: yield* loop.getaddrinfo(host, port)'),
-      new TypeError('sendto(): data must be bytes (a Uint8Array or Buffer), got a string "x"; encode it first: Buffer.from(text)'),
+      new TypeError('sendto(): data must be bytes (a Uint8Array or Buffer), got "x" (a string); encode it first: Buffer.from(text)'),
       new RangeError('sendto(): addr: port must be an integer 0-65535, got 99999'),
     ]);
   });

@@ -88,8 +88,8 @@ describe('getaddrinfo', () => {
     });
     expect(result).toEqual([
       new RangeError('getaddrinfo(): port must be an integer 0-65535, got -1'),
-      new RangeError('getaddrinfo(): type must be 0, SOCK_STREAM (1), SOCK_DGRAM (2) or SOCK_RAW (3), got 9'),
-      new RangeError('getaddrinfo(): family must be AF_UNSPEC (0), AF_INET (2) or AF_INET6 (10), got 99'),
+      new RangeError('getaddrinfo(): type must be 0, SOCK_STREAM (1), SOCK_DGRAM (2) or SOCK_RAW (3), got 9 (a number)'),
+      new RangeError('getaddrinfo(): family must be AF_UNSPEC (0), AF_INET (2) or AF_INET6 (10), got 99 (a number)'),
       new GaiError('getaddrinfo(): cannot resolve "127.0.0.1": it is an IPv4 address but family IPv6 was asked for'),
     ]);
   });

@@ -295,7 +295,7 @@ describe('Server', () => {
       }
       return null;
     });
-    expect(result).toEqual(new TypeError('startServer(): clientConnectedCb must be a function (reader, writer) => ..., or a generator function, got "nope"'));
+    expect(result).toEqual(new TypeError('startServer(): clientConnectedCb must be a function (reader, writer) => ..., or a generator function, got "nope" (a string)'));
   });
 
   it('the loop is reachable from the server', async () => {

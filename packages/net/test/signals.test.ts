@@ -161,7 +161,7 @@ describe('addSignalHandler', () => {
       );
       expect(() => loop.addSignalHandler('SIGSTOP', () => undefined)).toThrow(RangeError);
       expect(() => loop.addSignalHandler('SIGUSR2', 3 as never)).toThrow(
-        new TypeError('addSignalHandler(): callback must be a function, got 3'),
+        new TypeError('addSignalHandler(): callback must be a function, got 3 (a number)'),
       );
       expect(() => loop.addSignalHandler('SIGUSR2', function* gen() {} as never)).toThrow(/got generator function gen; a signal handler is a plain callback/);
       expect(() => loop.removeSignalHandler(99999)).toThrow(RangeError);

@@ -62,7 +62,7 @@ describe('StreamReader feeding', () => {
   it('feedData rejects a string with a TypeError', () => {
     sim(function* () {
       const stream = new StreamReader();
-      expect(() => stream.feedData('abc' as unknown as Uint8Array)).toThrow(new TypeError('feedData(): data must be bytes (a Uint8Array or Buffer), got "abc"'));
+      expect(() => stream.feedData('abc' as unknown as Uint8Array)).toThrow(new TypeError('feedData(): data must be bytes (a Uint8Array or Buffer), got "abc" (a string)'));
     });
   });
 
@@ -70,7 +70,7 @@ describe('StreamReader feeding', () => {
     sim(function* () {
       expect(() => new StreamReader({ limit: 0 })).toThrow(new RangeError('StreamReader(): limit must be > 0, got 0'));
       expect(() => new StreamReader({ limit: -1 })).toThrow(new RangeError('StreamReader(): limit must be > 0, got -1'));
-      expect(() => new StreamReader({ limit: 1.5 })).toThrow(new TypeError('StreamReader(): limit must be a whole number of bytes, got 1.5'));
+      expect(() => new StreamReader({ limit: 1.5 })).toThrow(new TypeError('StreamReader(): limit must be a whole number of bytes, got 1.5 (a number)'));
     });
   });
 
@@ -151,7 +151,7 @@ describe('StreamReader.read', () => {
   it('read(n) rejects a size that is not a whole number', () => {
     sim(function* () {
       const stream = new StreamReader();
-      expect(() => simulateStep(stream.read(1.5))).toThrow(new TypeError('read(): n must be a whole number of bytes (-1 for everything until EOF), got 1.5'));
+      expect(() => simulateStep(stream.read(1.5))).toThrow(new TypeError('read(): n must be a whole number of bytes (-1 for everything until EOF), got 1.5 (a number)'));
     });
   });
 
@@ -356,7 +356,7 @@ describe('StreamReader.readuntil', () => {
       expect(() => simulateStep(stream.readuntil(bytes('')))).toThrow(new RangeError('readuntil(): the separator should be at least one byte long'));
       expect(() => simulateStep(stream.readuntil([]))).toThrow(new RangeError('readuntil(): the separator list should contain at least one element'));
       expect(() => simulateStep(stream.readuntil('\n' as unknown as Uint8Array))).toThrow(
-        new TypeError('readuntil(): separator must be bytes (a Uint8Array or Buffer) or an array of them, got "\\n"; encode it: Buffer.from(text)'),
+        new TypeError('readuntil(): separator must be bytes (a Uint8Array or Buffer) or an array of them, got "\\n" (a string); encode it: Buffer.from(text)'),
       );
     });
   });

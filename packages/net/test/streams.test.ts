@@ -209,7 +209,7 @@ describe('the limit option', () => {
     });
     expect(result).toEqual([
       new RangeError('openConnection(): limit must be > 0, got 0'),
-      new TypeError('openConnection(): limit must be a whole number of bytes, got 1.5'),
+      new TypeError('openConnection(): limit must be a whole number of bytes, got 1.5 (a number)'),
     ]);
   });
 });
@@ -409,7 +409,7 @@ describe('errors name the address', () => {
       }
       return null;
     });
-    expect(result).toEqual(new TypeError('openConnection(): port must be an integer 0-65535, got "80"; pass the number: 80'));
+    expect(result).toEqual(new TypeError('openConnection(): port must be an integer 0-65535, got "80" (a string); pass the number: 80'));
   });
 
   it('a port out of range is a RangeError', async () => {
@@ -438,7 +438,7 @@ describe('errors name the address', () => {
     });
     expect(result).toEqual([
       new RangeError('openConnection(): host must not be empty; pass a name such as "localhost", an address such as "127.0.0.1", or null'),
-      new TypeError('openConnection(): host must be a host name or an IP address (a string), got 42'),
+      new TypeError('openConnection(): host must be a host name or an IP address (a string), got 42 (a number)'),
     ]);
   });
 
@@ -684,6 +684,6 @@ describe('drain', () => {
       yield* stop(server);
       return error;
     });
-    expect(result).toEqual(new TypeError('write(): data must be bytes (a Uint8Array or Buffer), got a string "text"; encode it first: Buffer.from(text)'));
+    expect(result).toEqual(new TypeError('write(): data must be bytes (a Uint8Array or Buffer), got "text" (a string); encode it first: Buffer.from(text)'));
   });
 });

@@ -382,10 +382,10 @@ describe('createSubprocessExec', () => {
 
   test('bad arguments fail with clear errors', async () => {
     await expect(runNet(() => createSubprocessExec('cat', 3 as never))).rejects.toThrow(
-      new TypeError('createSubprocessExec(): options must be an object such as { stdout: PIPE }, got 3'),
+      new TypeError('createSubprocessExec(): options must be an object such as { stdout: PIPE }, got 3 (a number)'),
     );
     await expect(runNet(() => createSubprocessExec('cat', { stdout: 'pipe' as never }))).rejects.toThrow(
-      new TypeError('createSubprocessExec(): stdout must be PIPE, DEVNULL, a file descriptor or null, got "pipe"'),
+      new TypeError('createSubprocessExec(): stdout must be PIPE, DEVNULL, a file descriptor or null, got "pipe" (a string)'),
     );
     await expect(runNet(() => createSubprocessExec('cat', { stdout: STDOUT }))).rejects.toThrow(RangeError);
     await expect(runNet(() => createSubprocessExec('cat', { bogus: 1 } as never))).rejects.toThrow(/unknown option "bogus"/);

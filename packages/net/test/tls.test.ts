@@ -216,7 +216,7 @@ describe('ssl options are checked at the boundary', () => {
       return errors;
     });
     expect(result).toEqual([
-      new TypeError('openConnection(): ssl must be an SSLContext, true or null, got "yes"'),
+      new TypeError('openConnection(): ssl must be an SSLContext, true or null, got "yes" (a string)'),
       new TypeError('openConnection(): serverHostname is only meaningful with ssl; pass ssl too, or drop serverHostname'),
       new TypeError('startServer(): ssl=true needs a certificate on a server; pass an SSLContext(PROTOCOL_TLS_SERVER) with loadCertChain()'),
       new TypeError("startServer(): the server's SSLContext has no certificate; call ssl.loadCertChain(certfile, keyfile) first"),

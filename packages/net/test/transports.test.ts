@@ -372,7 +372,7 @@ describe('write flow control', () => {
     expect(result.errors).toEqual([
       new RangeError('setWriteBufferLimits(): high (10) must be >= low (20) must be >= 0'),
       new RangeError('setWriteBufferLimits(): high must be >= 0, got -1'),
-      new TypeError('setWriteBufferLimits(): high must be a whole number of bytes or null, got 1.5'),
+      new TypeError('setWriteBufferLimits(): high must be a whole number of bytes or null, got 1.5 (a number)'),
     ]);
   });
 

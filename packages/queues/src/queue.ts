@@ -18,7 +18,7 @@
  *     const items = aiter(queue);
  *     for (let item; (item = yield* anext(items, DONE)) !== DONE; ) { ...; queue.taskDone(); }
  */
-import { InvalidStateError, StopAsyncIteration, getRunningLoop, describeValue } from '@yieldio/core';
+import { InvalidStateError, LoopBound, StopAsyncIteration, getRunningLoop, describeValue } from '@yieldio/core';
 import type { AsyncIterable, AsyncIterator, Coro, EventLoop, Future } from '@yieldio/core';
 import { Deque } from './deque';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
@@ -69,7 +69,7 @@ const SHUT_DOWN = false;
  * group of consumers is cancelled at once they put theirs back in reverse order; and a
  * `PriorityQueue` getter would get the item that woke it rather than the smallest.
  */
-export class Queue<T = unknown> implements AsyncIterable<T> {
+export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
   readonly _maxsize: number;
   /** The items. Replaced by subclasses (LIFO, priority) right after construction. */
   _items: ItemStore<T> = new FifoStore<T>();
@@ -94,12 +94,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   _unfinishedTasks = 0;
   /** Futures of join() calls waiting for _unfinishedTasks to reach 0. */
   _joiners: Future<void>[] = [];
-  /** The loop this queue waits on, bound at the first wait (asyncio `_LoopBoundMixin`). */
-  _loop: EventLoop | null = null;
   /** What the waits are called, in messages and future descriptions (built once per class: the wait path is hot). */
   readonly _names: WaitNames = waitNamesOf(this.constructor);
 
   constructor(maxsize?: number | QueueOptions) {
+    // The loop this queue waits on is bound at the first wait (LoopBound, asyncio `_LoopBoundMixin`).
+    super();
     this._maxsize = parseMaxsize(this.constructor.name, maxsize, this._optionNames());
   }
 
@@ -259,7 +259,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return new QueueIterator(this);
   }
 
-  toString(): string {
+  override toString(): string {
     let text = `<${this.constructor.name} maxsize=${this._maxsize} qsize=${this.qsize()}`;
     if (this._claimed > 0) text += ` claimed=${this._claimed}`;
     if (this._getters.length > 0) text += ` getters=${this._getters.length}`;
@@ -415,19 +415,6 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     }
     const how = this._state === 'shutdown-immediate' ? 'shut down immediately (its items were dropped)' : 'shut down and empty';
     return new QueueShutDown(`${name}: the queue is ${how}; no more items will come`);
-  }
-
-  /** The running loop, which must be the one this queue first waited on. `caller`: 'Queue.get'. */
-  _getLoop(caller: string): EventLoop {
-    const loop = getRunningLoop(caller);
-    if (this._loop === null) {
-      this._loop = loop;
-    } else if (this._loop !== loop) {
-      throw new InvalidStateError(
-        `${caller}(): this queue is bound to another event loop (the first one it waited on); create a queue for each loop`,
-      );
-    }
-    return loop;
   }
 }
 

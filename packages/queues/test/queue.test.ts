@@ -593,7 +593,7 @@ describe('Queue and the event loop', () => {
     first.close();
     const exc = simulate((function* () { return yield* caught(q.get()); })());
     expect(exc).toEqual(
-      new InvalidStateError('Queue.get(): this queue is bound to another event loop (the first one it waited on); create a queue for each loop'),
+      new InvalidStateError('Queue.get(): <Queue maxsize=0 qsize=0> is bound to a different event loop (the first one that waited on it); create one primitive per event loop, inside the code that loop runs'),
     );
   });
 

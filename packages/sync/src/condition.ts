@@ -18,11 +18,11 @@
  */
 import { CancelledError, InvalidStateError } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
-import { describe } from './checks';
+import { describeValue as describe } from '@yieldio/core';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
 import { Lock } from './lock';
-import { LoopBound } from './loop-bound';
+import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
 
 /** A condition variable: tasks wait on it, under its lock, until another notifies them (asyncio `Condition`). */

@@ -10,7 +10,7 @@
  * so a cancelled waiter never takes a wake-up from another (each waiter has its own).
  */
 import type { Coro } from '@yieldio/core';
-import { LoopBound } from './loop-bound';
+import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
 
 /** An event's flag: up (`'set'`) or down (`'unset'`). asyncio keeps a boolean `_value`. */

@@ -31,7 +31,7 @@ import { CancelledError, InvalidStateError } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
-import { LoopBound } from './loop-bound';
+import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
 
 /** A lock's state: `'unlocked'` or `'locked'`. asyncio keeps a boolean `_locked`. */

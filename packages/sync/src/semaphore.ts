@@ -25,7 +25,7 @@ import type { Coro } from '@yieldio/core';
 import { checkInteger } from './checks';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
-import { LoopBound } from './loop-bound';
+import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
 
 /** A counter of free slots that tasks take with `acquire()` and give back with `release()`, fair (FIFO) (asyncio `Semaphore`). */

@@ -62,10 +62,10 @@ describe('Barrier', () => {
   test('parties must be an integer >= 1', () => {
     expect(() => new Barrier(0)).toThrow(RangeError);
     expect(() => new Barrier(0)).toThrow(
-      'Barrier(): parties must be an integer >= 1, got 0; the number of tasks that must wait before all are released, for example new Barrier(3)',
+      'Barrier(): parties must be an integer >= 1, got 0 (a number); the number of tasks that must wait before all are released, for example new Barrier(3)',
     );
     expect(() => new Barrier(-4)).toThrow(RangeError);
-    expect(() => new Barrier(2.5)).toThrow('Barrier(): parties must be an integer >= 1, got 2.5;');
+    expect(() => new Barrier(2.5)).toThrow('Barrier(): parties must be an integer >= 1, got 2.5 (a number);');
     expect(() => new Barrier('3' as unknown as number)).toThrow(TypeError);
     expect(() => new Barrier(undefined as unknown as number)).toThrow('Barrier(): parties must be an integer >= 1, got undefined;');
     expect(new Barrier(N)).toBeInstanceOf(Barrier);

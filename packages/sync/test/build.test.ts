@@ -20,6 +20,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { writeNodeWrapper } = require(join(__dirname, '../../../scripts/esbuild-options.cjs')) as {
+  writeNodeWrapper: (dir: string, base: string) => void;
+};
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -117,6 +121,9 @@ describe('the shipped build', () => {
         logLevel: 'silent',
       });
     }
+    // Node's import condition loads the CommonJS build through this wrapper (one copy).
+    writeNodeWrapper(syncDir, 'index');
+    writeNodeWrapper(coreDir, 'index');
     writeFileSync(join(dir, 'main.ts'), PROGRAM);
     for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']] as const) {
       await build({

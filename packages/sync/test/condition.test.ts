@@ -271,7 +271,7 @@ describe('Condition', () => {
     cond.acquire().next();
     expect(() => cond.notify(-1)).toThrow(RangeError);
     expect(() => cond.notify(-1)).toThrow(
-      'Condition.notify(): n must be an integer >= 0 (how many waiters to wake), got -1; notifyAll() wakes them all',
+      'Condition.notify(): n must be an integer >= 0 (how many waiters to wake), got -1 (a number); notifyAll() wakes them all',
     );
     expect(() => cond.notify(1.5)).toThrow(RangeError);
     expect(() => cond.notify(NaN)).toThrow(RangeError);

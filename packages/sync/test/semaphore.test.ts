@@ -50,15 +50,15 @@ describe('Semaphore', () => {
   test('a bad initial value throws at construction', () => {
     expect(() => new Semaphore(-1)).toThrow(RangeError);
     expect(() => new Semaphore(-1)).toThrow(
-      'Semaphore(): value must be an integer >= 0, got -1; the number of tasks that may hold it at once, for example new Semaphore(3)',
+      'Semaphore(): value must be an integer >= 0, got -1 (a number); the number of tasks that may hold it at once, for example new Semaphore(3)',
     );
     expect(() => new Semaphore(1.5)).toThrow(RangeError);
-    expect(() => new Semaphore(1.5)).toThrow('Semaphore(): value must be an integer >= 0, got 1.5;');
+    expect(() => new Semaphore(1.5)).toThrow('Semaphore(): value must be an integer >= 0, got 1.5 (a number);');
     expect(() => new Semaphore(NaN)).toThrow(RangeError);
     expect(() => new Semaphore('2' as unknown as number)).toThrow(TypeError);
     expect(() => new Semaphore('2' as unknown as number)).toThrow('Semaphore(): value must be an integer >= 0, got "2" (a string);');
     expect(() => new BoundedSemaphore(-3)).toThrow(
-      'BoundedSemaphore(): value must be an integer >= 0, got -3; the number of tasks that may hold it at once, for example new BoundedSemaphore(3)',
+      'BoundedSemaphore(): value must be an integer >= 0, got -3 (a number); the number of tasks that may hold it at once, for example new BoundedSemaphore(3)',
     );
   });
 

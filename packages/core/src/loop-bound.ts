@@ -7,9 +7,13 @@
  * first time some task has to wait. An acquire that does not wait never binds. Using it
  * from another loop afterwards is a mistake (its futures would belong to the wrong loop)
  * and throws at once, rather than leaving a task waiting on a future no loop will run.
+ *
+ * In core so that every package binds the same way, with one message: sync's locks,
+ * events and semaphores and queues' queues extend it (`this._getLoop('Lock.acquire')`).
  */
-import { InvalidStateError, getRunningLoop } from '@yieldio/core';
-import type { EventLoop } from '@yieldio/core';
+import { InvalidStateError } from './errors';
+import { getRunningLoop } from './running';
+import type { EventLoop } from './loop';
 
 export class LoopBound {
   _loop: EventLoop | null = null;
