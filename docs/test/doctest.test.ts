@@ -105,12 +105,12 @@ const source = (i: number) => join(dir, `block${i}.${blocks[i].lang}`);
 const bundle = (i: number) => join(dir, 'out', `block${i}.mjs`);
 blocks.forEach((block, i) => writeFileSync(source(i), block.code));
 
-// `@yieldio/name` is the package's TypeScript source, as in jest and tsconfig: no build.
+// `@yieldio/name` and `yieldio` are the packages' TypeScript sources, as in jest: no build.
 const yieldioSources: Plugin = {
   name: 'yieldio-sources',
   setup(b) {
-    b.onResolve({ filter: /^@yieldio\/[a-z-]+$/ }, (args) => ({
-      path: join(root, 'packages', args.path.slice('@yieldio/'.length), 'src', 'index.ts'),
+    b.onResolve({ filter: /^(@yieldio\/[a-z-]+|yieldio)$/ }, (args) => ({
+      path: join(root, 'packages', args.path.replace(/^@yieldio\//, ''), 'src', 'index.ts'),
     }));
   },
 };
@@ -133,7 +133,10 @@ beforeAll(async () => {
       noEmit: true,
       types: ['node'],
       typeRoots: [join(root, 'node_modules', '@types')],
-      paths: { '@yieldio/*': [join(root, 'packages', '*', 'src', 'index.ts')] },
+      paths: {
+        '@yieldio/*': [join(root, 'packages', '*', 'src', 'index.ts')],
+        yieldio: [join(root, 'packages', 'yieldio', 'src', 'index.ts')],
+      },
     },
   );
   diagnostics = new Map();

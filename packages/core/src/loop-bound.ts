@@ -15,6 +15,7 @@ import { InvalidStateError } from './errors';
 import { getRunningLoop } from './running';
 import type { EventLoop } from './loop';
 
+/** A primitive bound to the first event loop that waits on it (asyncio `mixins._LoopBoundMixin`). */
 export class LoopBound {
   _loop: EventLoop | null = null;
 

@@ -23,7 +23,7 @@
 import type { EventLoop } from './loop';
 import { describe } from './repr';
 
-/** Each loop method core leaves to another package, and that package. */
+/** Each loop method core leaves to another package, and that package (asyncio's loop has them all built in; no asyncio counterpart). */
 export const PROVIDED_LOOP_METHODS = {
   createConnection: '@yieldio/net',
   createUnixConnection: '@yieldio/net',
@@ -36,6 +36,7 @@ export const PROVIDED_LOOP_METHODS = {
   removeSignalHandler: '@yieldio/net',
 } as const;
 
+/** The name of a loop method another package provides (asyncio `AbstractEventLoop`'s socket and signal methods). */
 export type ProvidedLoopMethod = keyof typeof PROVIDED_LOOP_METHODS;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,7 +47,8 @@ const closeHooks: Array<(loop: EventLoop) => void> = [];
 
 /**
  * Give every loop `provider`'s implementations of its methods, from now on. Called once
- * by the providing package when it is imported; registering again replaces them.
+ * by the providing package when it is imported; registering again replaces them. No
+ * asyncio counterpart.
  */
 export function provideLoopMethods(provider: string, methods: { [K in ProvidedLoopMethod]?: LoopMethod }): void {
   const caller = 'provideLoopMethods()';
@@ -70,7 +72,7 @@ export function provideLoopMethods(provider: string, methods: { [K in ProvidedLo
   for (const [name, fn] of Object.entries(methods)) implementations.set(name, fn as LoopMethod);
 }
 
-/** Call `hook(loop)` each time a loop closes (after it has closed). */
+/** Call `hook(loop)` each time a loop closes (after it has closed). No asyncio counterpart. */
 export function onLoopClose(hook: (loop: EventLoop) => void): void {
   if (typeof hook !== 'function') {
     throw new TypeError(`onLoopClose(): expected a function (loop) => void, got ${describe(hook)}`);

@@ -15,7 +15,7 @@ export function isAsyncFunction(value: unknown): boolean {
   return typeof value === 'function' && Object.getPrototypeOf(value)?.constructor === AsyncFunction;
 }
 
-/** A generator object: what calling a `function*` returns, our coroutine. */
+/** A generator object: what calling a `function*` returns, our coroutine (asyncio `iscoroutine`). */
 export function isGenerator(value: unknown): value is Generator {
   return (
     typeof value === 'object' &&

@@ -97,7 +97,7 @@ describe('servers (test_base_events.py)', () => {
       ];
     });
     expect(result).toEqual([
-      new TypeError('createDatagramEndpoint(): localAddr must be a [host, port] pair, got "localhost"'),
+      new TypeError('createDatagramEndpoint(): localAddr must be a [host, port] pair, got "localhost" (a string)'),
       new TypeError('createDatagramEndpoint(): localAddr must be a [host, port] pair, got an array of 4'),
       new TypeError('createDatagramEndpoint(): remoteAddr must be a [host, port] pair, got an array of 3'),
     ]);
@@ -315,7 +315,7 @@ describe('Unix server socket cleanup (test_server.py, 3.13)', () => {
       next.close();
       return { kept, bad: yield* thrown(() => startUnixServer(echoLine, `${dir}/t.sock`, { cleanupSocket: 'no' as never })) };
     });
-    expect(result).toEqual({ kept: true, bad: new TypeError('startUnixServer(): cleanupSocket must be true or false, got "no"') });
+    expect(result).toEqual({ kept: true, bad: new TypeError('startUnixServer(): cleanupSocket must be true or false, got "no" (a string)') });
   });
 
   it('a Unix server does not replace a file that is not a socket', async () => {
@@ -356,7 +356,7 @@ onLinux('subprocess sessions (test_subprocess.py)', () => {
       code: 8,
       ownIsLeader: true,
       sharedSession: sessionOf('self'),
-      bad: new TypeError('createSubprocessShell(): startNewSession must be true or false, got 1'),
+      bad: new TypeError('createSubprocessShell(): startNewSession must be true or false, got 1 (a number)'),
     });
   });
 });

@@ -22,8 +22,12 @@ import { TcpSocket } from './tcp';
 type IpAddress = Extract<NetworkAddress, { family: 'IPv4' | 'IPv6' }>;
 
 const MAGIC = '\u0016yieldio-sim-tls ';
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// Made on first use: importing the package must not need them (the browser entry's test
+// loads it into a bare realm), and only a TLS handshake does.
+let encoder: InstanceType<typeof TextEncoder> | null = null;
+let decoder: InstanceType<typeof TextDecoder> | null = null;
+const encode = (text: string): Uint8Array => (encoder ??= new TextEncoder()).encode(text);
+const decode = (bytes: Uint8Array): string => (decoder ??= new TextDecoder()).decode(bytes);
 
 interface Hello {
   serverName: string | null;
@@ -131,7 +135,7 @@ export class TlsSocket implements StreamSocket {
 
   #sendHello(): void {
     const hello: Hello = { serverName: this.#upgrade.serverName, alpn: this.#upgrade.tls.alpnProtocols ?? [] };
-    this.#inner.write(encoder.encode(`${MAGIC}${JSON.stringify(hello)}\n`));
+    this.#inner.write(encode(`${MAGIC}${JSON.stringify(hello)}\n`));
   }
 
   #handshakeData(chunk: Uint8Array): void {
@@ -143,7 +147,7 @@ export class TlsSocket implements StreamSocket {
       this.#received = joined;
       return;
     }
-    const line = decoder.decode(joined.subarray(0, end));
+    const line = decode(joined.subarray(0, end));
     const rest = joined.subarray(end + 1);
     this.#received = new Uint8Array(0);
     if (!line.startsWith(MAGIC)) {
@@ -157,7 +161,7 @@ export class TlsSocket implements StreamSocket {
     if (this.#upgrade.serverSide) {
       alpn = message.alpn.find((p) => offered.includes(p)) ?? null;
       const answer: Answer = { alpn };
-      this.#inner.write(encoder.encode(`${MAGIC}${JSON.stringify(answer)}\n`));
+      this.#inner.write(encode(`${MAGIC}${JSON.stringify(answer)}\n`));
     } else {
       alpn = message.alpn;
       const name = this.#upgrade.serverName ?? this.#inner._remote.address;
