@@ -52,7 +52,7 @@ export default async function s4({ quick }) {
       let missed = 0;
       for (let t = 0; t < trials; t++) {
         try {
-          explore(() => race.main(), { runs: cap, seed: t * 100_003, scheduler, depth, shrink: false });
+          explore(() => race.main(), { runs: cap, seed: t * 100_003, scheduler, depth, shrink: false, network: race.network });
           found.push(cap);
           missed++;
         } catch (err) {

@@ -12,7 +12,7 @@ import { races } from './races';
 /** The schedule string on the last line of a failure's message. */
 function reproSchedule(failure: ScheduleFailure): { seed: number; schedule: string } {
   const last = failure.message.split('\n').at(-1)!;
-  const m = /^simulate\(main\(\), \{ seed: (\d+), schedule: ("[^"]*") \}\)$/.exec(last);
+  const m = /^simulate\(main\(\), \{ seed: (\d+), schedule: ("[^"]*")(?:, network: \{.*\})? \}\)$/.exec(last);
   expect(m).not.toBeNull();
   return { seed: Number(m![1]), schedule: JSON.parse(m![2]!) as string };
 }
@@ -31,12 +31,15 @@ function caught(fn: () => unknown): ScheduleFailure {
 const shrinkable = races.filter((race) => race.preemptions <= 2);
 
 describe.each(shrinkable)('the race "$name"', (race) => {
+  const { network } = race;
   test('passes in FIFO order', () => {
     expect(() => simulate(race.main())).not.toThrow();
+    // And with every packet at the least latency of the race's network.
+    if (network) expect(() => simulate(race.main(), { network, schedule: Schedule.guide('fifo', []) })).not.toThrow();
   });
 
   test.each(['random', 'pct'] as const)(`explore(%s) finds it and shrinks it to at most ${race.preemptions} departure(s) from FIFO`, (scheduler) => {
-    const failure = caught(() => explore(() => race.main(), { runs: 2000, scheduler }));
+    const failure = caught(() => explore(() => race.main(), { runs: 2000, scheduler, network }));
     expect(Schedule.parse(failure.shrunk).departures).toBeLessThanOrEqual(race.preemptions);
     expect(Schedule.parse(failure.shrunk).departures).toBeGreaterThan(0);
     const { seed, schedule } = reproSchedule(failure);
@@ -45,7 +48,7 @@ describe.each(shrinkable)('the race "$name"', (race) => {
     // The printed line replays the same failure: same class, same message.
     let replayed: unknown;
     try {
-      simulate(race.main(), { seed, schedule });
+      simulate(race.main(), { seed, schedule, network });
     } catch (err) {
       replayed = err;
     }
@@ -53,8 +56,21 @@ describe.each(shrinkable)('the race "$name"', (race) => {
     expect(replayed).toBeInstanceOf(cause.constructor);
     expect((replayed as Error).message).toBe(cause.message);
     // The recorded (unshrunk) schedule replays it too.
-    expect(() => simulate(race.main(), { seed, schedule: failure.schedule })).toThrow(cause.message);
+    expect(() => simulate(race.main(), { seed, schedule: failure.schedule, network })).toThrow(cause.message);
   });
+});
+
+test('the set overtaken by a get on another connection: shrunk to one packet slower than the least latency', () => {
+  const race = races.find((r) => r.network !== undefined)!;
+  const failure = caught(() => explore(() => race.main(), { runs: 200, scheduler: 'fifo', network: race.network }));
+  expect((failure.cause as Error).message).toBe('reordered across connections: get color returned (none) after set color blue');
+  const shrunk = Schedule.parse(failure.shrunk);
+  expect(shrunk.departures).toBe(1);
+  // The one departure is a latency draw of one microsecond above the least: the set's packet.
+  expect(shrunk.values.filter((v) => v !== 0)).toEqual([1]);
+  expect(failure.message.split('\n').at(-1)).toBe(
+    `simulate(main(), { seed: ${failure.seed}, schedule: ${JSON.stringify(failure.shrunk)}, network: {"latency":[0.001,0.005]} })`,
+  );
 });
 
 test('the three-phase race passes in FIFO order, and PCT of depth 4 finds it', () => {

@@ -4,16 +4,21 @@
  * departures from FIFO its failure needs (`preemptions`): shrinking must bring a found
  * failure down to at most that many. Used by spec/explore.test.ts and bench/s4.
  *
- * Not here yet: a message reordered across two connections in the simulated network
- * (it needs @yieldio/sim's network, issue #11).
+ * A race may need the simulated network (`network`: its options for explore and
+ * simulate); its departures are then packet latencies drawn above the least, not only
+ * reorderings of the ready callbacks.
  */
+import '@yieldio/sim';
 import { createTask, gather, type Coro } from '@yieldio/core';
+import { openConnection, startServer, type StreamReader, type StreamWriter } from '@yieldio/net';
 import { Lock } from '@yieldio/sync';
 
 export interface Race {
   name: string;
   preemptions: number;
   main: () => Coro<void>;
+  /** The simulated network's options the race runs under (none: the default network). */
+  network?: { latency: readonly [number, number] };
 }
 
 /** Read, yield, write back: an update made during the yield is lost. */
@@ -161,6 +166,48 @@ function leaderFollower(phases: number, passes: number): () => Coro<void> {
   };
 }
 
+/**
+ * A store over TCP, and a client that writes "set" on one connection and then "get" on
+ * another without waiting for the set's reply, trusting that what it sent first arrives
+ * first. Across two connections nothing orders the two: when the set's packet draws a
+ * longer latency than the get's, the get overtakes it and reads the old value. One
+ * departure: one latency above the least.
+ */
+function* crossConnectionReorder(): Coro<void> {
+  const store = new Map<string, string>();
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  function* serve(reader: StreamReader, writer: StreamWriter): Coro<void> {
+    for (;;) {
+      const line = decoder.decode(yield* reader.readline()).trim();
+      if (line === '') break;
+      const [verb, key, value] = line.split(' ');
+      if (verb === 'set') {
+        store.set(key!, value!);
+        writer.write(encoder.encode('ok\n'));
+      } else {
+        writer.write(encoder.encode(`${store.get(key!) ?? '(none)'}\n`));
+      }
+      yield* writer.drain();
+    }
+    writer.close();
+  }
+  const server = yield* startServer(serve, '127.0.0.1', 7000);
+  try {
+    const [setReader, setWriter] = yield* openConnection('127.0.0.1', 7000);
+    const [getReader, getWriter] = yield* openConnection('127.0.0.1', 7000);
+    setWriter.write(encoder.encode('set color blue\n'));
+    getWriter.write(encoder.encode('get color\n'));
+    const got = decoder.decode(yield* getReader.readline()).trim();
+    yield* setReader.readline();
+    setWriter.close();
+    getWriter.close();
+    if (got !== 'blue') throw new Error(`reordered across connections: get color returned ${got} after set color blue`);
+  } finally {
+    server.close();
+  }
+}
+
 export const races: readonly Race[] = [
   { name: 'lost update across a yield', preemptions: 1, main: lostUpdate },
   { name: 'check-then-act on a shared map', preemptions: 1, main: checkThenAct },
@@ -168,4 +215,5 @@ export const races: readonly Race[] = [
   { name: 'double close', preemptions: 2, main: doubleClose },
   { name: 'handover in two phases', preemptions: 2, main: leaderFollower(2, 5) },
   { name: 'handover in three phases', preemptions: 3, main: leaderFollower(3, 4) },
+  { name: 'set overtaken by get on another connection', preemptions: 1, main: crossConnectionReorder, network: { latency: [0.001, 0.005] } },
 ];

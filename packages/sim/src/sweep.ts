@@ -4,7 +4,10 @@
  *
  * FILE is an ES module whose default export makes the program (`() => main()`), and
  * whose optional `options` export holds its explore options (scheduler, depth, network,
- * until, maxStepsPerInstant, shrink). Seeds S .. S+N-1 are split by `--shard i/n` into n
+ * until, maxStepsPerInstant, shrink). A TypeScript FILE (.ts, .mts, .tsx) is bundled
+ * first with esbuild when it can be imported (its relative imports inlined, packages left
+ * to Node, so the program shares the one copy of @yieldio/core), into a file beside it
+ * that is removed once imported. Seeds S .. S+N-1 are split by `--shard i/n` into n
  * contiguous blocks (this machine runs block i: a CI matrix or an indexed job spreads one
  * sweep over machines, nothing home-made), then dealt to K worker threads in chunks.
  * Every run is a pure function of its seed (PCT's length estimate comes from one
@@ -13,9 +16,9 @@
  * of the message); the first of each group is shrunk and printed with its repro line.
  * Exit code: 0 when every run passed, 1 on any failure, 2 on bad usage.
  */
-import { Worker } from 'node:worker_threads';
-import { createWriteStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { Worker, threadId } from 'node:worker_threads';
+import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Schedule, describeValue, holdSimulatedGlobals } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
@@ -121,12 +124,60 @@ export interface Program {
   options: ExploreOptions;
 }
 
-/** Import FILE and check its exports. */
+const TYPESCRIPT = /\.(ts|mts|cts|tsx)$/;
+
+/** The esbuild API, when the project has it (a name in a variable: not bundled into the CLI). */
+async function importEsbuild(): Promise<typeof import('esbuild') | null> {
+  const name = 'esbuild';
+  try {
+    return (await import(name)) as typeof import('esbuild');
+  } catch {
+    return null;
+  }
+}
+
+/** Import a TypeScript FILE: bundle it beside itself (bare imports resolve as from FILE), import, remove. */
+async function importTypeScript(file: string): Promise<unknown> {
+  const esbuild = await importEsbuild();
+  if (esbuild === null) {
+    throw new UsageError(
+      `${PREFIX}: cannot load ${file}: a TypeScript FILE is bundled with esbuild, which cannot be imported here; install it (npm install --save-dev esbuild) or pass the compiled .js/.mjs file`,
+    );
+  }
+  const path = resolve(file);
+  let code: string;
+  try {
+    const out = await esbuild.build({
+      entryPoints: [path],
+      bundle: true,
+      // Every bare import stays an import (a tsconfig "paths" alias would otherwise inline a second copy of core).
+      plugins: [{ name: 'packages-external', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (args) => (isAbsolute(args.path) ? undefined : { path: args.path, external: true })) }],
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    });
+    code = out.outputFiles[0]!.text;
+  } catch (err) {
+    throw new UsageError(`${PREFIX}: cannot bundle ${file} with esbuild: ${(err as Error)?.message ?? String(err)}`);
+  }
+  const bundled = join(dirname(path), `.${basename(path)}.sweep-${process.pid}-${threadId}.mjs`);
+  writeFileSync(bundled, code);
+  try {
+    return await import(pathToFileURL(bundled).href);
+  } finally {
+    rmSync(bundled, { force: true });
+  }
+}
+
+/** Import FILE (bundling it first when it is TypeScript) and check its exports. */
 export async function loadProgram(file: string): Promise<Program> {
   let mod: { default?: unknown; options?: unknown };
   try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as typeof mod;
+    mod = (TYPESCRIPT.test(file) ? await importTypeScript(file) : await import(pathToFileURL(resolve(file)).href)) as typeof mod;
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`${PREFIX}: cannot import ${file}: ${(err as Error)?.message ?? String(err)}`);
   }
   const main = mod.default;

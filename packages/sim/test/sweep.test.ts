@@ -6,7 +6,7 @@
  */
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installCore } from '../../core/test/fixtures/install-core';
@@ -160,6 +160,27 @@ export default () => (function* () {
     expect(stderr).toBe('yieldio-sim sweep: nodefault.mjs has no default export; export the program factory: export default () => main()\n');
     expect(status).toBe(2);
   });
+
+  test('a TypeScript FILE where esbuild cannot be imported is refused with exit 2, saying what to do', () => {
+    writeFileSync(join(dir, 'typed.ts'), `import { sleep } from '@yieldio/core';\nexport default (): Generator => sleep(1);\n`);
+    const { status, stderr } = sweep('typed.ts', '--runs', '5');
+    expect(stderr).toBe(
+      'yieldio-sim sweep: cannot load typed.ts: a TypeScript FILE is bundled with esbuild, which cannot be imported here; install it (npm install --save-dev esbuild) or pass the compiled .js/.mjs file\n',
+    );
+    expect(status).toBe(2);
+  });
+
+  test('a TypeScript stress program (spec/stress/tasks.ts and its harness) runs when esbuild is installed, leaving no file behind', () => {
+    symlinkSync(join(simDir, '..', '..', 'node_modules', 'esbuild'), join(dir, 'node_modules', 'esbuild'), 'dir');
+    const stress = join(dir, 'stress');
+    mkdirSync(stress);
+    for (const file of ['tasks.ts', 'harness.ts']) cpSync(join(simDir, '..', '..', 'spec', 'stress', file), join(stress, file));
+    const { status, stdout, stderr } = sweep('stress/tasks.ts', '--runs', '20', '--workers', '2');
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(/^20 runs, seeds 0\.\.19, 2 worker\(s\), [\d.]+ s, \d+ runs\/s: all passed\n$/);
+    expect(status).toBe(0);
+    expect(readdirSync(stress).sort()).toEqual(['harness.ts', 'tasks.ts']);
+  }, 60_000);
 
   test('bad arguments exit 2 with the message', () => {
     const { status, stderr } = sweep('fine.mjs', '--runs', '5', '--shard', '3/2');
