@@ -1,6 +1,168 @@
 /**
- * Where futures and tasks were created, recorded only in debug mode (`setDebug(true)`,
- * `run(main(), { debug: true })`): the exception handler prints it beside an error no one
- * retrieved. A WeakMap rather than a field, so a task costs nothing for it outside debug.
+ * Debug mode: what it records and the mistakes it reports (asyncio `coroutines.py`,
+ * `_is_debug_mode`, and `base_events.py` `set_debug`).
+ *
+ * Debug mode is on for a loop made with `{ debug: true }` (or `run(main(), { debug: true })`,
+ * `loop.setDebug(true)`), and for every new loop when the environment has
+ * `YIELDIO_DEBUG=1`, as `PYTHONASYNCIODEBUG=1` does for asyncio. The environment is read
+ * where a `process` global exists only, so this module runs in browsers too.
+ *
+ * What it records: where futures and tasks were created (`sourceTracebacks`, printed
+ * beside an error no one retrieved), and where the coroutines yieldio returns were
+ * created. A coroutine does nothing until something drives it, so `sleep(1);` without
+ * `yield*` is silently a no-op; asyncio reports "coroutine ... was never awaited" from the
+ * interpreter. JavaScript has no such hook, so in debug mode `trackCoro` wraps the
+ * coroutines yieldio hands out (`sleep`, `wait`, `lock.acquire()`, `q.get()`,
+ * `reader.readline()`...) in a `CoroWrapper`, as asyncio 3.4-3.7 wrapped generator-based
+ * coroutines in debug mode ("was never yielded from"). A wrapper garbage-collected, or
+ * still alive when its loop closes, before its first step is reported to the loop's
+ * exception handler with where it was created.
+ *
+ * Rejected: wrapping outside debug mode. A FinalizationRegistry entry per `sleep(0)`
+ * would double the cost of W1's switch; outside debug mode `trackCoro` costs one read of
+ * a module flag. Rejected too: a Proxy around generator objects (slower, and `yield*` on a
+ * Proxy of a generator throws "incompatible receiver").
  */
+import type { Coro } from './coro';
+import type { EventLoop } from './loop';
+import { logger } from './log';
+import { getRunningLoopOrNull } from './running';
+
+/** Where futures and tasks were created, recorded in debug mode only; a WeakMap, so outside debug a task pays nothing. */
 export const sourceTracebacks = new WeakMap<object, string>();
+
+function readEnvironmentDebug(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.YIELDIO_DEBUG;
+  return value !== undefined && value !== '' && value !== '0';
+}
+
+/** `YIELDIO_DEBUG` from the environment, read once (asyncio reads `PYTHONASYNCIODEBUG` once too). */
+export const environmentDebug = readEnvironmentDebug();
+
+/**
+ * True once any loop has been in debug mode (or the environment asks for it): the one
+ * check `trackCoro` makes outside debug mode. It never goes back to false; a loop turned
+ * out of debug mode still makes `trackCoro` look at the running loop, which is cheap.
+ */
+let anyDebug = environmentDebug;
+
+export function noteDebugLoop(): void {
+  anyDebug = true;
+}
+
+/** created: not yet stepped; started: stepped (or closed) at least once; reported: said never awaited. */
+type CoroRecordState = 'created' | 'started' | 'reported';
+
+interface CoroRecord {
+  readonly what: string;
+  readonly sourceTraceback: string;
+  /** Weak, so a forgotten coroutine does not keep a closed loop alive. */
+  readonly loop: WeakRef<EventLoop> | null;
+  state: CoroRecordState;
+}
+
+/** The records of a loop's coroutines not started yet, reported at close (see the note). */
+const unstartedByLoop = new WeakMap<EventLoop, Set<CoroRecord>>();
+
+const neverAwaitedRegistry = new FinalizationRegistry<CoroRecord>((record) => {
+  if (record.state !== 'created') return;
+  const loop = record.loop?.deref();
+  if (loop !== undefined) unstartedByLoop.get(loop)?.delete(record);
+  reportNeverAwaited(record, loop);
+});
+
+function reportNeverAwaited(record: CoroRecord, loop: EventLoop | undefined): void {
+  record.state = 'reported';
+  const message = `coroutine ${record.what}() was never awaited, so it never ran; await it: yield* ${record.what}(...), or run it alongside: createTask(${record.what}(...))`;
+  if (loop !== undefined) {
+    loop.callExceptionHandler({ message, sourceTraceback: record.sourceTraceback });
+  } else {
+    logger.warning(`${message}\nsourceTraceback:\n${record.sourceTraceback}`);
+  }
+}
+
+/** At loop close (loop.ts): every coroutine of this loop created in debug mode and never started. */
+export function reportUnstartedCoros(loop: EventLoop): void {
+  const records = unstartedByLoop.get(loop);
+  if (records === undefined) return;
+  unstartedByLoop.delete(loop);
+  for (const record of records) {
+    if (record.state === 'created') reportNeverAwaited(record, loop);
+  }
+}
+
+/**
+ * In debug mode, wrap `coro` so that it is reported if it is never started; otherwise
+ * return it as it is. `what` names the call that made it, as the user wrote it
+ * (`'sleep'`, `'lock.acquire'`). For packages built on core: every coroutine a public
+ * function or method returns goes through this.
+ */
+export function trackCoro<C extends Coro<unknown>>(coro: C, what: string): C {
+  if (!anyDebug) return coro;
+  const loop = getRunningLoopOrNull();
+  if (loop === null ? !environmentDebug : !loop._debug) return coro;
+  return new CoroWrapper(coro, what, loop) as unknown as C;
+}
+
+/**
+ * A coroutine that remembers whether it was ever started. `yield*` drives it through
+ * `next`/`throw`/`return` like the generator it wraps, so it costs a call per step, in
+ * debug mode only.
+ */
+export class CoroWrapper<T> {
+  readonly #coro: Coro<T>;
+  readonly #record: CoroRecord;
+
+  constructor(coro: Coro<T>, what: string, loop: EventLoop | null) {
+    this.#coro = coro;
+    const stack = new Error('coroutine created here').stack ?? '';
+    // Drop the first frames (this constructor and trackCoro): the trace starts at the call that made it.
+    const lines = stack.split('\n');
+    const sourceTraceback = [lines[0], ...lines.slice(3)].join('\n');
+    this.#record = { what, sourceTraceback, loop: loop === null ? null : new WeakRef(loop), state: 'created' };
+    neverAwaitedRegistry.register(this, this.#record, this.#record);
+    if (loop !== null) {
+      let records = unstartedByLoop.get(loop);
+      if (records === undefined) unstartedByLoop.set(loop, (records = new Set()));
+      records.add(this.#record);
+    }
+  }
+
+  /** The call that made this coroutine, for messages: `sleep`, `lock.acquire`. */
+  get what(): string {
+    return this.#record.what;
+  }
+
+  #start(): void {
+    const record = this.#record;
+    if (record.state !== 'created') return;
+    record.state = 'started';
+    neverAwaitedRegistry.unregister(record);
+    const loop = record.loop?.deref();
+    if (loop !== undefined) unstartedByLoop.get(loop)?.delete(record);
+  }
+
+  next(value?: unknown): IteratorResult<unknown, T> {
+    this.#start();
+    return this.#coro.next(value);
+  }
+
+  throw(exc: unknown): IteratorResult<unknown, T> {
+    this.#start();
+    return this.#coro.throw(exc);
+  }
+
+  return(value: T): IteratorResult<unknown, T> {
+    this.#start();
+    return this.#coro.return(value);
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  toString(): string {
+    return `<coroutine ${this.#record.what}()>`;
+  }
+}

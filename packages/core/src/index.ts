@@ -77,3 +77,5 @@ export type { FutureCallGraph } from './call-graph';
 export { logger } from './log';
 /** How yieldio's error messages name a bad value (`describeValue("1")` is `"1" (a string)`): for packages built on core. */
 export { describe as describeValue } from './repr';
+/** Debug mode's "coroutine ... was never awaited" (debug.ts): for packages whose methods return coroutines. */
+export { trackCoro } from './debug';

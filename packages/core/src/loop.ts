@@ -37,7 +37,7 @@ import type { TaskOptions } from './task';
 import { Task, describeCoroArgument } from './task';
 import { deadlockError, untilError } from './deadlock';
 import { logger } from './log';
-import { sourceTracebacks } from './debug';
+import { environmentDebug, noteDebugLoop, reportUnstartedCoros, sourceTracebacks } from './debug';
 import type { Executor } from './executor';
 import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
@@ -97,7 +97,8 @@ export class EventLoop<H extends Host = Host> {
 
   constructor(host?: H, options?: { debug?: boolean }) {
     this.host = host ?? (new RealHost() as Host as H);
-    this._debug = options?.debug ?? false;
+    this._debug = options?.debug ?? environmentDebug;
+    if (this._debug) noteDebugLoop();
     this._unretrievedRegistry = new FinalizationRegistry((record) => {
       if (this._unretrieved.delete(record)) this._reportUnretrieved(record);
     });
@@ -360,6 +361,7 @@ export class EventLoop<H extends Host = Host> {
     }
     for (const record of this._unretrieved) this._reportUnretrieved(record);
     this._unretrieved.clear();
+    reportUnstartedCoros(this as EventLoop);
   }
 
   // ---- Futures and tasks ------------------------------------------------------------
@@ -533,6 +535,7 @@ export class EventLoop<H extends Host = Host> {
 
   setDebug(enabled: boolean): void {
     this._debug = Boolean(enabled);
+    if (this._debug) noteDebugLoop();
   }
 
   getDebug(): boolean {

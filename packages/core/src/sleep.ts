@@ -26,6 +26,7 @@ import type { Timer } from './handle';
 import type { EventLoop } from './loop';
 import { describe } from './repr';
 import { getRunningLoop } from './running';
+import { trackCoro } from './debug';
 
 export function sleep(delay: number): Coro<undefined>;
 export function sleep<T>(delay: number, result: T): Coro<T>;
@@ -36,8 +37,8 @@ export function sleep<T>(delay: number, result?: T): Coro<T | undefined> {
   if (Number.isNaN(delay)) {
     throw new RangeError('sleep(): delay must be a number of seconds, got NaN');
   }
-  if (delay <= 0) return new YieldOnce(result) as unknown as Coro<T | undefined>;
-  return new SleepFor(delay, result) as unknown as Coro<T | undefined>;
+  if (delay <= 0) return trackCoro(new YieldOnce(result) as unknown as Coro<T | undefined>, 'sleep');
+  return trackCoro(new SleepFor(delay, result) as unknown as Coro<T | undefined>, 'sleep');
 }
 
 /**

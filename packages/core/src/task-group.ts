@@ -31,6 +31,7 @@ import type { Task, TaskOptions } from './task';
 import { describeCoroArgument } from './task';
 import { isGenerator } from './repr';
 import { checkBody } from './timeouts';
+import { trackCoro } from './debug';
 
 export type TaskGroupPhase = 'created' | 'entered' | 'exiting' | 'exited';
 
@@ -181,7 +182,11 @@ export class TaskGroup {
 }
 
 /** Run `body(tg)`, then wait for every task it started; return the body's result. */
-export function* taskGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
+export function taskGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
+  return trackCoro(taskGroupCoro(body), 'taskGroup');
+}
+
+function* taskGroupCoro<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
   checkBody('taskGroup', body);
   const tg = new TaskGroup();
   tg._enter();

@@ -12,6 +12,7 @@ import type { DoneCallback } from './future';
 import { Future, setResultUnlessCancelled } from './future';
 import { describe, isGenerator } from './repr';
 import { getRunningLoop } from './running';
+import { trackCoro } from './debug';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
@@ -24,7 +25,11 @@ export interface WaitOptions {
   returnWhen?: ReturnWhen;
 }
 
-export function* wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions = {}): Coro<[Set<F>, Set<F>]> {
+export function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions = {}): Coro<[Set<F>, Set<F>]> {
+  return trackCoro(waitCoro(fs, options), 'wait');
+}
+
+function* waitCoro<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions): Coro<[Set<F>, Set<F>]> {
   const { timeout = null, returnWhen = ALL_COMPLETED } = options;
   if (fs instanceof Future || isGenerator(fs) || typeof (fs as Iterable<F>)?.[Symbol.iterator] !== 'function') {
     throw new TypeError(`wait(): expected an array or set of futures/tasks, got ${describe(fs)}; for example wait([t1, t2])`);

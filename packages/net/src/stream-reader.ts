@@ -26,7 +26,7 @@
  *
  *     for (let line; (line = yield* anext(reader, DONE)) !== DONE; ) { ... }
  */
-import { InvalidStateError, StopAsyncIteration, getEventLoop } from '@yieldio/core';
+import { InvalidStateError, StopAsyncIteration, getEventLoop, trackCoro } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { allocBytes, copyBytes, indexOfBytes } from './bytes';
 import { describe } from './describe';
@@ -295,7 +295,11 @@ export class StreamReader {
    * Up to `n` bytes, as soon as at least one is there; `n` < 0 (the default) reads until
    * EOF. Empty bytes at EOF.
    */
-  *read(n = -1): Coro<Uint8Array> {
+  read(n = -1): Coro<Uint8Array> {
+    return trackCoro(this.#read(n), 'reader.read');
+  }
+
+  *#read(n: number): Coro<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) {
       throw new TypeError(`read(): n must be a whole number of bytes (-1 for everything until EOF), got ${describe(n)}`);
     }
@@ -316,7 +320,11 @@ export class StreamReader {
    * Exactly `n` bytes. At EOF before that: IncompleteReadError with the bytes there were
    * (which leave the buffer, as in asyncio).
    */
-  *readexactly(n: number): Coro<Uint8Array> {
+  readexactly(n: number): Coro<Uint8Array> {
+    return trackCoro(this.#readexactly(n), 'reader.readexactly');
+  }
+
+  *#readexactly(n: number): Coro<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) {
       throw new TypeError(`readexactly(): n must be a whole number of bytes, got ${describe(n)}`);
     }
@@ -337,7 +345,11 @@ export class StreamReader {
    * A line longer than the limit is discarded (up to and with its newline, if it came)
    * and raises RangeError (asyncio: ValueError).
    */
-  *readline(): Coro<Uint8Array> {
+  readline(): Coro<Uint8Array> {
+    return trackCoro(this.#readline(), 'reader.readline');
+  }
+
+  *#readline(): Coro<Uint8Array> {
     try {
       return yield* this.readuntil(NEWLINE);
     } catch (exc) {
@@ -361,7 +373,11 @@ export class StreamReader {
    * on a tie, the shortest). At EOF without one: IncompleteReadError (the buffer is
    * emptied into `partial`). Past the limit: LimitOverrunError, and the data stays.
    */
-  *readuntil(separator: Uint8Array | readonly Uint8Array[] = NEWLINE): Coro<Uint8Array> {
+  readuntil(separator: Uint8Array | readonly Uint8Array[] = NEWLINE): Coro<Uint8Array> {
+    return trackCoro(this.#readuntil(separator), 'reader.readuntil');
+  }
+
+  *#readuntil(separator: Uint8Array | readonly Uint8Array[]): Coro<Uint8Array> {
     const seps = checkSeparators(separator);
     const minLen = seps[0].length;
     const maxLen = seps[seps.length - 1].length;

@@ -18,7 +18,7 @@
  *     const items = aiter(queue);
  *     for (let item; (item = yield* anext(items, DONE)) !== DONE; ) { ...; queue.taskDone(); }
  */
-import { InvalidStateError, StopAsyncIteration, getRunningLoop, describeValue } from '@yieldio/core';
+import { InvalidStateError, StopAsyncIteration, getRunningLoop, describeValue, trackCoro } from '@yieldio/core';
 import type { AsyncIterable, AsyncIterator, Coro, EventLoop, Future } from '@yieldio/core';
 import { Deque } from './deque';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
@@ -137,7 +137,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *     _finishPut(item)
    */
   put(item: T): Coro<void> {
-    return new PutOperation(this, item);
+    return trackCoro(new PutOperation(this, item), 'queue.put');
   }
 
   /** Put `item` now, or raise QueueFull (no free slot) or QueueShutDown. */
@@ -163,7 +163,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *     return _finishGet(woken)
    */
   get(): Coro<T> {
-    return new GetOperation(this);
+    return trackCoro(new GetOperation(this), 'queue.get');
   }
 
   /** Take the next item now, or raise QueueEmpty (none free) or QueueShutDown (shut down and empty). */
@@ -192,7 +192,11 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   /** Wait until every item put has been got and marked with taskDone(). */
-  *join(): Coro<void> {
+  join(): Coro<void> {
+    return trackCoro(this.#join(), 'queue.join');
+  }
+
+  *#join(): Coro<void> {
     if (this._unfinishedTasks === 0) return;
     const names = this._names;
     const joiner = this._getLoop(names.join).createFuture<void>({ description: names.joinDescription });

@@ -22,6 +22,7 @@
  *
  * `reset()` and `abort()` are coroutines, as in asyncio: they take the condition's lock.
  */
+import { trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { Condition } from './condition';
 import { checkInteger } from './checks';
@@ -43,7 +44,11 @@ export class Barrier {
   }
 
   /** Wait until `parties` tasks are waiting; returns this task's arrival index. */
-  *wait(): Coro<number> {
+  wait(): Coro<number> {
+    return trackCoro(this.#wait(), 'barrier.wait');
+  }
+
+  *#wait(): Coro<number> {
     using _ = yield* this._cond.hold();
     yield* this._block();
     try {

@@ -27,7 +27,7 @@
  * to the woken waiter) because that waiter may be cancelled before it runs, and only
  * code running in its own frame can tell.
  */
-import { CancelledError, InvalidStateError } from '@yieldio/core';
+import { CancelledError, InvalidStateError, trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
@@ -50,7 +50,11 @@ export class Lock extends LoopBound {
   }
 
   /** Wait until the lock is free and no earlier waiter is queued, then lock it. */
-  *acquire(): Coro<true> {
+  acquire(): Coro<true> {
+    return trackCoro(this.#acquire(), 'lock.acquire');
+  }
+
+  *#acquire(): Coro<true> {
     // Fair: wait behind any queued waiter. Going ahead when every one of them is
     // cancelled is an optimisation (they are leaving anyway).
     if (this._state === 'unlocked' && this._waiters.allCancelled()) {
