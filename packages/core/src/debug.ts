@@ -166,3 +166,17 @@ export class CoroWrapper<T> {
     return `<coroutine ${this.#record.what}()>`;
   }
 }
+
+/**
+ * In debug mode, say that a body caught the cancellation that `who` (timeout, taskGroup)
+ * sent it and went on: the scope could not stop it, and nothing else would have said so.
+ */
+export function warnSwallowedCancellation(loop: EventLoop, task: object, who: string, why: string): void {
+  if (!loop._debug) return;
+  loop.callExceptionHandler({
+    message:
+      `${who}: the body caught the CancelledError that ${why} and went on, so ${who} could not stop it; ` +
+      'let cancellations through: catch (e) { rethrowIfCancelled(e); ... }',
+    task,
+  });
+}

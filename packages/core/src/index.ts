@@ -15,6 +15,7 @@ export {
   KeyboardInterrupt,
   SendfileNotAvailableError,
 } from './errors';
+export { isCancellation, rethrowIfCancelled } from './errors';
 export type { ErrorMatcher } from './errors';
 export { DeadlockError, SimulationTimeoutError } from './deadlock';
 export type { BlockedTask } from './deadlock';

@@ -31,7 +31,7 @@ import type { Task, TaskOptions } from './task';
 import { describeCoroArgument } from './task';
 import { isGenerator } from './repr';
 import { checkBody } from './timeouts';
-import { trackCoro } from './debug';
+import { trackCoro, warnSwallowedCancellation } from './debug';
 
 export type TaskGroupPhase = 'created' | 'entered' | 'exiting' | 'exited';
 
@@ -91,6 +91,9 @@ export class TaskGroup {
    */
   *_exit(threw: boolean, exc: unknown): Coro<void> {
     this._phase = 'exiting';
+    if (this._parentCancelRequested && !(threw && exc instanceof CancelledError)) {
+      warnSwallowedCancellation(this._loop!, this._parentTask!, 'taskGroup()', 'the group sent when a child failed');
+    }
     let propagateCancellation: CancelledError | null = threw && exc instanceof CancelledError ? exc : null;
     // The body failed, or our parent is being cancelled: stop the children.
     if (threw && !this._aborting) this._abort();

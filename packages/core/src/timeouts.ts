@@ -25,7 +25,7 @@ import type { Handle } from './handle';
 import { describe, isGeneratorFunction } from './repr';
 import { getRunningLoop } from './running';
 import type { Task } from './task';
-import { trackCoro } from './debug';
+import { trackCoro, warnSwallowedCancellation } from './debug';
 
 export type TimeoutState = 'created' | 'entered' | 'expiring' | 'expired' | 'exited';
 
@@ -89,6 +89,9 @@ export class Timeout {
     this._handle = null;
     if (this._state === 'expiring') {
       this._state = 'expired';
+      if (!(threw && exc instanceof CancelledError)) {
+        warnSwallowedCancellation(this._task!._loop, this._task!, 'timeout()', 'its deadline sent');
+      }
       // uncancel() first, always: the request was ours. Then, if no one else asked too,
       // the CancelledError is ours to turn into a TimeoutError.
       if (this._task!.uncancel() <= this._cancelling && threw && exc instanceof CancelledError) {
