@@ -180,3 +180,26 @@ export function warnSwallowedCancellation(loop: EventLoop, task: object, who: st
     task,
   });
 }
+
+/**
+ * In debug mode, remember where `obj` was created, for reports that name it (a lock in a
+ * DeadlockError). `skip` is the constructor called: its frames and those above are left
+ * out where the engine allows (V8's captureStackTrace), so the site is the user's line.
+ */
+export function noteCreationSite(obj: object, skip?: abstract new (...args: never[]) => unknown): void {
+  if (!anyDebug) return;
+  const loop = getRunningLoopOrNull();
+  if (loop === null ? !environmentDebug : !loop._debug) return;
+  const holder: { stack?: string } = {};
+  const capture = (Error as { captureStackTrace?: (target: object, fn?: unknown) => void }).captureStackTrace;
+  if (capture !== undefined) capture(holder, skip ?? noteCreationSite);
+  else holder.stack = new Error().stack;
+  sourceTracebacks.set(obj, holder.stack ?? '');
+}
+
+/** The first frame of a recorded creation site (`at file:line:col`), or undefined. */
+export function creationSiteOf(obj: object): string | undefined {
+  const stack = sourceTracebacks.get(obj);
+  const frame = stack?.split('\n').find((line) => /^\s+at /.test(line));
+  return frame?.trim().replace(/^at /, '');
+}

@@ -61,7 +61,15 @@ export interface FutureOptions {
   loop?: EventLoop;
   /** What the future stands for, shown by `toString()` and in a `DeadlockError`. */
   description?: string;
+  /**
+   * The object this future is a waiter of (a lock, a queue, a stream): a `DeadlockError`
+   * names it, and the task that holds it if it has `holder()` (see deadlock.ts `WaitTarget`).
+   */
+  waiterOf?: object;
 }
+
+/** The `waiterOf` of the futures that have one: a WeakMap, so other futures carry no field for it. */
+export const waiterOwners = new WeakMap<Future<unknown>, object>();
 
 export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
   _state: FutureState = 'pending';
@@ -95,6 +103,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   constructor(options?: FutureOptions) {
     this._loop = options?.loop ?? getEventLoop('Future');
     this.description = options?.description;
+    if (options?.waiterOf !== undefined) waiterOwners.set(this as Future<unknown>, options.waiterOf);
   }
 
   getLoop(): EventLoop {

@@ -18,7 +18,7 @@ export {
 export { isCancellation, rethrowIfCancelled } from './errors';
 export type { ErrorMatcher } from './errors';
 export { DeadlockError, SimulationTimeoutError } from './deadlock';
-export type { BlockedTask } from './deadlock';
+export type { BlockedTask, WaitTarget } from './deadlock';
 export { Future, isFuture, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 export type { FutureState, FutureOptions, DoneCallback } from './future';
 export { Task, createTask, currentTask, allTasks, eagerTaskFactory, createEagerTaskFactory } from './task';
@@ -79,4 +79,4 @@ export { logger } from './log';
 /** How yieldio's error messages name a bad value (`describeValue("1")` is `"1" (a string)`): for packages built on core. */
 export { describe as describeValue } from './repr';
 /** Debug mode's "coroutine ... was never awaited" (debug.ts): for packages whose methods return coroutines. */
-export { trackCoro } from './debug';
+export { trackCoro, noteCreationSite } from './debug';

@@ -366,8 +366,8 @@ export class EventLoop<H extends Host = Host> {
 
   // ---- Futures and tasks ------------------------------------------------------------
 
-  createFuture<T = unknown>(options?: { description?: string }): Future<T> {
-    return new Future<T>({ loop: this as EventLoop, description: options?.description });
+  createFuture<T = unknown>(options?: { description?: string; waiterOf?: object }): Future<T> {
+    return new Future<T>({ loop: this as EventLoop, description: options?.description, waiterOf: options?.waiterOf });
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */

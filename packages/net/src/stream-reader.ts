@@ -286,7 +286,7 @@ export class StreamReader {
       this._paused = false;
       this._transport!.resumeReading();
     }
-    const waiter = this._loop.createFuture<void>({ description: WAIT_DESCRIPTIONS[funcName] });
+    const waiter = this._loop.createFuture<void>({ description: WAIT_DESCRIPTIONS[funcName], waiterOf: this });
     this._waiter = waiter;
     return waiter;
   }

@@ -18,7 +18,7 @@
  *     const items = aiter(queue);
  *     for (let item; (item = yield* anext(items, DONE)) !== DONE; ) { ...; queue.taskDone(); }
  */
-import { InvalidStateError, StopAsyncIteration, getRunningLoop, describeValue, trackCoro } from '@yieldio/core';
+import { InvalidStateError, StopAsyncIteration, getRunningLoop, describeValue, trackCoro, noteCreationSite } from '@yieldio/core';
 import type { AsyncIterable, AsyncIterator, Coro, EventLoop, Future } from '@yieldio/core';
 import { Deque } from './deque';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
@@ -98,6 +98,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   constructor(maxsize?: number | QueueOptions) {
     this._maxsize = parseMaxsize(this.constructor.name, maxsize, this._optionNames());
+    noteCreationSite(this, new.target);
   }
 
   /** The keys an options object may have (a subclass adds its own; called by the constructor). */
@@ -199,7 +200,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   *#join(): Coro<void> {
     if (this._unfinishedTasks === 0) return;
     const names = this._names;
-    const joiner = this._getLoop(names.join).createFuture<void>({ description: names.joinDescription });
+    const joiner = this._getLoop(names.join).createFuture<void>({ description: names.joinDescription, waiterOf: this });
     this._joiners.push(joiner);
     try {
       yield joiner;
@@ -276,7 +277,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   _startWaitToPut(): Future<boolean> {
     if (this._state !== 'alive') throw this._shutDownError('put');
     const names = this._names;
-    const putter = this._getLoop(names.put).createFuture<boolean>({ description: names.putDescription });
+    const putter = this._getLoop(names.put).createFuture<boolean>({ description: names.putDescription, waiterOf: this });
     this._putters.push(putter);
     return putter;
   }
@@ -299,7 +300,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     // Shut down with items left, all claimed: wait, for a claimant may give one up.
     if (this._state !== 'alive' && this._items.length === 0) throw this._shutDownError('get');
     const names = this._names;
-    const getter = this._getLoop(names.get).createFuture<boolean>({ description: names.getDescription });
+    const getter = this._getLoop(names.get).createFuture<boolean>({ description: names.getDescription, waiterOf: this });
     this._getters.push(getter);
     return getter;
   }

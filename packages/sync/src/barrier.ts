@@ -22,7 +22,7 @@
  *
  * `reset()` and `abort()` are coroutines, as in asyncio: they take the condition's lock.
  */
-import { trackCoro } from '@yieldio/core';
+import { noteCreationSite, trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { Condition } from './condition';
 import { checkInteger } from './checks';
@@ -41,6 +41,9 @@ export class Barrier {
   constructor(parties: number) {
     checkInteger('Barrier()', 'parties', parties, 1, 'the number of tasks that must wait before all are released, for example new Barrier(3)');
     this._parties = parties;
+    this._cond._waiterOf = this;
+    this._cond._waitDescription = 'Barrier.wait()';
+    noteCreationSite(this, new.target);
   }
 
   /** Wait until `parties` tasks are waiting; returns this task's arrival index. */

@@ -28,6 +28,9 @@ import { WaiterQueue } from './waiters';
 export class Condition extends LoopBound {
   readonly _lock: Lock;
   readonly _waiters = new WaiterQueue();
+  /** What a DeadlockError says a waiter waits on: this condition, or the Barrier built on it. */
+  _waiterOf: object = this;
+  _waitDescription = 'Condition.wait()';
 
   /** A condition over `lock`, or over a new `Lock` of its own. */
   constructor(lock?: Lock | null) {
@@ -74,7 +77,7 @@ export class Condition extends LoopBound {
         'Condition.wait(): the lock is not acquired; acquire it first (using _ = yield* cond.hold()), then wait',
       );
     }
-    const fut = this._getLoop('Condition.wait').createFuture<boolean>({ description: 'Condition.wait()' });
+    const fut = this._getLoop('Condition.wait').createFuture<boolean>({ description: this._waitDescription, waiterOf: this._waiterOf });
     this._lock.release();
     try {
       try {

@@ -47,7 +47,7 @@ export class Event extends LoopBound {
 
   *#wait(): Coro<true> {
     if (this._state === 'set') return true;
-    const fut = this._getLoop('Event.wait').createFuture<boolean>({ description: 'Event.wait()' });
+    const fut = this._getLoop('Event.wait').createFuture<boolean>({ description: 'Event.wait()', waiterOf: this });
     this._waiters.push(fut);
     try {
       yield fut;

@@ -27,8 +27,8 @@
  * to the woken waiter) because that waiter may be cancelled before it runs, and only
  * code running in its own frame can tell.
  */
-import { CancelledError, InvalidStateError, trackCoro } from '@yieldio/core';
-import type { Coro } from '@yieldio/core';
+import { CancelledError, InvalidStateError, currentTask, trackCoro } from '@yieldio/core';
+import type { Coro, Task } from '@yieldio/core';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
 import { LoopBound } from './loop-bound';
@@ -43,6 +43,8 @@ export class Lock extends LoopBound {
    * to run, so it will either lock the lock or, if it is cancelled first, wake the next.
    */
   _state: LockState = 'unlocked';
+  /** Who acquired it last; meaningful while locked only. */
+  _holder: Task<unknown> | null = null;
   readonly _waiters = new WaiterQueue();
 
   locked(): boolean {
@@ -59,9 +61,10 @@ export class Lock extends LoopBound {
     // cancelled is an optimisation (they are leaving anyway).
     if (this._state === 'unlocked' && this._waiters.allCancelled()) {
       this._state = 'locked';
+      this._holder = runningTask();
       return true;
     }
-    const fut = this._getLoop('Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()' });
+    const fut = this._getLoop('Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()', waiterOf: this });
     this._waiters.push(fut);
     try {
       try {
@@ -76,7 +79,13 @@ export class Lock extends LoopBound {
       throw exc;
     }
     this._state = 'locked';
+    this._holder = runningTask();
     return true;
+  }
+
+  /** The task that acquired the lock, while it is locked: a DeadlockError names it (WaitTarget). */
+  holder(): Task<unknown> | null {
+    return this._state === 'locked' ? this._holder : null;
   }
 
   /** Unlock, and wake the first waiter. Releasing an unlocked lock is an error. */
@@ -108,5 +117,14 @@ export class Lock extends LoopBound {
   override toString(): string {
     const waiters = this._waiters.length;
     return `<Lock [${this._state}${waiters > 0 ? `, waiters:${waiters}` : ''}]>`;
+  }
+}
+
+/** The task running now, or null outside any loop (an uncontended acquire needs none). */
+function runningTask(): Task<unknown> | null {
+  try {
+    return currentTask();
+  } catch {
+    return null;
   }
 }

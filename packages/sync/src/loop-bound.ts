@@ -8,11 +8,16 @@
  * from another loop afterwards is a mistake (its futures would belong to the wrong loop)
  * and throws at once, rather than leaving a task waiting on a future no loop will run.
  */
-import { InvalidStateError, getRunningLoop } from '@yieldio/core';
+import { InvalidStateError, getRunningLoop, noteCreationSite } from '@yieldio/core';
 import type { EventLoop } from '@yieldio/core';
 
 export class LoopBound {
   _loop: EventLoop | null = null;
+
+  constructor() {
+    // In debug mode, where the primitive was made: a DeadlockError names it by that line.
+    noteCreationSite(this, new.target);
+  }
 
   /** The running loop, which must be this primitive's loop (binding it on first use). */
   _getLoop(caller: string): EventLoop {

@@ -59,7 +59,7 @@ export class Semaphore extends LoopBound {
       this._value--;
       return true;
     }
-    const fut = this._getLoop(`${this._name}.acquire`).createFuture<boolean>({ description: this._acquireDescription });
+    const fut = this._getLoop(`${this._name}.acquire`).createFuture<boolean>({ description: this._acquireDescription, waiterOf: this });
     this._waiters.push(fut);
     try {
       try {
