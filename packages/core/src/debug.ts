@@ -203,3 +203,33 @@ export function creationSiteOf(obj: object): string | undefined {
   const frame = stack?.split('\n').find((line) => /^\s+at /.test(line));
   return frame?.trim().replace(/^at /, '');
 }
+
+/** Errors already given their yield* chain (the same error can be thrown into many awaiters). */
+const chained = new WeakSet<object>();
+
+/**
+ * In debug mode, add to `exc.stack` the coroutine's own chain at the point where it is
+ * thrown in: the `yield*` path from the task's coroutine down to where it waited. An
+ * error made in a callback (a future failed by a timer, a socket, another task) has only
+ * the loop's frames; but while a task throws it in, V8 runs the suspended generators
+ * again, so their frames are on the stack of whatever iterator of ours receives it
+ * (`yield* fut`'s iterator, a sleep). Called from there. Not possible for a bad `yield`:
+ * the coroutine's own frame is innermost, and no code of ours runs inside it.
+ */
+export function addYieldChain(exc: unknown): void {
+  if (!(exc instanceof Error) || chained.has(exc)) return;
+  chained.add(exc);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  const frames = stack.split('\n').slice(3);
+  const end = frames.findIndex((line) => /\b_runStep\b/.test(line));
+  const chain = (end < 0 ? frames : frames.slice(0, end)).filter((line) => !line.endsWith('(<anonymous>)'));
+  if (chain.length === 0) return;
+  try {
+    exc.stack = `${exc.stack}\n    -- thrown into the coroutine at (innermost first):\n${chain.join('\n')}`;
+  } catch {
+    // A frozen error keeps its stack: the chain is a help, not a must.
+  }
+}

@@ -31,6 +31,7 @@ import { copyContext } from './context';
 import { describe, describeResult } from './repr';
 import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
+import { addYieldChain } from './debug';
 
 export type FutureState = 'pending' | 'cancelled' | 'finished';
 
@@ -357,6 +358,7 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   // A task throws the awaited future's exception into the coroutine; yield* forwards
   // it here, and it must surface at the `yield*`, unchanged.
   throw(exc: unknown): IteratorResult<Future<T>, T> {
+    if (this.#fut._loop._debug) addYieldChain(exc);
     throw exc;
   }
 

@@ -26,7 +26,7 @@ import type { Timer } from './handle';
 import type { EventLoop } from './loop';
 import { describe } from './repr';
 import { getRunningLoop } from './running';
-import { trackCoro } from './debug';
+import { addYieldChain, trackCoro } from './debug';
 
 export function sleep(delay: number): Coro<undefined>;
 export function sleep<T>(delay: number, result: T): Coro<T>;
@@ -109,7 +109,11 @@ class SleepFor<T> {
   }
 
   throw(exc: unknown): IteratorResult<Future<T>, T> {
-    this.#fut?.cancel();
+    const fut = this.#fut;
+    if (fut !== null) {
+      fut.cancel();
+      if (fut._loop._debug) addYieldChain(exc);
+    }
     throw exc;
   }
 
