@@ -44,8 +44,19 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     }
     aws = args[0];
     returnExceptions = Boolean((args[1] as GatherOptions | undefined)?.returnExceptions);
+  } else if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
+    const list = args.length === 2 ? 'a' : 'a, b';
+    throw new TypeError(
+      `gather(): options go with the array form; got them as argument ${args.length} of gather(${list}, { returnExceptions }); ` +
+        `write gather([${list}], { returnExceptions: true })`,
+    );
   }
   return gatherFutures(aws as Awaitable<unknown>[], returnExceptions);
+}
+
+/** A plain object with gather's option: what `gather(a, b, { returnExceptions })` passes last. */
+function isOptionsObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && 'returnExceptions' in value;
 }
 
 function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boolean): GatheringFuture<unknown[]> {

@@ -295,7 +295,7 @@ export class EventLoop<H extends Host = Host> {
     } else if (isGenerator(aw)) {
       fut = this.createTask(aw);
     } else {
-      throw new TypeError(`runUntilComplete(): expected a coroutine, a future or a task, got ${describeCoroArgument(aw)}`);
+      throw new TypeError(`runUntilComplete(): expected a coroutine, a future or a task, got ${describeCoroArgument(aw, false)}`);
     }
     const stopLoop = (): void => this.stop();
     fut.addDoneCallback(stopLoop);

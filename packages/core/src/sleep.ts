@@ -80,6 +80,11 @@ class YieldOnce<T> {
   [Symbol.iterator](): this {
     return this;
   }
+
+  /** What a bad `yield sleep(...)` (no star) is called in its error. */
+  toString(): string {
+    return '<coroutine sleep()>';
+  }
 }
 
 /**
@@ -124,6 +129,11 @@ class SleepFor<T> {
 
   [Symbol.iterator](): this {
     return this;
+  }
+
+  /** What a bad `yield sleep(...)` (no star) is called in its error. */
+  toString(): string {
+    return '<coroutine sleep()>';
   }
 }
 

@@ -57,6 +57,8 @@ export interface StreamReaderOptions {
 
 export class StreamReader {
   readonly _limit: number;
+  /** Where this reader's limit is set, for the line-limit hint (streams.ts sets it per entry point). */
+  _limitHint = 'new StreamReader({ limit })';
   readonly _loop: EventLoop;
   /**
    * The buffered bytes: `_chunks[_head]` from `_offset` on, then the later chunks whole.
@@ -360,7 +362,7 @@ export class StreamReader {
         if (at < head.length && head[at] === 10) this._take(exc.consumed + 1);
         else if (this._length > 0) this._take(this._length);
         this._maybeResumeTransport();
-        throw new RangeError(`readline(): ${exc.message} (limit ${this._limit} bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })`, {
+        throw new RangeError(`readline(): ${exc.message} (limit ${this._limit} bytes); the line was discarded. Raise the limit: ${this._limitHint}`, {
           cause: exc,
         });
       }

@@ -221,7 +221,7 @@ describe('StreamReader.readline', () => {
       }
       expect(error).toBeInstanceOf(RangeError);
       expect((error as Error).message).toBe(
-        'readline(): Separator is found, but chunk is longer than limit (limit 3 bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })',
+        'readline(): Separator is found, but chunk is longer than limit (limit 3 bytes); the line was discarded. Raise the limit: new StreamReader({ limit })',
       );
       expect((error as Error).cause).toBeInstanceOf(LimitOverrunError);
     });
@@ -700,7 +700,7 @@ describe('StreamReader limit and back-pressure', () => {
       }
       expect(error).toBeInstanceOf(RangeError);
       expect((error as Error).message).toBe(
-        'readline(): Separator is found, but chunk is longer than limit (limit 65536 bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })',
+        'readline(): Separator is found, but chunk is longer than limit (limit 65536 bytes); the line was discarded. Raise the limit: new StreamReader({ limit })',
       );
       expect(text(yield* stream.readline())).toBe('next\n');
     });
