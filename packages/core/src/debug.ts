@@ -21,7 +21,10 @@
  * Rejected: wrapping outside debug mode. A FinalizationRegistry entry per `sleep(0)`
  * would double the cost of W1's switch; outside debug mode `trackCoro` costs one read of
  * a module flag. Rejected too: a Proxy around generator objects (slower, and `yield*` on a
- * Proxy of a generator throws "incompatible receiver").
+ * Proxy of a generator throws "incompatible receiver"). Rejected: keeping the Error and
+ * reading its stack only at report time (V8 formats lazily): its captured frames hold
+ * their receivers, the wrapper among them, so a forgotten coroutine would never be
+ * collected and never reported. The string is made at once; debug mode pays for it.
  */
 import type { Coro } from './coro';
 import type { EventLoop } from './loop';
