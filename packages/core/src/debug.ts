@@ -59,6 +59,8 @@ type CoroRecordState = 'created' | 'started' | 'reported';
 
 interface CoroRecord {
   readonly what: string;
+  /** A coroutine never ran; a future (a gather) ran but no one took its outcome. */
+  readonly kind: 'coroutine' | 'future';
   readonly sourceTraceback: string;
   /** Weak, so a forgotten coroutine does not keep a closed loop alive. */
   readonly loop: WeakRef<EventLoop> | null;
@@ -77,7 +79,10 @@ const neverAwaitedRegistry = new FinalizationRegistry<CoroRecord>((record) => {
 
 function reportNeverAwaited(record: CoroRecord, loop: EventLoop | undefined): void {
   record.state = 'reported';
-  const message = `coroutine ${record.what}() was never awaited, so it never ran; await it: yield* ${record.what}(...), or run it alongside: createTask(${record.what}(...))`;
+  const message =
+    record.kind === 'coroutine'
+      ? `coroutine ${record.what}() was never awaited, so it never ran; await it: yield* ${record.what}(...), or run it alongside: createTask(${record.what}(...))`
+      : `${record.what}() was never awaited, so its results and errors went nowhere; await it: yield* ${record.what}(...)`;
   if (loop !== undefined) {
     loop.callExceptionHandler({ message, sourceTraceback: record.sourceTraceback });
   } else {
@@ -109,6 +114,36 @@ export function trackCoro<C extends Coro<unknown>>(coro: C, what: string): C {
 }
 
 /**
+ * Report `obj` if it is collected, or its loop closes, before `markAwaited` (the record
+ * returned). For a coroutine (`CoroWrapper`) and a gather's future (gather.ts).
+ */
+export function watchNeverAwaited(obj: object, what: string, kind: 'coroutine' | 'future', loop: EventLoop | null): CoroRecord {
+  const stack = new Error(`${kind} created here`).stack ?? '';
+  // Drop the first frames (watchNeverAwaited and its caller's constructor): the trace starts at the call that made it.
+  const lines = stack.split('\n');
+  const sourceTraceback = [lines[0], ...lines.slice(kind === 'coroutine' ? 4 : 3)].join('\n');
+  const record: CoroRecord = { what, kind, sourceTraceback, loop: loop === null ? null : new WeakRef(loop), state: 'created' };
+  neverAwaitedRegistry.register(obj, record, record);
+  if (loop !== null) {
+    let records = unstartedByLoop.get(loop);
+    if (records === undefined) unstartedByLoop.set(loop, (records = new Set()));
+    records.add(record);
+  }
+  return record;
+}
+
+/** `obj` was awaited (or started, or its outcome taken): nothing to report. */
+export function markAwaited(record: CoroRecord): void {
+  if (record.state !== 'created') return;
+  record.state = 'started';
+  neverAwaitedRegistry.unregister(record);
+  const loop = record.loop?.deref();
+  if (loop !== undefined) unstartedByLoop.get(loop)?.delete(record);
+}
+
+export type { CoroRecord };
+
+/**
  * A coroutine that remembers whether it was ever started. `yield*` drives it through
  * `next`/`throw`/`return` like the generator it wraps, so it costs a call per step, in
  * debug mode only.
@@ -119,17 +154,7 @@ export class CoroWrapper<T> {
 
   constructor(coro: Coro<T>, what: string, loop: EventLoop | null) {
     this.#coro = coro;
-    const stack = new Error('coroutine created here').stack ?? '';
-    // Drop the first frames (this constructor and trackCoro): the trace starts at the call that made it.
-    const lines = stack.split('\n');
-    const sourceTraceback = [lines[0], ...lines.slice(3)].join('\n');
-    this.#record = { what, sourceTraceback, loop: loop === null ? null : new WeakRef(loop), state: 'created' };
-    neverAwaitedRegistry.register(this, this.#record, this.#record);
-    if (loop !== null) {
-      let records = unstartedByLoop.get(loop);
-      if (records === undefined) unstartedByLoop.set(loop, (records = new Set()));
-      records.add(this.#record);
-    }
+    this.#record = watchNeverAwaited(this, what, 'coroutine', loop);
   }
 
   /** The call that made this coroutine, for messages: `sleep`, `lock.acquire`. */
@@ -138,12 +163,7 @@ export class CoroWrapper<T> {
   }
 
   #start(): void {
-    const record = this.#record;
-    if (record.state !== 'created') return;
-    record.state = 'started';
-    neverAwaitedRegistry.unregister(record);
-    const loop = record.loop?.deref();
-    if (loop !== undefined) unstartedByLoop.get(loop)?.delete(record);
+    markAwaited(this.#record);
   }
 
   next(value?: unknown): IteratorResult<unknown, T> {

@@ -6,7 +6,7 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { Coro, EventLoop, ExceptionContext } from '@yieldio/core';
-import { createTask, getRunningLoop, run, simulate, sleep, taskGroup, timeout, trackCoro, wait, waitFor } from '@yieldio/core';
+import { createTask, gather, getRunningLoop, run, simulate, sleep, taskGroup, timeout, trackCoro, wait, waitFor } from '@yieldio/core';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -65,6 +65,29 @@ describe('never awaited', () => {
       SLEEP_MESSAGE,
       'coroutine wait() was never awaited, so it never ran; await it: yield* wait(...), or run it alongside: createTask(wait(...))',
     ]);
+  });
+
+  test('a gather() never awaited is reported: its children ran, but their results and errors went nowhere', () => {
+    let kept: unknown;
+    const reports = reportsOf(function* () {
+      kept = gather(sleep(0.1), sleep(0.2));
+      yield* sleep(1);
+    });
+    expect(kept).toBeDefined();
+    expect(reports.map((r) => r.message)).toEqual([
+      'gather() was never awaited, so its results and errors went nowhere; await it: yield* gather(...)',
+    ]);
+    expect(String(reports[0]!.sourceTraceback)).toContain('never-awaited.test.ts');
+  });
+
+  test('a gather() awaited, or whose outcome was taken, is not reported', () => {
+    const reports = reportsOf(function* () {
+      yield* gather(sleep(0.1), sleep(0.2));
+      const later = gather(sleep(0.1));
+      yield* sleep(1);
+      expect(later.result()).toEqual([undefined]);
+    });
+    expect(reports).toEqual([]);
   });
 
   test('coroutines that were awaited or started as tasks are not reported', () => {
