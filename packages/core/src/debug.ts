@@ -185,6 +185,22 @@ export class CoroWrapper<T> {
     return this;
   }
 
+  /**
+   * `await sleep(1)` from async code: a Promise would adopt a coroutine as a plain value
+   * and go on at once. A coroutine runs on a loop, so say so instead (debug mode only:
+   * outside it the coroutine is not wrapped, and nothing can see the mistake).
+   */
+  then(_onFulfilled?: unknown, onRejected?: (reason: unknown) => unknown): Promise<never> {
+    markAwaited(this.#record);
+    const what = this.#record.what;
+    const error = new TypeError(
+      `coroutine ${what}() was awaited with await, which does not run it; inside a function* write yield* ${what}(...), ` +
+        'and from async code run the coroutine on a loop: await run(main())',
+    );
+    const rejected = Promise.reject(error);
+    return (typeof onRejected === 'function' ? rejected.catch(onRejected) : rejected) as Promise<never>;
+  }
+
   toString(): string {
     return `<coroutine ${this.#record.what}()>`;
   }
