@@ -785,3 +785,23 @@ describe('StreamReader repr', () => {
     });
   });
 });
+
+describe('StreamReader in a DeadlockError', () => {
+  test('a read that no data will ever complete names the reader it waits on', () => {
+    let message = '';
+    try {
+      simulate(
+        (function* () {
+          const reader = new StreamReader();
+          yield* reader.readline();
+        })(),
+      );
+    } catch (exc) {
+      message = (exc as Error).message;
+    }
+    expect(message.split('\n').slice(1)).toEqual([
+      '  task "Task-1" waits for StreamReader.readuntil() on <StreamReader waiter=<Future pending StreamReader.readuntil()>>',
+    ]);
+  });
+});
+
