@@ -12,7 +12,7 @@
  * the data fields are non-enumerable, and a custom inspect (the well-known
  * `Symbol.for('nodejs.util.inspect.custom')`, no Node import) prints the message alone.
  */
-import { Future, waiterOwners } from './future';
+import type { Future } from './future';
 import { creationSiteOf } from './debug';
 import type { EventLoop } from './loop';
 import { Task } from './task';
@@ -81,7 +81,7 @@ function blockedTasks(loop: EventLoop): BlockedTask[] {
 function waitedTask(waitsFor: Future<unknown> | null): Task<unknown> | null {
   if (waitsFor === null) return null;
   if (waitsFor instanceof Task) return waitsFor;
-  const owner = waiterOwners.get(waitsFor) as WaitTarget | undefined;
+  const owner = waitsFor._waiterOf as WaitTarget | undefined;
   return typeof owner?.holder === 'function' ? owner.holder() : null;
 }
 
@@ -92,7 +92,7 @@ function taskName(task: Task<unknown>): string {
 function describeWait(waitsFor: Future<unknown> | null): string {
   if (waitsFor === null) return 'nothing (ready to run)';
   if (waitsFor instanceof Task) return taskName(waitsFor);
-  const owner = waiterOwners.get(waitsFor);
+  const owner = waitsFor._waiterOf;
   if (owner === undefined) return String(waitsFor);
   let text = `${waitsFor.description ?? 'a future'} on ${String(owner)}`;
   const site = creationSiteOf(owner);

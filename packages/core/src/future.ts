@@ -69,9 +69,6 @@ export interface FutureOptions {
   waiterOf?: object;
 }
 
-/** The `waiterOf` of the futures that have one: a WeakMap, so other futures carry no field for it. */
-export const waiterOwners = new WeakMap<Future<unknown>, object>();
-
 export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, PromiseLike<T> {
   _state: FutureState = 'pending';
   _result: T | undefined = undefined;
@@ -98,13 +95,19 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
    */
   _awaitedBy: Future<unknown> | Future<unknown>[] | null = null;
   description: string | undefined;
+  /**
+   * `FutureOptions.waiterOf`, for the DeadlockError. A field, not a WeakMap beside the
+   * futures: a queue makes a waiter every time it blocks, and a WeakMap entry each time
+   * cost W3 about a tenth of its time (ephemerons weigh on every GC).
+   */
+  _waiterOf: object | undefined;
   /** The iterator `yield*` uses; stateless, so one per future serves every awaiter. */
   _iterator: FutureIterator<T> | null = null;
 
   constructor(options?: FutureOptions) {
     this._loop = options?.loop ?? getEventLoop('Future');
     this.description = options?.description;
-    if (options?.waiterOf !== undefined) waiterOwners.set(this as Future<unknown>, options.waiterOf);
+    this._waiterOf = options?.waiterOf;
   }
 
   getLoop(): EventLoop {
