@@ -217,6 +217,27 @@ describe('toThread', () => {
     );
   });
 
+  test('a function that calls an outer function is told to define it in the thread, not to pass it', async () => {
+    function square(x: number): number {
+      return x * x;
+    }
+    function sumOfSquares(n: number): number {
+      let total = 0;
+      for (let i = 1; i <= n; i++) total += square(i);
+      return total;
+    }
+    function* main(): Coro<number> {
+      return yield* toThread(sumOfSquares, 3);
+    }
+    const err = await run(main()).catch((exc: unknown) => exc);
+    expect(err).toBeInstanceOf(TypeError);
+    expect((err as Error).message).toBe(
+      'function sumOfSquares calls `square`, which does not exist in the worker thread: a function run in a thread ' +
+        'must be self-contained, and functions cannot be passed to it (they cannot be cloned); define `square` ' +
+        'inside the function you run, or in a module that function imports (await import(...) inside it)',
+    );
+  });
+
   test('a value that cannot be cloned fails the call, not the pool', async () => {
     function* main(): Coro<[unknown, number]> {
       const err = yield* catching(toThread((f: unknown) => typeof f, () => 1));

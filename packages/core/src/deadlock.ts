@@ -2,11 +2,20 @@
  * The errors a simulation ends with when it cannot go on: `DeadlockError` (nothing is
  * ready, no timer is pending, and tasks are still waiting, so nothing can ever happen
  * again) and `SimulationTimeoutError` (virtual time reached `until`). Each names every
- * pending task and what it waits for, so the report reads as a wait-for graph.
+ * pending task and what it waits for, so the report reads as a wait-for graph: a waiter
+ * future made with `waiterOf` (sync's primitives, queues, streams) is named by its owner
+ * and, for an owner with `holder()` (a Lock), by the task that holds it; a cycle of tasks
+ * waiting on each other is printed as a cycle.
+ *
+ * Under Node an uncaught error is printed with `util.inspect`, which lists every own
+ * enumerable property: `blocked` would print each Task's internals (about 150 lines). So
+ * the data fields are non-enumerable, and a custom inspect (the well-known
+ * `Symbol.for('nodejs.util.inspect.custom')`, no Node import) prints the message alone.
  */
 import type { Future } from './future';
+import { creationSiteOf } from './debug';
 import type { EventLoop } from './loop';
-import type { Task } from './task';
+import { Task } from './task';
 
 /**
  * One task in a `DeadlockError` report, and what it waits for.
@@ -29,9 +38,19 @@ export class DeadlockError extends Error {
     super(message);
     this.blocked = blocked;
     this.time = time;
+    hideFields(this, ['blocked', 'time']);
   }
 }
 Object.defineProperty(DeadlockError.prototype, 'name', { value: 'DeadlockError', writable: true, configurable: true });
+defineInspect(DeadlockError);
+
+/**
+ * What a `waiterOf` object may offer the report: the task that holds it, so a task
+ * waiting for it points at that task (a Lock and its owner).
+ */
+export interface WaitTarget {
+  holder?(): Task<unknown> | null;
+}
 
 /**
  * `simulate({ until })` reached its limit with tasks still running.
@@ -44,22 +63,84 @@ export class SimulationTimeoutError extends Error {
     super(message);
     this.running = running;
     this.time = time;
+    hideFields(this, ['running', 'time']);
   }
 }
 Object.defineProperty(SimulationTimeoutError.prototype, 'name', { value: 'SimulationTimeoutError', writable: true, configurable: true });
+defineInspect(SimulationTimeoutError);
+
+function hideFields(obj: object, keys: readonly string[]): void {
+  for (const key of keys) Object.defineProperty(obj, key, { enumerable: false });
+}
+
+/** Node prints the stack (name, message, frames) and nothing else. */
+function defineInspect(cls: { prototype: Error }): void {
+  Object.defineProperty(cls.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+    value(this: Error): string {
+      return this.stack ?? `${this.name}: ${this.message}`;
+    },
+    configurable: true,
+  });
+}
 
 function blockedTasks(loop: EventLoop): BlockedTask[] {
   return loop._pendingTasks().map((task) => ({ task, waitsFor: task._futWaiter }));
 }
 
+/** The task a task waits for, directly (a task) or through what it waits on (a held lock). */
+function waitedTask(waitsFor: Future<unknown> | null): Task<unknown> | null {
+  if (waitsFor === null) return null;
+  if (waitsFor instanceof Task) return waitsFor;
+  const owner = waitsFor._waiterOf as WaitTarget | undefined;
+  return typeof owner?.holder === 'function' ? owner.holder() : null;
+}
+
+function taskName(task: Task<unknown>): string {
+  return `task ${JSON.stringify(task.getName())}`;
+}
+
 function describeWait(waitsFor: Future<unknown> | null): string {
   if (waitsFor === null) return 'nothing (ready to run)';
-  if ('getName' in waitsFor) return `task ${JSON.stringify((waitsFor as Task<unknown>).getName())}`;
-  return String(waitsFor);
+  if (waitsFor instanceof Task) return taskName(waitsFor);
+  const owner = waitsFor._waiterOf;
+  if (owner === undefined) return String(waitsFor);
+  let text = `${waitsFor.description ?? 'a future'} on ${String(owner)}`;
+  const site = creationSiteOf(owner);
+  if (site !== undefined) text += ` (created at ${site})`;
+  const holder = waitedTask(waitsFor);
+  if (holder !== null) text += `, held by ${taskName(holder)}${holder.done() ? ', which is done and never released it' : ''}`;
+  return text;
+}
+
+/** Each cycle of tasks waiting on each other, once, starting from its oldest task. */
+function findCycles(blocked: BlockedTask[]): Task<unknown>[][] {
+  const next = new Map<Task<unknown>, Task<unknown>>();
+  for (const { task, waitsFor } of blocked) {
+    const target = waitedTask(waitsFor);
+    if (target !== null) next.set(task, target);
+  }
+  const cycles: Task<unknown>[][] = [];
+  const seen = new Set<Task<unknown>>();
+  for (const { task } of blocked) {
+    const path: Task<unknown>[] = [];
+    let at: Task<unknown> | undefined = task;
+    while (at !== undefined && !seen.has(at) && !path.includes(at)) {
+      path.push(at);
+      at = next.get(at);
+    }
+    if (at !== undefined && path.includes(at)) cycles.push(path.slice(path.indexOf(at)));
+    for (const t of path) seen.add(t);
+  }
+  return cycles;
 }
 
 function report(blocked: BlockedTask[]): string {
-  return blocked.map(({ task, waitsFor }) => `  task ${JSON.stringify(task.getName())} waits for ${describeWait(waitsFor)}`).join('\n');
+  const lines = blocked.map(({ task, waitsFor }) => `  ${taskName(task)} waits for ${describeWait(waitsFor)}`);
+  for (const cycle of findCycles(blocked)) {
+    const self = cycle.length === 1 ? ' (a Lock is not reentrant: the task waits for a lock it holds)' : '';
+    lines.push(`  cycle: ${[...cycle, cycle[0]!].map(taskName).join(' -> ')}${self}`);
+  }
+  return lines.join('\n');
 }
 
 export function deadlockError(loop: EventLoop): DeadlockError {

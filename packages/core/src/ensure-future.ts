@@ -31,5 +31,5 @@ export function toFuture<T>(caller: string, aw: Awaitable<T>, loop?: EventLoop, 
   if (isGenerator(aw)) {
     return (loop ?? getEventLoop(caller)).createTask(aw);
   }
-  throw new TypeError(`${caller}():${where} expected a future, a task or a coroutine, got ${describeCoroArgument(aw)}`);
+  throw new TypeError(`${caller}():${where} expected a future, a task or a coroutine, got ${describeCoroArgument(aw, false)}`);
 }

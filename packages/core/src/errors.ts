@@ -23,6 +23,25 @@ export class CancelledError extends Error {}
 named(CancelledError, 'CancelledError');
 
 /**
+ * True if `exc` is a cancellation: what a broad `catch` must let through, because
+ * JavaScript's `catch (e)` also catches the `CancelledError` that Python's
+ * `except Exception` would not.
+ */
+export function isCancellation(exc: unknown): exc is CancelledError {
+  return exc instanceof CancelledError;
+}
+
+/**
+ * Throw `exc` again if it is a cancellation; otherwise return. The first line of a
+ * catch-all: `try { ... } catch (e) { rethrowIfCancelled(e); log(e); }`. Python needs
+ * none: `except Exception` does not catch `asyncio.CancelledError`.
+ */
+export function rethrowIfCancelled(exc: unknown): void {
+  if (exc instanceof CancelledError) throw exc;
+}
+
+
+/**
  * A `timeout`, `waitFor` or `asCompleted` deadline passed. `cause` is the `CancelledError` it replaced.
  * asyncio `TimeoutError` (Python's builtin since 3.11).
  */

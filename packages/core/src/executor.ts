@@ -28,6 +28,7 @@ import type { EventLoop } from './loop';
 import { wrapPromise } from './promise';
 import { describe, isGeneratorFunction } from './repr';
 import { getRunningLoop } from './running';
+import { trackCoro } from './debug';
 
 /** Runs functions somewhere else (asyncio's `concurrent.futures.Executor`, types only). */
 export interface Executor {
@@ -76,7 +77,11 @@ export function runInExecutor<A extends unknown[], R>(
 }
 
 /** `await asyncio.to_thread(fn, *args)`: run `fn(...args)` on the default executor. */
-export function* toThread<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Coro<Awaited<R>> {
+export function toThread<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Coro<Awaited<R>> {
+  return trackCoro(toThreadCoro(fn, args), 'toThread');
+}
+
+function* toThreadCoro<A extends unknown[], R>(fn: (...args: A) => R, args: A): Coro<Awaited<R>> {
   const loop = getRunningLoop();
   return yield* runInExecutor(loop, 'toThread()', null, fn, args);
 }

@@ -32,6 +32,7 @@ import { describe, describeResult } from './repr';
 import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
 import { checkOptions } from './options';
+import { addYieldChain } from './debug';
 
 /** A future's state, as asyncio's `_state`: pending, then finished or cancelled, once. */
 export type FutureState = 'pending' | 'cancelled' | 'finished';
@@ -64,6 +65,11 @@ export interface FutureOptions {
   loop?: EventLoop;
   /** What the future stands for, shown by `toString()` and in a `DeadlockError`. */
   description?: string;
+  /**
+   * The object this future is a waiter of (a lock, a queue, a stream): a `DeadlockError`
+   * names it, and the task that holds it if it has `holder()` (see deadlock.ts `WaitTarget`).
+   */
+  waiterOf?: object;
 }
 
 const FUTURE_OPTIONS = ['loop', 'description'];
@@ -100,6 +106,12 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
    */
   _awaitedBy: Future<unknown> | Future<unknown>[] | null = null;
   description: string | undefined;
+  /**
+   * `FutureOptions.waiterOf`, for the DeadlockError. A field, not a WeakMap beside the
+   * futures: a queue makes a waiter every time it blocks, and a WeakMap entry each time
+   * cost W3 about a tenth of its time (ephemerons weigh on every GC).
+   */
+  _waiterOf: object | undefined;
   /** The iterator `yield*` uses; stateless, so one per future serves every awaiter. */
   _iterator: FutureIterator<T> | null = null;
 
@@ -109,6 +121,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     if (new.target === plainFuture) checkOptions('Future()', options, FUTURE_OPTIONS);
     this._loop = options?.loop ?? getEventLoop('Future');
     this.description = options?.description;
+    this._waiterOf = options?.waiterOf;
   }
 
   /** The loop the future belongs to (asyncio `Future.get_loop`). */
@@ -388,6 +401,7 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   // A task throws the awaited future's exception into the coroutine; yield* forwards
   // it here, and it must surface at the `yield*`, unchanged.
   throw(exc: unknown): IteratorResult<Future<T>, T> {
+    if (this.#fut._loop._debug) addYieldChain(exc);
     this.#finished = true;
     if (this.#fut._iterator === this) this.#fut._iterator = null;
     throw exc;

@@ -15,7 +15,10 @@
 import type { AwaitedOf, Awaitable, Coro } from './coro';
 import { CancelledError } from './errors';
 import { Future, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
-import type { FutureWaiter } from './future';
+import type { DoneCallback, FutureWaiter } from './future';
+import type { Context } from './context';
+import type { CoroRecord } from './debug';
+import { markAwaited, watchNeverAwaited } from './debug';
 import type { Runnable } from './handle';
 import type { EventLoop } from './loop';
 import { getEventLoop } from './running';
@@ -50,8 +53,19 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
     checkOptions('gather()', args[1], ['returnExceptions']);
     aws = args[0];
     returnExceptions = Boolean((args[1] as GatherOptions | undefined)?.returnExceptions);
+  } else if (args.length > 0 && isOptionsObject(args[args.length - 1])) {
+    const list = args.length === 2 ? 'a' : 'a, b';
+    throw new TypeError(
+      `gather(): options go with the array form; got them as argument ${args.length} of gather(${list}, { returnExceptions }); ` +
+        `write gather([${list}], { returnExceptions: true })`,
+    );
   }
   return gatherFutures(aws as Awaitable<unknown>[], returnExceptions);
+}
+
+/** A plain object with gather's option: what `gather(a, b, { returnExceptions })` passes last. */
+function isOptionsObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype && 'returnExceptions' in value;
 }
 
 function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boolean): GatheringFuture<unknown[]> {
@@ -204,9 +218,34 @@ export class GatheringFuture<T> extends Future<T> {
   readonly _children: readonly Future<unknown>[];
   _cancelRequested = false;
 
+  /** Debug mode: reported if no one awaits this gather or takes its outcome (debug.ts). */
+  _neverAwaited: CoroRecord | null = null;
+
   constructor(children: readonly Future<unknown>[], loop: EventLoop) {
     super({ loop, description: `gather(${children.length})` });
     this._children = children;
+    if (loop._debug) this._neverAwaited = watchNeverAwaited(this, 'gather', 'future', loop);
+  }
+
+  // Each way of taking the outcome counts as awaiting it.
+  override _addWaiter(waiter: FutureWaiter): void {
+    if (this._neverAwaited !== null) markAwaited(this._neverAwaited);
+    super._addWaiter(waiter);
+  }
+
+  override addDoneCallback(fn: DoneCallback<this>, options?: { context?: Context }): void {
+    if (this._neverAwaited !== null) markAwaited(this._neverAwaited);
+    super.addDoneCallback(fn, options);
+  }
+
+  override result(): T {
+    if (this._neverAwaited !== null) markAwaited(this._neverAwaited);
+    return super.result();
+  }
+
+  override exception(): unknown {
+    if (this._neverAwaited !== null) markAwaited(this._neverAwaited);
+    return super.exception();
   }
 
   override cancel(msg?: string): boolean {

@@ -16,9 +16,10 @@ export {
   SendfileNotAvailableError,
   NondeterminismError,
 } from './errors';
+export { isCancellation, rethrowIfCancelled } from './errors';
 export type { ErrorMatcher } from './errors';
 export { DeadlockError, SimulationTimeoutError } from './deadlock';
-export type { BlockedTask } from './deadlock';
+export type { BlockedTask, WaitTarget } from './deadlock';
 export { Future, isFuture, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 export type { FutureState, FutureOptions, DoneCallback } from './future';
 export { Task, createTask, currentTask, allTasks, eagerTaskFactory, createEagerTaskFactory } from './task';
@@ -91,3 +92,5 @@ export { describe as describeValue } from './repr';
 export { isGenerator } from './repr';
 /** The base of a primitive that binds to the first loop it waits on (sync's, queues'). */
 export { LoopBound } from './loop-bound';
+/** Debug mode's "coroutine ... was never awaited" (debug.ts): for packages whose methods return coroutines. */
+export { trackCoro, noteCreationSite } from './debug';

@@ -14,10 +14,16 @@
 import { InvalidStateError } from './errors';
 import { getRunningLoop } from './running';
 import type { EventLoop } from './loop';
+import { noteCreationSite } from './debug';
 
 /** A primitive bound to the first event loop that waits on it (asyncio `mixins._LoopBoundMixin`). */
 export class LoopBound {
   _loop: EventLoop | null = null;
+
+  constructor() {
+    // In debug mode, where the primitive was made: a DeadlockError names it by that line.
+    noteCreationSite(this, new.target);
+  }
 
   /** The running loop, which must be this primitive's loop (binding it on first use). */
   _getLoop(caller: string): EventLoop {

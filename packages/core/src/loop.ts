@@ -37,7 +37,7 @@ import type { TaskOptions } from './task';
 import { TASK_OPTIONS, Task, describeCoroArgument } from './task';
 import { deadlockError, untilError } from './deadlock';
 import { logger } from './log';
-import { sourceTracebacks } from './debug';
+import { environmentDebug, noteDebugLoop, reportUnstartedCoros, sourceTracebacks } from './debug';
 import type { Executor } from './executor';
 import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
@@ -106,7 +106,8 @@ export class EventLoop<H extends Host = Host> {
   constructor(host?: H, options?: { debug?: boolean }) {
     checkOptions('EventLoop()', options, ['debug']);
     this.host = host ?? (new RealHost() as Host as H);
-    this._debug = options?.debug ?? false;
+    this._debug = options?.debug ?? environmentDebug;
+    if (this._debug) noteDebugLoop();
     this._unretrievedRegistry = new FinalizationRegistry((record) => {
       if (this._unretrieved.delete(record)) this._reportUnretrieved(record);
     });
@@ -306,7 +307,7 @@ export class EventLoop<H extends Host = Host> {
     } else if (isGenerator(aw)) {
       fut = this.createTask(aw);
     } else {
-      throw new TypeError(`runUntilComplete(): expected a coroutine, a future or a task, got ${describeCoroArgument(aw)}`);
+      throw new TypeError(`runUntilComplete(): expected a coroutine, a future or a task, got ${describeCoroArgument(aw, false)}`);
     }
     const stopLoop = (): void => this.stop();
     fut.addDoneCallback(stopLoop);
@@ -374,16 +375,17 @@ export class EventLoop<H extends Host = Host> {
     }
     for (const record of this._unretrieved) this._reportUnretrieved(record);
     this._unretrieved.clear();
+    reportUnstartedCoros(this as EventLoop);
     // What other packages opened for this loop (net's signal listeners and children).
     runCloseHooks(this as EventLoop);
   }
 
   // ---- Futures and tasks ------------------------------------------------------------
 
-  /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports. */
-  createFuture<T = unknown>(options?: { description?: string }): Future<T> {
-    checkOptions('createFuture()', options, ['description']);
-    return new Future<T>({ loop: this as EventLoop, description: options?.description });
+  /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports, `waiterOf` the primitive it waits on. */
+  createFuture<T = unknown>(options?: { description?: string; waiterOf?: object }): Future<T> {
+    checkOptions('createFuture()', options, ['description', 'waiterOf']);
+    return new Future<T>({ loop: this as EventLoop, description: options?.description, waiterOf: options?.waiterOf });
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
@@ -587,6 +589,7 @@ export class EventLoop<H extends Host = Host> {
   /** Turn debug mode on or off (asyncio `loop.set_debug`). */
   setDebug(enabled: boolean): void {
     this._debug = Boolean(enabled);
+    if (this._debug) noteDebugLoop();
   }
 
   /** Whether debug mode is on (asyncio `loop.get_debug`). */

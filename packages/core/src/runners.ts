@@ -21,6 +21,7 @@ import { newEventLoop } from './events';
 import { isGenerator } from './repr';
 import { getRunningLoopOrNull, setCurrentLoop } from './running';
 import { describeCoroArgument } from './task';
+import { sourceTracebacks } from './debug';
 import type { Task } from './task';
 import { checkOptions } from './options';
 
@@ -168,30 +169,71 @@ export class Runner<H extends Host = Host> {
 }
 
 /**
+ * How long (loop seconds) the tasks cancelled at the end get to finish. asyncio waits
+ * for ever, so a task that catches CancelledError in a retry loop hangs `asyncio.run`
+ * without a word; we name each such task after this long and stop waiting for it.
+ */
+export const SHUTDOWN_GRACE = 5;
+
+/**
  * Cancel every pending task and run the loop until they are done (asyncio
- * `_cancel_all_tasks`). Returns undefined if there was nothing to cancel.
+ * `_cancel_all_tasks`), or until SHUTDOWN_GRACE has passed: then report each task
+ * still running and leave it. Returns undefined if there was nothing to cancel.
  */
 function cancelAllTasks<H extends Host>(loop: EventLoop<H>): Completion<H, void> | undefined {
   const toCancel = loop._pendingTasks();
   if (toCancel.length === 0) return undefined;
   for (const task of toCancel) task.cancel();
+  const all = gather(toCancel, { returnExceptions: true });
+  const finished = loop.createFuture<void>({ description: 'the tasks cancelled at shutdown' });
+  all.addDoneCallback(() => {
+    if (!finished.done()) finished.setResult(undefined);
+  });
+  const giveUp = (): void => {
+    // On the virtual clock, nothing else pending means the grace timer alone kept the
+    // loop going: the tasks left wait on each other, which DeadlockError says better.
+    if (loop.host.synchronous && loop.nextDeadline() === Infinity) {
+      finished.setException(loop.deadlockError());
+      return;
+    }
+    for (const task of toCancel) if (!task.done()) reportIgnoredCancellation(loop, task);
+    finished.setResult(undefined);
+  };
+  // On the virtual clock, decide one pass later: timers due with ours (a retry loop's
+  // sleep) have run by then and scheduled what follows, so "nothing pending" is true.
+  const grace = loop.callLater(SHUTDOWN_GRACE, () => {
+    if (loop.host.synchronous) loop.callLater(0, giveUp);
+    else giveUp();
+  });
   const report = (): void => {
+    grace.cancel();
     for (const task of toCancel) {
-      if (task.cancelled()) continue;
+      if (!task.done() || task.cancelled()) continue;
       const exc = task.exception();
       if (exc !== null) {
         loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: exc, task });
       }
     }
   };
-  const all = loop.runUntilComplete(gather(toCancel, { returnExceptions: true }));
-  if (all instanceof Promise) return all.then(report) as Completion<H, void>;
+  const done = loop.runUntilComplete(finished);
+  if (done instanceof Promise) return done.then(report) as Completion<H, void>;
   report();
   return undefined as Completion<H, void>;
 }
 
 /** How long run() waits for the default executor's threads at the end (asyncio 3.12 `constants.THREAD_JOIN_TIMEOUT`). */
 const THREAD_JOIN_TIMEOUT = 300;
+function reportIgnoredCancellation(loop: EventLoop, task: Task<unknown>): void {
+  const where = sourceTracebacks.get(task);
+  loop.callExceptionHandler({
+    message:
+      `${task} ignored its cancellation: ${SHUTDOWN_GRACE} seconds after the tasks left at the end were cancelled, ` +
+      'it has not finished (a catch that swallows CancelledError in a loop? a cleanup that waits for ever?); it is left behind and the loop closed. ' +
+      `Let cancellations through: catch (e) { rethrowIfCancelled(e); ... }${where === undefined ? '; run with { debug: true } to see where the task was created' : ''}`,
+    task,
+    ...(where === undefined ? {} : { sourceTraceback: where }),
+  });
+}
 
 /**
  * Wait for the default executor's work and release its threads (asyncio 3.9+

@@ -26,6 +26,7 @@ import type { Timer } from './handle';
 import type { EventLoop } from './loop';
 import { describe } from './repr';
 import { getRunningLoop } from './running';
+import { addYieldChain, trackCoro } from './debug';
 
 /** Suspend the calling task for `delay` seconds (asyncio `sleep`); `sleep(0)` gives up one pass. */
 export function sleep(delay: number): Coro<undefined>;
@@ -38,8 +39,8 @@ export function sleep<T>(delay: number, result?: T): Coro<T | undefined> {
   if (Number.isNaN(delay)) {
     throw new RangeError('sleep(): delay must be a number of seconds, got NaN');
   }
-  if (delay <= 0) return new YieldOnce(result) as unknown as Coro<T | undefined>;
-  return new SleepFor(delay, result) as unknown as Coro<T | undefined>;
+  if (delay <= 0) return trackCoro(new YieldOnce(result) as unknown as Coro<T | undefined>, 'sleep');
+  return trackCoro(new SleepFor(delay, result) as unknown as Coro<T | undefined>, 'sleep');
 }
 
 /**
@@ -81,6 +82,11 @@ class YieldOnce<T> {
   [Symbol.iterator](): this {
     return this;
   }
+
+  /** What a bad `yield sleep(...)` (no star) is called in its error. */
+  toString(): string {
+    return '<coroutine sleep()>';
+  }
 }
 
 /**
@@ -110,7 +116,11 @@ class SleepFor<T> {
   }
 
   throw(exc: unknown): IteratorResult<Future<T>, T> {
-    this.#fut?.cancel();
+    const fut = this.#fut;
+    if (fut !== null) {
+      fut.cancel();
+      if (fut._loop._debug) addYieldChain(exc);
+    }
     throw exc;
   }
 
@@ -121,6 +131,11 @@ class SleepFor<T> {
 
   [Symbol.iterator](): this {
     return this;
+  }
+
+  /** What a bad `yield sleep(...)` (no star) is called in its error. */
+  toString(): string {
+    return '<coroutine sleep()>';
   }
 }
 

@@ -32,6 +32,7 @@ import { TASK_OPTIONS, describeCoroArgument } from './task';
 import { isGenerator } from './repr';
 import { checkBody } from './timeouts';
 import { checkOptions } from './options';
+import { trackCoro, warnSwallowedCancellation } from './debug';
 
 export type TaskGroupPhase = 'created' | 'entered' | 'exiting' | 'exited';
 
@@ -105,6 +106,9 @@ export class TaskGroup {
    */
   *_exit(threw: boolean, exc: unknown): Coro<void> {
     this._phase = 'exiting';
+    if (this._parentCancelRequested && !(threw && exc instanceof CancelledError)) {
+      warnSwallowedCancellation(this._loop!, this._parentTask!, 'taskGroup()', 'the group sent when a child failed');
+    }
     let propagateCancellation: CancelledError | null = threw && exc instanceof CancelledError ? exc : null;
     // The body failed, or our parent is being cancelled: stop the children.
     if (threw && !this._aborting) this._abort();
@@ -197,7 +201,11 @@ export class TaskGroup {
 }
 
 /** Run `body(tg)`, then wait for every task it started; return the body's result. asyncio `async with TaskGroup() as tg:`. */
-export function* taskGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
+export function taskGroup<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
+  return trackCoro(taskGroupCoro(body), 'taskGroup');
+}
+
+function* taskGroupCoro<T>(body: (tg: TaskGroup) => Coro<T>): Coro<T> {
   checkBody('taskGroup', body);
   const tg = new TaskGroup();
   tg._enter();

@@ -32,7 +32,7 @@ import { Future, NO_EXCEPTION } from './future';
 import type { EventLoop } from './loop';
 import type { Runnable } from './handle';
 import { describe, describeResult, isGenerator, isGeneratorFunction, isThenable } from './repr';
-import { getRunningLoop } from './running';
+import { getRunningLoop, getRunningLoopOrNull } from './running';
 import { sourceTracebacks } from './debug';
 import { checkOptions } from './options';
 
@@ -228,7 +228,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
         // result() throws this very error (once), as asyncio keeps `_cancelled_exc`.
         this._exception = err;
       } else {
-        this._setExceptionUnchecked(err);
+        this._setExceptionUnchecked(explainNotIterable(this as Task<unknown>, err));
       }
       return;
     }
@@ -273,7 +273,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
       loop._schedule(this);
     } else if (isGenerator(yielded)) {
       // Case 3: a coroutine yielded rather than delegated to.
-      this._throwInSoon(new TypeError(`${this} yielded a coroutine (a generator object); delegate to it instead: yield* child()`));
+      this._throwInSoon(yieldedCoroutineError(this as Task<unknown>, yielded));
     } else if (isThenable(yielded)) {
       // Case 4: a Promise. The loop cannot wait on one directly.
       this._throwInSoon(new TypeError(`${this} yielded a Promise; wrap it in a future: yield* wrapPromise(promise)`));
@@ -361,18 +361,67 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
 }
 
 
+/**
+ * The error for `yield coro` (no star), out of `_runStep` so the step stays small enough
+ * for V8 to inline. Ours name their call (`<coroutine sleep()>`); a plain generator
+ * object cannot say which function made it.
+ */
+function yieldedCoroutineError(task: Task<unknown>, yielded: object): TypeError {
+  const made = /^<coroutine (.+)\(\)>$/.exec(String(yielded));
+  return new TypeError(
+    made !== null
+      ? `${task} yielded coroutine ${made[1]}() instead of delegating to it; write yield* ${made[1]}(...), not yield ${made[1]}(...)`
+      : `${task} yielded a coroutine (a generator object) instead of delegating to it; write yield* where you wrote yield: yield* f(), not yield f()`,
+  );
+}
+
+/**
+ * V8's messages for `yield*` on what is not iterable: `yield* promise` or `yield* fn`
+ * (not called). TypeScript rejects both (TS2488); in JavaScript they fail inside the
+ * coroutine with an engine message that names neither yieldio nor the fix. When one
+ * escapes the coroutine, the task fails with ours instead, the original as its cause.
+ */
+const YIELD_STAR_NOT_ITERABLE = /^yield\* .* is not iterable$/;
+const VALUE_NOT_ITERABLE = /^(Object|function|Promise) is not iterable \(cannot read property Symbol\(Symbol\.iterator\)\)$/;
+
+function explainNotIterable(task: Task<unknown>, err: unknown): unknown {
+  if (!(err instanceof TypeError)) return err;
+  let hint: string;
+  if (YIELD_STAR_NOT_ITERABLE.test(err.message)) {
+    hint = 'yield* works on coroutines and futures only; a Promise must be wrapped: yield* wrapPromise(promise), and a generator function called: yield* fn()';
+  } else {
+    const match = VALUE_NOT_ITERABLE.exec(err.message);
+    if (match === null) return err;
+    hint =
+      match[1] === 'function'
+        ? 'if it came from yield* fn, call the generator function: yield* fn(), not yield* fn'
+        : 'if it came from yield* promise, wrap the Promise: yield* wrapPromise(promise), or make the async function a function*';
+  }
+  const explained = new TypeError(`${task} failed with "${err.message}": ${hint}`, { cause: err });
+  // The engine's error was made inside the coroutine: its frames point at the user's line.
+  const frames = err.stack?.split('\n').slice(1).join('\n');
+  if (frames) explained.stack = `TypeError: ${explained.message}\n${frames}`;
+  return explained;
+}
+
 function throwInto(task: Task<unknown>, exc: unknown): void {
   task._step(exc);
 }
 
 /** Describe a wrong argument where a coroutine was expected, with the likely fix. */
-export function describeCoroArgument(value: unknown): string {
+export function describeCoroArgument(value: unknown, outsideLoop = getRunningLoopOrNull() === null): string {
   if (isGeneratorFunction(value)) {
     const name = value.name || 'main';
     return `generator function ${name}; call it to get a coroutine: ${name}()`;
   }
   if (value instanceof Future) return `${value}, a future; pass a coroutine (main()), or await the future inside one: yield* fut`;
-  if (isThenable(value)) return 'a Promise; wrap it in a future: wrapPromise(promise)';
+  if (isThenable(value)) {
+    // wrapPromise needs a loop: outside one (run(promise)), it is the wrong hint.
+    if (outsideLoop) {
+      return 'a Promise; outside a running loop, await it instead (await promise), or write the coroutine as a generator function: function* main() { ... }, then run(main())';
+    }
+    return 'a Promise; wrap it in a future: wrapPromise(promise)';
+  }
   if (typeof value === 'function') {
     return `${describe(value)}; a coroutine comes from calling a generator function (function*)`;
   }

@@ -25,6 +25,7 @@ import type { Handle } from './handle';
 import { describe, isGeneratorFunction } from './repr';
 import { getRunningLoop } from './running';
 import type { Task } from './task';
+import { trackCoro, warnSwallowedCancellation } from './debug';
 
 /** A timeout's state, as asyncio's `_State` in `timeouts.py`. */
 export type TimeoutState = 'created' | 'entered' | 'expiring' | 'expired' | 'exited';
@@ -90,6 +91,9 @@ export class Timeout {
     this._handle = null;
     if (this._state === 'expiring') {
       this._state = 'expired';
+      if (!(threw && exc instanceof CancelledError)) {
+        warnSwallowedCancellation(this._task!._loop, this._task!, 'timeout()', 'its deadline sent');
+      }
       // uncancel() first, always: the request was ours. Then, if no one else asked too,
       // the CancelledError is ours to turn into a TimeoutError.
       if (this._task!.uncancel() <= this._cancelling && threw && exc instanceof CancelledError) {
@@ -116,17 +120,25 @@ export class Timeout {
  * Run `body(cm)` with a deadline `delay` seconds from now (null: none); return its result.
  * asyncio `async with timeout(delay):`.
  */
-export function* timeout<T>(delay: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
+export function timeout<T>(delay: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
+  return trackCoro(timeoutCoro(delay, body), 'timeout');
+}
+
+function* timeoutCoro<T>(delay: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
   if (delay !== null && delay !== undefined) {
     if (typeof delay !== 'number') throw new TypeError(`timeout(): delay must be a number of seconds or null, got ${describe(delay)}`);
     if (Number.isNaN(delay)) throw new RangeError('timeout(): delay must be a number of seconds or null, got NaN');
   }
   const loop = getRunningLoop('timeout');
-  return yield* timeoutAt(delay === null || delay === undefined ? null : loop.time() + delay, body);
+  return yield* timeoutAtCoro(delay === null || delay === undefined ? null : loop.time() + delay, body);
 }
 
 /** Run `body(cm)` with a deadline at loop time `when` (null: none); return its result. asyncio `async with timeout_at(when):`. */
-export function* timeoutAt<T>(when: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
+export function timeoutAt<T>(when: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
+  return trackCoro(timeoutAtCoro(when, body), 'timeoutAt');
+}
+
+function* timeoutAtCoro<T>(when: number | null, body: (cm: Timeout) => Coro<T>): Coro<T> {
   checkWhen('timeoutAt', when ?? null);
   checkBody('timeout', body);
   const cm = new Timeout(when ?? null);

@@ -14,9 +14,14 @@ import { timeout as timeoutScope } from './timeouts';
 import { checkTimeout } from './wait';
 import { isGenerator } from './repr';
 import { getEventLoop } from './running';
+import { trackCoro } from './debug';
 
 /** Wait for `aw`, cancelling it and throwing `TimeoutError` after `timeout` seconds (asyncio `wait_for`); null waits forever. */
-export function* waitFor<T>(aw: Awaitable<T>, timeout: number | null): Coro<T> {
+export function waitFor<T>(aw: Awaitable<T>, timeout: number | null): Coro<T> {
+  return trackCoro(waitForCoro(aw, timeout), 'waitFor');
+}
+
+function* waitForCoro<T>(aw: Awaitable<T>, timeout: number | null): Coro<T> {
   checkTimeout('waitFor', timeout);
   if (timeout !== null && timeout !== undefined && timeout <= 0) {
     const fut = toFuture('waitFor', aw);

@@ -13,6 +13,7 @@ import { Future, setResultUnlessCancelled } from './future';
 import { describe, isGenerator } from './repr';
 import { getRunningLoop } from './running';
 import { checkOptions } from './options';
+import { trackCoro } from './debug';
 
 /** `wait()` returns when any future finishes (asyncio `FIRST_COMPLETED`). */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -31,7 +32,11 @@ export interface WaitOptions {
 }
 
 /** Wait for the futures in `fs` until `returnWhen` holds or `timeout` expires; returns `[done, pending]` (asyncio `wait`). Nothing is cancelled. */
-export function* wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions = {}): Coro<[Set<F>, Set<F>]> {
+export function wait<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions = {}): Coro<[Set<F>, Set<F>]> {
+  return trackCoro(waitCoro(fs, options), 'wait');
+}
+
+function* waitCoro<F extends Future<unknown>>(fs: Iterable<F>, options: WaitOptions): Coro<[Set<F>, Set<F>]> {
   checkOptions('wait()', options, ['timeout', 'returnWhen']);
   const { timeout = null, returnWhen = ALL_COMPLETED } = options;
   if (fs instanceof Future || isGenerator(fs) || typeof (fs as Iterable<F>)?.[Symbol.iterator] !== 'function') {

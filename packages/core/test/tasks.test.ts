@@ -824,7 +824,7 @@ describe('bad yields', () => {
   test('yielding a coroutine says to delegate with yield*', () => {
     function* child(): Coro<void> {}
     const message = loop.runUntilComplete(catching(child()));
-    expect(message).toMatch(/yielded a coroutine \(a generator object\); delegate to it instead: yield\* child\(\)$/);
+    expect(message).toMatch(/yielded a coroutine \(a generator object\) instead of delegating to it; write yield\* where you wrote yield: yield\* f\(\), not yield f\(\)$/);
   });
 
   test('awaiting a future of another loop is refused', () => {

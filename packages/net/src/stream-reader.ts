@@ -26,7 +26,7 @@
  *
  *     for (let line; (line = yield* anext(reader, DONE)) !== DONE; ) { ... }
  */
-import { InvalidStateError, StopAsyncIteration, getEventLoop } from '@yieldio/core';
+import { InvalidStateError, StopAsyncIteration, getEventLoop, trackCoro } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { allocBytes, copyBytes, indexOfBytes } from './bytes';
 import { describeValue as describe } from '@yieldio/core';
@@ -60,6 +60,8 @@ export interface StreamReaderOptions {
 /** The reading half of a stream connection (asyncio `StreamReader`): `read`, `readline`, `readexactly`, `readuntil`. */
 export class StreamReader {
   readonly _limit: number;
+  /** Where this reader's limit is set, for the line-limit hint (streams.ts sets it per entry point). */
+  _limitHint = 'new StreamReader({ limit })';
   readonly _loop: EventLoop;
   /**
    * The buffered bytes: `_chunks[_head]` from `_offset` on, then the later chunks whole.
@@ -291,7 +293,7 @@ export class StreamReader {
       this._paused = false;
       this._transport!.resumeReading();
     }
-    const waiter = this._loop.createFuture<void>({ description: WAIT_DESCRIPTIONS[funcName] });
+    const waiter = this._loop.createFuture<void>({ description: WAIT_DESCRIPTIONS[funcName], waiterOf: this });
     this._waiter = waiter;
     return waiter;
   }
@@ -300,7 +302,11 @@ export class StreamReader {
    * Up to `n` bytes, as soon as at least one is there; `n` < 0 (the default) reads until
    * EOF. Empty bytes at EOF.
    */
-  *read(n = -1): Coro<Uint8Array> {
+  read(n = -1): Coro<Uint8Array> {
+    return trackCoro(this.#read(n), 'reader.read');
+  }
+
+  *#read(n: number): Coro<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) {
       throw new TypeError(`read(): n must be a whole number of bytes (-1 for everything until EOF), got ${describe(n)}`);
     }
@@ -321,7 +327,11 @@ export class StreamReader {
    * Exactly `n` bytes. At EOF before that: IncompleteReadError with the bytes there were
    * (which leave the buffer, as in asyncio).
    */
-  *readexactly(n: number): Coro<Uint8Array> {
+  readexactly(n: number): Coro<Uint8Array> {
+    return trackCoro(this.#readexactly(n), 'reader.readexactly');
+  }
+
+  *#readexactly(n: number): Coro<Uint8Array> {
     if (typeof n !== 'number' || !Number.isInteger(n)) {
       throw new TypeError(`readexactly(): n must be a whole number of bytes, got ${describe(n)}`);
     }
@@ -342,7 +352,11 @@ export class StreamReader {
    * A line longer than the limit is discarded (up to and with its newline, if it came)
    * and raises RangeError (asyncio: ValueError).
    */
-  *readline(): Coro<Uint8Array> {
+  readline(): Coro<Uint8Array> {
+    return trackCoro(this.#readline(), 'reader.readline');
+  }
+
+  *#readline(): Coro<Uint8Array> {
     try {
       return yield* this.readuntil(NEWLINE);
     } catch (exc) {
@@ -357,7 +371,7 @@ export class StreamReader {
         if (dropped > 0) this._take(dropped);
         this._maybeResumeTransport();
         const what = whole ? 'the line was discarded' : `its first ${dropped} bytes were discarded, and the rest of it will be read as the next line`;
-        throw new RangeError(`readline(): ${exc.message} (limit ${this._limit} bytes); ${what}. Raise the limit: openConnection(host, port, { limit })`, {
+        throw new RangeError(`readline(): ${exc.message} (limit ${this._limit} bytes); ${what}. Raise the limit: ${this._limitHint}`, {
           cause: exc,
         });
       }
@@ -370,7 +384,11 @@ export class StreamReader {
    * on a tie, the shortest). At EOF without one: IncompleteReadError (the buffer is
    * emptied into `partial`). Past the limit: LimitOverrunError, and the data stays.
    */
-  *readuntil(separator: Uint8Array | readonly Uint8Array[] = NEWLINE): Coro<Uint8Array> {
+  readuntil(separator: Uint8Array | readonly Uint8Array[] = NEWLINE): Coro<Uint8Array> {
+    return trackCoro(this.#readuntil(separator), 'reader.readuntil');
+  }
+
+  *#readuntil(separator: Uint8Array | readonly Uint8Array[]): Coro<Uint8Array> {
     const seps = checkSeparators(separator);
     const minLen = seps[0].length;
     const maxLen = seps[seps.length - 1].length;

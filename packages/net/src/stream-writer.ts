@@ -12,7 +12,7 @@
  * written before it. Cancelling a task blocked in `drain` leaves the written bytes in the
  * transport's buffer, still to be sent: nothing is lost, the writer is usable.
  */
-import { InvalidStateError } from '@yieldio/core';
+import { InvalidStateError, trackCoro } from '@yieldio/core';
 import type { Coro, EventLoop } from '@yieldio/core';
 import { startTlsImpl } from './start-tls';
 import type { StartTlsOptions } from './start-tls';
@@ -73,7 +73,11 @@ export class StreamWriter {
   }
 
   /** Wait until the connection is closed; raises the error it was lost with, if any. */
-  *waitClosed(): Coro<void> {
+  waitClosed(): Coro<void> {
+    return trackCoro(this.#waitClosed(), 'writer.waitClosed');
+  }
+
+  *#waitClosed(): Coro<void> {
     yield* this._protocol._closed;
   }
 
@@ -87,7 +91,11 @@ export class StreamWriter {
    * under its high-water mark, else until it drained to the low one. Raises the
    * connection's error, or ConnectionResetError once it is lost.
    */
-  *drain(): Coro<void> {
+  drain(): Coro<void> {
+    return trackCoro(this.#drain(), 'writer.drain');
+  }
+
+  *#drain(): Coro<void> {
     const reader = this._reader;
     if (reader !== null) {
       const exc = reader.exception();

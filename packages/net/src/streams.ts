@@ -64,6 +64,7 @@ export function* openConnection(host: string | null, port: number, options?: Cre
   const loop = getRunningLoop('openConnection');
   const [limit, rest] = splitLimit(caller, options, CONNECTION_OPTIONS);
   const reader = new StreamReader({ limit, loop });
+  reader._limitHint = 'openConnection(host, port, { limit })';
   const protocol = new StreamReaderProtocol(reader, null, loop);
   const [transport] = yield* createConnectionImpl(loop, caller, () => protocol, host, port, rest);
   return [reader, new StreamWriter(transport, protocol, reader, loop)];
@@ -75,13 +76,19 @@ export function* openUnixConnection(path: string, options?: CreateUnixConnection
   const loop = getRunningLoop('openUnixConnection');
   const [limit, rest] = splitLimit(caller, options, UNIX_CONNECTION_OPTIONS);
   const reader = new StreamReader({ limit, loop });
+  reader._limitHint = 'openUnixConnection(path, { limit })';
   const protocol = new StreamReaderProtocol(reader, null, loop);
   const [transport] = yield* createUnixConnectionImpl(loop, caller, () => protocol, path, rest);
   return [reader, new StreamWriter(transport, protocol, reader, loop)];
 }
 
-function streamFactory(loop: EventLoop, limit: number, cb: ClientConnectedCallback): () => StreamReaderProtocol {
-  return () => new StreamReaderProtocol(new StreamReader({ limit, loop }), cb, loop);
+/** `limitHint`: how the server's caller raises the limit, named by a reader's line-limit error. */
+function streamFactory(loop: EventLoop, limit: number, cb: ClientConnectedCallback, limitHint: string): () => StreamReaderProtocol {
+  return () => {
+    const reader = new StreamReader({ limit, loop });
+    reader._limitHint = limitHint;
+    return new StreamReaderProtocol(reader, cb, loop);
+  };
 }
 
 /**
@@ -100,7 +107,7 @@ export function* startServer(
   const loop = getRunningLoop('startServer');
   checkClientCallback(caller, clientConnectedCb);
   const [limit, rest] = splitLimit(caller, options, SERVER_OPTIONS);
-  return yield* createServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb), host, port, rest);
+  return yield* createServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb, 'startServer(clientConnectedCb, host, port, { limit })'), host, port, rest);
 }
 
 /** Listen on the Unix socket at `path`, as startServer. asyncio `start_unix_server`. */
@@ -109,5 +116,5 @@ export function* startUnixServer(clientConnectedCb: ClientConnectedCallback, pat
   const loop = getRunningLoop('startUnixServer');
   checkClientCallback(caller, clientConnectedCb);
   const [limit, rest] = splitLimit(caller, options, UNIX_SERVER_OPTIONS);
-  return yield* createUnixServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb), path, rest);
+  return yield* createUnixServerImpl(loop, caller, streamFactory(loop, limit, clientConnectedCb, 'startUnixServer(clientConnectedCb, path, { limit })'), path, rest);
 }

@@ -221,7 +221,7 @@ describe('StreamReader.readline', () => {
       }
       expect(error).toBeInstanceOf(RangeError);
       expect((error as Error).message).toBe(
-        'readline(): Separator is found, but chunk is longer than limit (limit 3 bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })',
+        'readline(): Separator is found, but chunk is longer than limit (limit 3 bytes); the line was discarded. Raise the limit: new StreamReader({ limit })',
       );
       expect((error as Error).cause).toBeInstanceOf(LimitOverrunError);
     });
@@ -718,7 +718,7 @@ describe('StreamReader limit and back-pressure', () => {
       }
       expect(error).toBeInstanceOf(RangeError);
       expect((error as Error).message).toBe(
-        'readline(): Separator is found, but chunk is longer than limit (limit 65536 bytes); the line was discarded. Raise the limit: openConnection(host, port, { limit })',
+        'readline(): Separator is found, but chunk is longer than limit (limit 65536 bytes); the line was discarded. Raise the limit: new StreamReader({ limit })',
       );
       expect(text(yield* stream.readline())).toBe('next\n');
     });
@@ -803,3 +803,23 @@ describe('StreamReader repr', () => {
     });
   });
 });
+
+describe('StreamReader in a DeadlockError', () => {
+  test('a read that no data will ever complete names the reader it waits on', () => {
+    let message = '';
+    try {
+      simulate(
+        (function* () {
+          const reader = new StreamReader();
+          yield* reader.readline();
+        })(),
+      );
+    } catch (exc) {
+      message = (exc as Error).message;
+    }
+    expect(message.split('\n').slice(1)).toEqual([
+      '  task "Task-1" waits for StreamReader.readuntil() on <StreamReader waiter=<Future pending StreamReader.readuntil()>>',
+    ]);
+  });
+});
+

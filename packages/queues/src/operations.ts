@@ -74,6 +74,11 @@ export class GetOperation<T> implements Coro<T> {
     return this;
   }
 
+  /** What a bad `yield queue.get()` (no star) is called in its error. */
+  toString(): string {
+    return '<coroutine queue.get()>';
+  }
+
   [Symbol.dispose](): void {
     this._leave();
   }
@@ -130,6 +135,11 @@ export class PutOperation<T> implements Coro<void> {
 
   [Symbol.iterator](): this {
     return this;
+  }
+
+  /** What a bad `yield queue.put()` (no star) is called in its error. */
+  toString(): string {
+    return '<coroutine queue.put()>';
   }
 
   [Symbol.dispose](): void {

@@ -18,7 +18,7 @@
  *     const items = aiter(queue);
  *     for (let item; (item = yield* anext(items, DONE)) !== DONE; ) { ...; queue.taskDone(); }
  */
-import { InvalidStateError, LoopBound, StopAsyncIteration, getRunningLoop, describeValue } from '@yieldio/core';
+import { InvalidStateError, LoopBound, StopAsyncIteration, getRunningLoop, describeValue, trackCoro } from '@yieldio/core';
 import type { AsyncIterable, AsyncIterator, Coro, EventLoop, Future } from '@yieldio/core';
 import { Deque } from './deque';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
@@ -140,7 +140,7 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
    *     _finishPut(item)
    */
   put(item: T): Coro<void> {
-    return new PutOperation(this, item);
+    return trackCoro(new PutOperation(this, item), 'queue.put');
   }
 
   /** Put `item` now, or raise QueueFull (no free slot) or QueueShutDown. */
@@ -166,7 +166,7 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
    *     return _finishGet(woken)
    */
   get(): Coro<T> {
-    return new GetOperation(this);
+    return trackCoro(new GetOperation(this), 'queue.get');
   }
 
   /** Take the next item now, or raise QueueEmpty (none free) or QueueShutDown (shut down and empty). */
@@ -195,10 +195,14 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
   }
 
   /** Wait until every item put has been got and marked with taskDone(). */
-  *join(): Coro<void> {
+  join(): Coro<void> {
+    return trackCoro(this.#join(), 'queue.join');
+  }
+
+  *#join(): Coro<void> {
     if (this._unfinishedTasks === 0) return;
     const names = this._names;
-    const joiner = this._getLoop(names.join).createFuture<void>({ description: names.joinDescription });
+    const joiner = this._getLoop(names.join).createFuture<void>({ description: names.joinDescription, waiterOf: this });
     this._joiners.push(joiner);
     try {
       yield joiner;
@@ -275,7 +279,7 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
   _startWaitToPut(): Future<boolean> {
     if (this._state !== 'alive') throw this._shutDownError('put');
     const names = this._names;
-    const putter = this._getLoop(names.put).createFuture<boolean>({ description: names.putDescription });
+    const putter = this._getLoop(names.put).createFuture<boolean>({ description: names.putDescription, waiterOf: this });
     this._putters.push(putter);
     return putter;
   }
@@ -298,7 +302,7 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
     // Shut down with items left, all claimed: wait, for a claimant may give one up.
     if (this._state !== 'alive' && this._items.length === 0) throw this._shutDownError('get');
     const names = this._names;
-    const getter = this._getLoop(names.get).createFuture<boolean>({ description: names.getDescription });
+    const getter = this._getLoop(names.get).createFuture<boolean>({ description: names.getDescription, waiterOf: this });
     this._getters.push(getter);
     return getter;
   }

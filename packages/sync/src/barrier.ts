@@ -22,6 +22,7 @@
  *
  * `reset()` and `abort()` are coroutines, as in asyncio: they take the condition's lock.
  */
+import { noteCreationSite, trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { Condition } from './condition';
 import { checkInteger } from './checks';
@@ -42,10 +43,17 @@ export class Barrier {
   constructor(parties: number) {
     checkInteger('Barrier()', 'parties', parties, 1, 'the number of tasks that must wait before all are released, for example new Barrier(3)');
     this._parties = parties;
+    this._cond._waiterOf = this;
+    this._cond._waitDescription = 'Barrier.wait()';
+    noteCreationSite(this, new.target);
   }
 
   /** Wait until `parties` tasks are waiting; returns this task's arrival index. */
-  *wait(): Coro<number> {
+  wait(): Coro<number> {
+    return trackCoro(this.#wait(), 'barrier.wait');
+  }
+
+  *#wait(): Coro<number> {
     using _ = yield* this._cond.hold();
     yield* this._block();
     try {

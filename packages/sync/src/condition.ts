@@ -16,7 +16,7 @@
  * Where we differ: misuse (`wait`/`notify` without the lock) is core's
  * `InvalidStateError` rather than `RuntimeError`, and `notify(n)` checks `n`.
  */
-import { CancelledError, InvalidStateError } from '@yieldio/core';
+import { CancelledError, InvalidStateError, trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { describeValue as describe } from '@yieldio/core';
 import type { HoldCoro } from './hold';
@@ -29,6 +29,9 @@ import { WaiterQueue } from './waiters';
 export class Condition extends LoopBound {
   readonly _lock: Lock;
   readonly _waiters = new WaiterQueue();
+  /** What a DeadlockError says a waiter waits on: this condition, or the Barrier built on it. */
+  _waiterOf: object = this;
+  _waitDescription = 'Condition.wait()';
 
   /** A condition over `lock`, or over a new `Lock` of its own. */
   constructor(lock?: Lock | null) {
@@ -68,13 +71,17 @@ export class Condition extends LoopBound {
    * Release the lock, wait for a notify, re-acquire the lock; returns true. Call it
    * holding the lock. May wake spuriously: re-check what you wait for, or use `waitFor`.
    */
-  *wait(): Coro<true> {
+  wait(): Coro<true> {
+    return trackCoro(this.#wait(), 'cond.wait');
+  }
+
+  *#wait(): Coro<true> {
     if (!this._lock.locked()) {
       throw new InvalidStateError(
         'Condition.wait(): the lock is not acquired; acquire it first (using _ = yield* cond.hold()), then wait',
       );
     }
-    const fut = this._getLoop('Condition.wait').createFuture<boolean>({ description: 'Condition.wait()' });
+    const fut = this._getLoop('Condition.wait').createFuture<boolean>({ description: this._waitDescription, waiterOf: this._waiterOf });
     this._lock.release();
     try {
       try {
@@ -108,7 +115,11 @@ export class Condition extends LoopBound {
   }
 
   /** Wait until `predicate()` is truthy; returns its last value. Call it holding the lock. */
-  *waitFor<T>(predicate: () => T): Coro<T> {
+  waitFor<T>(predicate: () => T): Coro<T> {
+    return trackCoro(this.#waitFor(predicate), 'cond.waitFor');
+  }
+
+  *#waitFor<T>(predicate: () => T): Coro<T> {
     if (typeof predicate !== 'function') {
       throw new TypeError(`Condition.waitFor(): predicate must be a function, got ${describe(predicate)}; for example cond.waitFor(() => queue.length > 0)`);
     }

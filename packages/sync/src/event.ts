@@ -9,6 +9,7 @@
  * A waiter cancelled meanwhile only removes itself; `set()` skips futures that are done,
  * so a cancelled waiter never takes a wake-up from another (each waiter has its own).
  */
+import { trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
@@ -43,9 +44,13 @@ export class Event extends LoopBound {
   }
 
   /** Return true once the flag is set (at once if it is set now). */
-  *wait(): Coro<true> {
+  wait(): Coro<true> {
+    return trackCoro(this.#wait(), 'event.wait');
+  }
+
+  *#wait(): Coro<true> {
     if (this._state === 'set') return true;
-    const fut = this._getLoop('Event.wait').createFuture<boolean>({ description: 'Event.wait()' });
+    const fut = this._getLoop('Event.wait').createFuture<boolean>({ description: 'Event.wait()', waiterOf: this });
     this._waiters.push(fut);
     try {
       yield fut;

@@ -27,8 +27,8 @@
  * to the woken waiter) because that waiter may be cancelled before it runs, and only
  * code running in its own frame can tell.
  */
-import { CancelledError, InvalidStateError } from '@yieldio/core';
-import type { Coro } from '@yieldio/core';
+import { CancelledError, InvalidStateError, currentTask, trackCoro } from '@yieldio/core';
+import type { Coro, Task } from '@yieldio/core';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
 import { LoopBound } from '@yieldio/core';
@@ -45,6 +45,8 @@ export class Lock extends LoopBound {
    * to run, so it will either lock the lock or, if it is cancelled first, wake the next.
    */
   _state: LockState = 'unlocked';
+  /** Who acquired it last; meaningful while locked only. */
+  _holder: Task<unknown> | null = null;
   readonly _waiters = new WaiterQueue();
 
   /** Whether the lock is held (asyncio `Lock.locked`). */
@@ -53,14 +55,19 @@ export class Lock extends LoopBound {
   }
 
   /** Wait until the lock is free and no earlier waiter is queued, then lock it. */
-  *acquire(): Coro<true> {
+  acquire(): Coro<true> {
+    return trackCoro(this.#acquire(), 'lock.acquire');
+  }
+
+  *#acquire(): Coro<true> {
     // Fair: wait behind any queued waiter. Going ahead when every one of them is
     // cancelled is an optimisation (they are leaving anyway).
     if (this._state === 'unlocked' && this._waiters.allCancelled()) {
       this._state = 'locked';
+      this._holder = runningTask();
       return true;
     }
-    const fut = this._getLoop('Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()' });
+    const fut = this._getLoop('Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()', waiterOf: this });
     this._waiters.push(fut);
     try {
       try {
@@ -75,7 +82,13 @@ export class Lock extends LoopBound {
       throw exc;
     }
     this._state = 'locked';
+    this._holder = runningTask();
     return true;
+  }
+
+  /** The task that acquired the lock, while it is locked: a DeadlockError names it (WaitTarget). */
+  holder(): Task<unknown> | null {
+    return this._state === 'locked' ? this._holder : null;
   }
 
   /** Unlock, and wake the first waiter. Releasing an unlocked lock is an error. */
@@ -107,5 +120,14 @@ export class Lock extends LoopBound {
   override toString(): string {
     const waiters = this._waiters.length;
     return `<Lock [${this._state}${waiters > 0 ? `, waiters:${waiters}` : ''}]>`;
+  }
+}
+
+/** The task running now, or null outside any loop (an uncontended acquire needs none). */
+function runningTask(): Task<unknown> | null {
+  try {
+    return currentTask();
+  } catch {
+    return null;
   }
 }

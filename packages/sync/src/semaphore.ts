@@ -20,7 +20,7 @@
  * `TypeError`/`RangeError` (asyncio: `ValueError`, and it accepts a float), and an
  * over-release is core's `InvalidStateError`.
  */
-import { CancelledError, InvalidStateError } from '@yieldio/core';
+import { CancelledError, InvalidStateError, trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { checkInteger } from './checks';
 import type { HoldCoro } from './hold';
@@ -51,12 +51,16 @@ export class Semaphore extends LoopBound {
   }
 
   /** Take a slot, waiting (in arrival order) until one is free. */
-  *acquire(): Coro<true> {
+  acquire(): Coro<true> {
+    return trackCoro(this.#acquire(), 'sem.acquire');
+  }
+
+  *#acquire(): Coro<true> {
     if (!this.locked()) {
       this._value--;
       return true;
     }
-    const fut = this._getLoop(`${this._name}.acquire`).createFuture<boolean>({ description: this._acquireDescription });
+    const fut = this._getLoop(`${this._name}.acquire`).createFuture<boolean>({ description: this._acquireDescription, waiterOf: this });
     this._waiters.push(fut);
     try {
       try {

@@ -335,7 +335,10 @@ describe('Lock', () => {
         })(),
       );
     expect(run).toThrow(DeadlockError);
-    expect(run).toThrow('task "Task-1" waits for <Future pending Lock.acquire()>');
+    expect(run).toThrow(
+      'task "Task-1" waits for Lock.acquire() on <Lock [locked, waiters:1]>, held by task "Task-1"\n' +
+        '  cycle: task "Task-1" -> task "Task-1" (a Lock is not reentrant: the task waits for a lock it holds)',
+    );
   });
 
   test('a blocked acquire outside any loop says a running loop is needed', () => {

@@ -251,6 +251,15 @@ function rebuildError(job: Job, error: WorkerError): unknown {
   if (!error.isError) return error.value;
   if (error.missing !== null) {
     const name = error.missing;
+    if (callsName(job.source, name)) {
+      // A function cannot be passed as an argument (structured clone refuses functions).
+      return new TypeError(
+        `${job.label} calls \`${name}\`, which does not exist in the worker thread: a function run in a thread ` +
+          `must be self-contained, and functions cannot be passed to it (they cannot be cloned); define \`${name}\` ` +
+          `inside the function you run, or in a module that function imports (await import(...) inside it)`,
+        { cause: rebuildError(job, { ...error, missing: null }) },
+      );
+    }
     return new TypeError(
       `${job.label} closes over \`${name}\`, which does not exist in the worker thread: a function run in a thread ` +
         `must be self-contained; pass \`${name}\` as an argument instead: toThread(fn, ${name})`,
@@ -271,6 +280,12 @@ function rebuildError(job: Job, error: WorkerError): unknown {
     );
   }
   return rebuildThrown(error);
+}
+
+/** Whether `source` calls `name(...)` itself (not as a method `x.name(`): then `name` is a function. */
+function callsName(source: string, name: string): boolean {
+  const escaped = name.replace(/[$]/g, '\\$&');
+  return new RegExp(`(^|[^.\\w$])${escaped}\\s*\\(`).test(source);
 }
 
 /** An Error as it was thrown in the thread: its class by name, message, stack, fields, cause. */
