@@ -72,7 +72,7 @@ export interface FutureOptions {
   waiterOf?: object;
 }
 
-const FUTURE_OPTIONS = ['loop', 'description'];
+const FUTURE_OPTIONS = ['loop', 'description', 'waiterOf'];
 /**
  * `Future` itself, set below the class. Not named inside the class body: esbuild renames
  * a class that refers to itself (`class _Future`), and the name shows in `toString()`.
