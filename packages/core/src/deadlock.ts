@@ -46,7 +46,7 @@ defineInspect(DeadlockError);
 
 /**
  * What a `waiterOf` object may offer the report: the task that holds it, so a task
- * waiting for it points at that task (a Lock and its owner).
+ * waiting for it points at that task (a Lock and its owner). No asyncio counterpart.
  */
 export interface WaitTarget {
   holder?(): Task<unknown> | null;

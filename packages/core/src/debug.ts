@@ -104,7 +104,8 @@ export function reportUnstartedCoros(loop: EventLoop): void {
  * In debug mode, wrap `coro` so that it is reported if it is never started; otherwise
  * return it as it is. `what` names the call that made it, as the user wrote it
  * (`'sleep'`, `'lock.acquire'`). For packages built on core: every coroutine a public
- * function or method returns goes through this.
+ * function or method returns goes through this. asyncio 3.4-3.7's debug-mode
+ * `CoroWrapper` did the same.
  */
 export function trackCoro<C extends Coro<unknown>>(coro: C, what: string): C {
   if (!anyDebug) return coro;
@@ -224,6 +225,7 @@ export function warnSwallowedCancellation(loop: EventLoop, task: object, who: st
  * In debug mode, remember where `obj` was created, for reports that name it (a lock in a
  * DeadlockError). `skip` is the constructor called: its frames and those above are left
  * out where the engine allows (V8's captureStackTrace), so the site is the user's line.
+ * asyncio keeps such a site for futures and tasks (`_source_traceback`).
  */
 export function noteCreationSite(obj: object, skip?: abstract new (...args: never[]) => unknown): void {
   if (!anyDebug) return;
@@ -258,10 +260,13 @@ const chained = new WeakSet<object>();
 export function addYieldChain(exc: unknown): void {
   if (!(exc instanceof Error) || chained.has(exc)) return;
   chained.add(exc);
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 50;
+  // `stackTraceLimit` is V8's (Node, Chromium), not the language's: elsewhere it is absent
+  // and setting it does nothing.
+  const v8Error = Error as { stackTraceLimit?: number };
+  const limit = v8Error.stackTraceLimit;
+  v8Error.stackTraceLimit = 50;
   const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
+  v8Error.stackTraceLimit = limit;
   const frames = stack.split('\n').slice(3);
   const end = frames.findIndex((line) => /\b_runStep\b/.test(line));
   const chain = (end < 0 ? frames : frames.slice(0, end)).filter((line) => !line.endsWith('(<anonymous>)'));

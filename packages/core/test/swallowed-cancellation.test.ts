@@ -183,7 +183,7 @@ describe('timeout() and taskGroup warn in debug mode when the body swallowed the
       })(),
       { debug: true },
     );
-    expect((exc as Error).message).toBe('unhandled errors in a TaskGroup');
+    expect((exc as Error).message).toBe('unhandled errors in a TaskGroup (1 sub-exception): Error: child failed');
     expect(reports.map((r) => r.message)).toEqual([
       'taskGroup(): the body caught the CancelledError that the group sent when a child failed and went on, so taskGroup() ' +
         'could not stop it; let cancellations through: catch (e) { rethrowIfCancelled(e); ... }',

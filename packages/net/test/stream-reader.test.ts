@@ -238,7 +238,7 @@ describe('StreamReader.readline', () => {
         error = exc;
       }
       expect((error as Error).message).toBe(
-        'readline(): Separator is not found, and chunk exceed the limit (limit 3 bytes); its first 5 bytes were discarded, and the rest of it will be read as the next line. Raise the limit: openConnection(host, port, { limit })',
+        'readline(): Separator is not found, and chunk exceed the limit (limit 3 bytes); its first 5 bytes were discarded, and the rest of it will be read as the next line. Raise the limit: new StreamReader({ limit })',
       );
       stream.feedData(bytes('f\n'));
       expect(text(yield* stream.readline())).toBe('f\n');
