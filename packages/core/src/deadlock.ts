@@ -49,6 +49,7 @@ defineInspect(DeadlockError);
  * waiting for it points at that task (a Lock and its owner). No asyncio counterpart.
  */
 export interface WaitTarget {
+  /** The task holding this primitive now (a Lock's owner), or null. */
   holder?(): Task<unknown> | null;
 }
 
