@@ -3,7 +3,10 @@
  * real timings, hello / 1 s / world; two tasks interleaving; gather of three sleeps in
  * the time of the longest; a timeout firing; a task cancelled and cleaning up in its
  * finally; then the same program under simulate() at once, in virtual time, and a
- * DeadlockError report for a program that can never finish.
+ * DeadlockError report for a program that can never finish. Then the simulator's two
+ * parts (issues #11, #12): stream code across two simulated hosts that a partition
+ * delays but loses no byte of, and explore() finding a race that a plain run misses,
+ * shrinking it to one departure from FIFO, and the printed schedule replaying it.
  *
  * The demo is run as `npm start` runs it, against core bundled fresh into a temporary
  * node_modules (so a stale dist/ cannot hide a change), and its output is checked
@@ -13,14 +16,14 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installCore } from './fixtures/install-core';
+import { installPackage } from './fixtures/install-core';
 
 const root = join(__dirname, '..', '..', '..');
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'yieldio-demo-'));
-  installCore(dir);
+  for (const name of ['core', 'net', 'sim']) installPackage(dir, name);
   copyFileSync(join(root, 'examples', 'demo.mjs'), join(dir, 'demo.mjs'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,4 +106,27 @@ test('npm start shows every part the issue asks for, with real and virtual timin
     '    task "Task-1" waits for task "consumer"',
     '    task "consumer" waits for <Future pending a reply that nobody sends>',
   ]);
+
+  // 8. The network under simulate(): the partition holds the second line back for its
+  // 2 s (the bytes are retransmitted, not lost), and every line comes back.
+  const network = section(lines, '8. a network under simulate(): two hosts, a partition, TCP that loses no byte').map(stamped);
+  expect(network.map((line) => line.clock)).toEqual(Array(network.length).fill('virtual'));
+  expect(network.map((line) => line.text.replace(/\d+/g, 'N'))).toEqual([
+    'sent one, echoed one',
+    'partitioned localhost from db for N s',
+    'sent two, echoed two',
+    'sent three, echoed three',
+    'packets: N sent, N delivered, N dropped (and retransmitted)',
+  ]);
+  expect(network[2].time - network[1].time).toBeGreaterThanOrEqual(2);
+  const [, , dropped] = /(\d+) sent, (\d+) delivered, (\d+) dropped/.exec(network[4].text)!.slice(1).map(Number);
+  expect(dropped).toBeGreaterThan(0);
+
+  // 9. explore(): the race a plain run misses is found, shrunk to one departure, replayed.
+  const race = section(lines, '9. explore(): find a race, shrink it, print the line that replays it');
+  expect(race[0]).toBe('  a plain simulate() run passes');
+  expect(race[1]).toMatch(/^ {2}ScheduleFailure: explore\(\): run \d+ of 100 failed \(seed \d+, scheduler random\): Error: session "alice" created 2 times$/);
+  expect(race[2]).toMatch(/ to 1$/);
+  expect(race.at(-2)).toMatch(/^ {2}simulate\(main\(\), \{ seed: \d+, schedule: "y1[^"]+" \}\)$/);
+  expect(race.at(-1)).toBe('  replayed, the same failure: session "alice" created 2 times');
 });
