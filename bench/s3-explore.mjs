@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createTask, gather } from '../packages/core/dist/index.mjs';
-import { explore } from '../packages/sim/dist/index.mjs';
+import { createTask, gather } from '@yieldio/core';
+import { explore } from '@yieldio/sim';
 import { row } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,7 +51,9 @@ export default async function s3({ quick }) {
 
   // The sweep, 1 and 2 workers, on the same program in a module file.
   const dir = mkdtempSync(join(tmpdir(), 'yieldio-s3-'));
-  const core = pathToFileURL(join(here, '..', 'packages', 'core', 'dist', 'index.mjs')).href;
+  // Node's entry of core (the ESM wrapper of its CommonJS build), the one the CLI's own
+  // import of @yieldio/core resolves to: the program and the sweep share one core.
+  const core = pathToFileURL(join(here, '..', 'packages', 'core', 'dist', 'index.node.mjs')).href;
   writeFileSync(
     join(dir, 'program.mjs'),
     `import { createTask, gather } from ${JSON.stringify(core)};\n` +

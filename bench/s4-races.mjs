@@ -6,14 +6,16 @@
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { explore } from '../packages/sim/dist/index.mjs';
+import { explore } from '@yieldio/sim';
 import { row } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** spec/races.ts, bundled against the built packages (one copy of core: the dist one). */
+/** spec/races.ts, bundled against the built packages (one copy of core: Node's entry). */
 async function loadRaces() {
-  const dist = (name) => pathToFileURL(join(here, '..', 'packages', name, 'dist', 'index.mjs')).href;
+  // Node's entries (index.node.mjs wraps the CommonJS build), as @yieldio/sim's own imports
+  // resolve: the races and explore share one core.
+  const dist = (name) => pathToFileURL(join(here, '..', 'packages', name, 'dist', 'index.node.mjs')).href;
   const out = await build({
     entryPoints: [join(here, '..', 'spec', 'races.ts')],
     bundle: true,

@@ -10,7 +10,7 @@
 //   effection sync  `yield* action((resolve) => { resolve(); ... })`: a handoff through
 //                   its reducer queue without a timer (its cheapest switch)
 //   asyncio         `await asyncio.sleep(0)`
-import * as yio from '../packages/core/dist/index.mjs';
+import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, Ring, join } from './floor.mjs';
 import { interleavedBest, row, runPython } from './lib.mjs';

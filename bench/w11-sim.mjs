@@ -8,10 +8,10 @@
 //       links with latency in [1, 10] ms and 1% loss. Seeds per second on one core.
 //       Target: at least 1,000.
 import * as net from 'node:net';
-import { simulate } from '../packages/core/dist/index.mjs';
-import { gather, sleep } from '../packages/core/dist/index.mjs';
-import { openConnection, startServer } from '../packages/net/dist/index.mjs';
-import { getNetwork } from '../packages/sim/dist/index.mjs';
+import { simulate } from '@yieldio/core';
+import { gather, sleep } from '@yieldio/core';
+import { openConnection, startServer } from '@yieldio/net';
+import { getNetwork } from '@yieldio/sim';
 import { interleavedBest, row } from './lib.mjs';
 
 const MSG = 64;

@@ -9,7 +9,7 @@
 //   native         async functions returning i, Promise.all
 //   effection      yield* all(ops) (it spawns a task per operation)
 //   asyncio        gather(*[create_task(child(i)) ...])
-import * as yio from '../packages/core/dist/index.mjs';
+import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, Ring, join } from './floor.mjs';
 import { interleavedBest, row, runPython } from './lib.mjs';

@@ -15,8 +15,8 @@
 // busy without waiting on I/O, so CPU time is the figure that other processes disturb
 // least (asyncio's is measured the same way, with time.process_time).
 import { Heap } from 'heap-js';
-import { createTask, gather, run, simulate } from '../packages/core/dist/index.mjs';
-import { PriorityQueue, Queue } from '../packages/queues/dist/index.mjs';
+import { createTask, gather, run, simulate } from '@yieldio/core';
+import { PriorityQueue, Queue } from '@yieldio/queues';
 import { bestCpuOf, row, runPython } from './lib.mjs';
 
 const MAXSIZE = 100;

@@ -26,7 +26,7 @@ function heapAfterGc() {
 
 const children = {
   async yieldio(n) {
-    const yio = await import('../packages/core/dist/index.mjs');
+    const yio = await import('@yieldio/core');
     function* waiter(fut) {
       return yield* fut;
     }

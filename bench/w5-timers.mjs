@@ -25,7 +25,7 @@
 //                  select(timeout) advances time by `timeout` (what asyncio would have
 //                  waited) and returns no events
 //       native and effection have no virtual clock.
-import * as yio from '../packages/core/dist/index.mjs';
+import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, TimerRing, join } from './floor.mjs';
 import { interleaved, row, runPython, seededRandom } from './lib.mjs';

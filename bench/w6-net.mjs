@@ -15,8 +15,8 @@
 // Targets (issue #6): yieldio at least 0.8x Node net on both (a ratio floor/yieldio of at
 // most 1.25), and at least 3x asyncio on round trips; (c), issue #15: at least 0.8x.
 import * as net from 'node:net';
-import { createTask, gather, run } from '../packages/core/dist/index.mjs';
-import { openConnection, startServer } from '../packages/net/dist/index.mjs';
+import { createTask, gather, run } from '@yieldio/core';
+import { openConnection, startServer } from '@yieldio/net';
 import { interleavedBest, row, runPython } from './lib.mjs';
 
 const MSG = 64;

@@ -15,8 +15,8 @@
 //                                alone (a bare yield, and a wake-up, each cost a pass)
 // The figure is nanoseconds per acquire/release pair (the best of several runs).
 import { Mutex } from 'async-mutex';
-import { createTask, gather, getRunningLoop, run, simulate } from '../packages/core/dist/index.mjs';
-import { Lock } from '../packages/sync/dist/index.mjs';
+import { createTask, gather, getRunningLoop, run, simulate } from '@yieldio/core';
+import { Lock } from '@yieldio/sync';
 import { interleavedBest, row, runPython } from './lib.mjs';
 
 const TASKS = 100;

@@ -9,8 +9,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { row } from './lib.mjs';
 
-const core = await import('../packages/core/dist/index.mjs');
-const threads = await import('../packages/threads/dist/index.mjs');
+const core = await import('@yieldio/core');
+const threads = await import('@yieldio/threads');
 
 const REPEAT = 3;
 
