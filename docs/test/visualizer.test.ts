@@ -15,7 +15,7 @@ import { repoRoot } from '../../test-support/bundle';
 
 interface TaskView { name: string; state: string; waitsOn: string | null; waitsOnTask: string | null; outcome: string | null }
 interface Snapshot {
-  example: string; pass: number; time: number; status: string; ran: number;
+  example: string; pass: number; time: number; status: string; ran: number; stepped: string[];
   ready: string[]; timers: { when: number; what: string }[]; tasks: TaskView[];
   packets: { time: number; kind: string; from: string; to: string; bytes: number }[];
   log: string[]; result: string | null;
@@ -91,6 +91,7 @@ describe('the loop visualizer in headless Chromium', () => {
 
     // Pass 1: main creates the two consumers and the producer, then awaits the producer.
     s = await call('step');
+    expect(s.stepped).toEqual(['main']);
     expect(s.ready).toEqual(['step of task consumer-a', 'step of task consumer-b', 'step of task producer']);
     page_ = await shown();
     expect(page_.status).toBe('pass 1 · t = 0 s · running · last pass ran 1');
@@ -101,6 +102,9 @@ describe('the loop visualizer in headless Chromium', () => {
 
     // Pass 2: consumer-a takes item 1; consumer-b finds the queue empty; the producer sleeps 0.1 s.
     s = await call('step');
+    expect(s.stepped).toEqual(['consumer-a', 'consumer-b', 'producer']);
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('stepped').textContent))
+      .toBe('stepped in the last pass: consumer-a, consumer-b, producer');
     expect(s.time).toBe(0);
     expect(s.timers.map((t) => t.when)).toEqual([0.1]);
     page_ = await shown();

@@ -173,6 +173,8 @@ export interface Snapshot {
   readonly status: 'start' | 'running' | 'finished' | 'failed' | 'deadlock';
   /** How many callbacks and task steps the last pass ran. */
   readonly ran: number;
+  /** The tasks that took a step in the last pass, in the order they ran (the host's `onStep`). */
+  readonly stepped: readonly string[];
   readonly ready: readonly string[];
   readonly timers: readonly { readonly when: number; readonly what: string }[];
   readonly tasks: readonly TaskView[];
@@ -194,13 +196,14 @@ export class Stepper {
   #packets: SimEvent[] = [];
   #error: string | null = null;
   #cleaning = false;
+  #stepped: string[] = [];
 
   constructor(readonly exampleName: string) {
     const example = EXAMPLES[exampleName];
     if (example === undefined) {
       throw new RangeError(`Stepper(): no example named ${describeValue(exampleName)}; pick one of ${Object.keys(EXAMPLES).join(', ')}`);
     }
-    this.host = new SteppedHost({ seed: 1 });
+    this.host = new SteppedHost({ seed: 1, onStep: (name) => this.#stepped.push(name) });
     const network = this.host.network;
     if (network instanceof SimNetwork) network.onEvent((event) => this.#packets.push(event));
     this.loop = new EventLoop(this.host);
@@ -223,6 +226,7 @@ export class Stepper {
       return this.snapshot();
     }
     if (deadline > this.host.now) this.host.now = deadline;
+    this.#stepped = [];
     this.loop._state = 'running';
     try {
       this.#ran = this.loop.runOnce();
@@ -269,6 +273,7 @@ export class Stepper {
       time: this.host.now,
       status: this.#status,
       ran: this.#ran,
+      stepped: this.#stepped.slice(),
       ready: readyItems.map((item) => describeRunnable(item)),
       timers: timers.map((t) => {
         const sleeper = this.#seen.find((task) => !task.done() && task._futWaiter === (t as unknown));
@@ -345,12 +350,14 @@ function list(id: string, items: readonly string[], empty: string): void {
 function draw(s: Snapshot): void {
   document.getElementById('status')!.textContent =
     `pass ${s.pass} · t = ${round(s.time)} s · ${s.status}${s.pass > 0 ? ` · last pass ran ${s.ran}` : ''}`;
+  document.getElementById('stepped')!.textContent =
+    s.pass === 0 ? '' : s.stepped.length === 0 ? 'no task stepped in the last pass (only callbacks ran)' : `stepped in the last pass: ${s.stepped.join(', ')}`;
   document.getElementById('status')!.dataset.status = s.status;
   list('ready', s.ready, '(empty)');
   list('timers', s.timers.map((t) => `t=${round(t.when)}  ${t.what}`), '(none)');
   const tbody = document.getElementById('tasks')!;
   tbody.replaceChildren(...s.tasks.map((t) => {
-    const row = el('tr', { 'data-task': t.name, class: t.state });
+    const row = el('tr', { 'data-task': t.name, class: t.state + (s.stepped.includes(t.name) ? ' stepped' : '') });
     row.append(el('td', {}, t.name), el('td', { class: 'state' }, t.state), el('td', {}, t.waitsOnTask !== null ? `→ ${t.waitsOnTask}` : t.waitsOn ?? t.outcome ?? ''));
     return row;
   }));
