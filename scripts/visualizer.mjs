@@ -30,7 +30,8 @@ await build({
   ...browser,
   entryPoints: [join(root, 'docs', 'visualizer', 'visualizer.ts')],
   outfile,
-  format: 'esm',
+  // A classic script (see index.html): the page works opened straight from the disk.
+  format: 'iife',
   plugins: [sources],
 });
 console.log(`wrote ${outfile}${process.argv[2] === undefined ? '; open docs/visualizer/index.html' : ''}`);

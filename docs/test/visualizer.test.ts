@@ -32,14 +32,14 @@ beforeAll(async () => {
   const js = readFileSync(bundle, 'utf8');
   expect(js).not.toMatch(/<\/script/i);
   const html = readFileSync(join(repoRoot, 'docs', 'visualizer', 'index.html'), 'utf8');
-  const tag = '<script type="module" src="./dist/visualizer.js"></script>';
+  const tag = '<script src="./dist/visualizer.js"></script>';
   expect(html).toContain(tag);
   browser = await launchBrowser();
   page = await browser.newPage();
   await page.setViewport({ width: 1200, height: 900 });
   pageErrors = [];
   page.on('pageerror', (err) => pageErrors.push(String(err)));
-  await page.setContent(html.replace(tag, () => `<script type="module">${js}</script>`));
+  await page.setContent(html.replace(tag, () => `<script>${js}</script>`));
   await page.waitForFunction(() => 'visualizer' in globalThis, { timeout: 15_000 });
 }, 90_000);
 
