@@ -74,6 +74,12 @@ export interface FutureOptions {
 
 const FUTURE_OPTIONS = ['loop', 'description', 'waiterOf'];
 /**
+ * Passed by `loop.createFuture`, which checked its caller's options and builds the
+ * Future's itself: checking them again cost more than the rest of making a future (W3,
+ * every wait of a lock or a queue makes one).
+ */
+export const CHECKED_OPTIONS: unique symbol = Symbol('yieldio.checkedOptions');
+/**
  * `Future` itself, set below the class. Not named inside the class body: esbuild renames
  * a class that refers to itself (`class _Future`), and the name shows in `toString()`.
  */
@@ -115,10 +121,11 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   /** The iterator `yield*` uses; stateless, so one per future serves every awaiter. */
   _iterator: FutureIterator<T> | null = null;
 
-  constructor(options?: FutureOptions) {
-    // Subclasses (Task, GatheringFuture, sleep's) pass their own, known options: only a
-    // Future made by hand is checked, so spawning a task pays no check (W2 in bench/).
-    if (new.target === plainFuture) checkOptions('Future()', options, FUTURE_OPTIONS);
+  constructor(options?: FutureOptions, checked?: typeof CHECKED_OPTIONS) {
+    // Subclasses (Task, GatheringFuture, sleep's) pass their own, known options, and
+    // createFuture passes checked ones: only a Future made by hand is checked, so spawning
+    // a task or waiting on a lock pays no check (W2, W3 in bench/).
+    if (new.target === plainFuture && checked !== CHECKED_OPTIONS) checkOptions('Future()', options, FUTURE_OPTIONS);
     this._loop = options?.loop ?? getEventLoop('Future');
     this.description = options?.description;
     this._waiterOf = options?.waiterOf;

@@ -25,7 +25,7 @@ import type { Context } from './context';
 import { copyContext } from './context';
 import { InvalidStateError } from './errors';
 import type { UnretrievedError } from './future';
-import { Future, NO_EXCEPTION } from './future';
+import { CHECKED_OPTIONS, Future, NO_EXCEPTION } from './future';
 import { Handle, TimerHandle } from './handle';
 import type { ExceptionContext, Runnable, Timer } from './handle';
 import type { Completion, Host } from './host';
@@ -58,6 +58,8 @@ export type LoopState = 'idle' | 'running' | 'closed';
 // asyncio's thresholds for rebuilding the heap instead of popping cancelled timers.
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
+/** The keys of `createFuture()`'s options. */
+const CREATE_FUTURE_OPTIONS: readonly string[] = ['description', 'waiterOf'];
 
 function compareTimers(a: Timer, b: Timer): number {
   return a._when - b._when || a._seq - b._seq;
@@ -384,8 +386,8 @@ export class EventLoop<H extends Host = Host> {
 
   /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports, `waiterOf` the primitive it waits on. */
   createFuture<T = unknown>(options?: { description?: string; waiterOf?: object }): Future<T> {
-    checkOptions('createFuture()', options, ['description', 'waiterOf']);
-    return new Future<T>({ loop: this as EventLoop, description: options?.description, waiterOf: options?.waiterOf });
+    if (options !== undefined) checkOptions('createFuture()', options, CREATE_FUTURE_OPTIONS);
+    return new Future<T>({ loop: this as EventLoop, description: options?.description, waiterOf: options?.waiterOf }, CHECKED_OPTIONS);
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
