@@ -1,8 +1,9 @@
 import type { Config } from 'jest';
 
 // Tests run from TypeScript sources: each @yieldio/* import (and `yieldio`) maps to the package's
-// src/index.ts, so a test never needs a build first. The type-check is a separate
-// step (`npm run typecheck`), so ts-jest only transpiles here, which keeps the suite fast.
+// src/index.ts (@yieldio/core/internal to core's src/internal.ts), so a test never needs a
+// build first. The type-check is a separate step (`npm run typecheck`), so ts-jest only
+// transpiles here, which keeps the suite fast.
 const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/spec', '<rootDir>/docs', '<rootDir>/examples'],
@@ -10,6 +11,7 @@ const config: Config = {
   setupFiles: ['<rootDir>/scripts/jest-dispose-symbols.cjs'],
   moduleNameMapper: {
     '^@yieldio/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@yieldio/core/internal$': '<rootDir>/packages/core/src/internal.ts',
     '^yieldio$': '<rootDir>/packages/yieldio/src/index.ts',
   },
   transform: {

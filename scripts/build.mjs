@@ -2,12 +2,18 @@
 // dist/index.cjs (require) and dist/index.mjs (import), and tsc emits the .d.ts files.
 // A package with a src/browser.ts (yieldio) gets dist/browser.{cjs,mjs} from it as well,
 // built without Node's platform: its `exports` conditions hand it to browsers.
+// A package with a src/internal.ts (core: `@yieldio/core/internal`, for the sibling
+// packages) gets dist/internal.{cjs,mjs} that share the index's modules: see
+// buildWithInternal in esbuild-options.cjs.
+// The declarations leave out every underscore member (strip-internals.cjs): the public
+// .d.ts shows the public API only.
 // `--js-only` skips the declarations (the demo and the benches need only the JS).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import esbuildOptions from './esbuild-options.cjs';
+import stripInternals from './strip-internals.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const jsOnly = process.argv.includes('--js-only');
@@ -34,6 +40,9 @@ for (const name of readdirSync(join(root, 'packages'))) {
   // index.ts, which imports them. Every other entry runs anywhere.
   const entries = [['index', name === 'net' || name === 'threads' || name === 'yieldio' ? 'node' : 'neutral']];
   if (existsSync(join(dir, 'src', 'browser.ts'))) entries.push(['browser', 'neutral']);
+  if (existsSync(join(dir, 'src', 'internal.ts'))) {
+    esbuildOptions.buildWithInternal(join(dir, 'src'), dir, entries.shift()[1], external);
+  }
   for (const [base, platform] of entries) {
     for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
       await build({
@@ -72,6 +81,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
       [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.build.json')],
       { stdio: 'inherit' },
     );
+    stripInternals.stripDeclarations(join(dir, 'dist'));
   }
   console.log(`built ${pkg.name}`);
 }

@@ -8,10 +8,14 @@
 //
 // writeNodeWrapper: Node's ESM entry of a package (dist/<base>.node.mjs), which
 // re-exports its CommonJS build so that import and require share one copy (see build.mjs).
+//
+// buildWithInternal: the bundles of a package with a public and an internal entry
+// (core's `@yieldio/core/internal`), sharing one copy of its modules.
 'use strict';
+const { buildSync } = require('esbuild');
 const { execFileSync } = require('node:child_process');
 const { writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { basename, join } = require('node:path');
 
 /** Options for every bundle, whatever its format and platform. */
 const shared = {
@@ -45,4 +49,50 @@ function writeNodeWrapper(dir, base) {
   );
 }
 
-module.exports = { shared, browser, writeNodeWrapper };
+/**
+ * Bundle `srcDir`/index.ts and `srcDir`/internal.ts into `packageDir`/dist, sharing one
+ * copy of the modules: a Task made through one entry must be the Task the other's
+ * functions know (and the loop registry must be one).
+ * - ESM (bundlers, browsers): one build of both entries with code splitting:
+ *   dist/index.mjs and dist/internal.mjs import what they share from dist/shared-*.mjs.
+ * - CommonJS (and Node's import, through the .node.mjs wrappers): dist/shared.cjs bundles
+ *   both entries' modules; dist/index.cjs and dist/internal.cjs each re-export their own
+ *   names from it (the names the ESM entries export), so the public entry shows no
+ *   internal name at run time either.
+ * Rejected: each entry bundled whole (two copies of every module); the public entry
+ * exporting the internal names too (they would show in `require('@yieldio/core')`).
+ */
+function buildWithInternal(srcDir, packageDir, platform, external) {
+  const dist = join(packageDir, 'dist');
+  const bases = ['index', 'internal'];
+  const common = { ...shared, platform, mainFields: ['module', 'main'], external, sourcemap: true };
+  const esm = buildSync({
+    ...common,
+    entryPoints: bases.map((base) => join(srcDir, `${base}.ts`)),
+    outdir: dist,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'shared-[hash]',
+    splitting: true,
+    format: 'esm',
+    metafile: true,
+  });
+  buildSync({
+    ...common,
+    stdin: { contents: bases.map((base) => `export * from './${base}';\n`).join(''), resolveDir: srcDir, sourcefile: 'shared.ts', loader: 'ts' },
+    outfile: join(dist, 'shared.cjs'),
+    format: 'cjs',
+  });
+  for (const base of bases) {
+    const [, output] = Object.entries(esm.metafile.outputs).find(([file]) => basename(file) === `${base}.mjs`);
+    buildSync({
+      stdin: { contents: `export { ${output.exports.join(', ')} } from './shared.cjs';\n`, resolveDir: dist, sourcefile: `${base}.ts` },
+      outfile: join(dist, `${base}.cjs`),
+      format: 'cjs',
+      platform,
+      logLevel: 'warning',
+    });
+    writeNodeWrapper(packageDir, base);
+  }
+}
+
+module.exports = { shared, browser, writeNodeWrapper, buildWithInternal };

@@ -4,7 +4,8 @@
  *
  * Each `@yieldio/<name>` and `yieldio` import resolves to the package's source entry
  * (src/index.ts, or src/browser.ts for `yieldio` when bundling for the browser, as the
- * package's "browser" condition picks dist/browser.*), so no build is needed first, and
+ * package's "browser" condition picks dist/browser.*; `@yieldio/core/internal` to core's
+ * src/internal.ts), so no build is needed first, and
  * the options are scripts/esbuild-options.cjs, the ones the packages ship with.
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
@@ -23,9 +24,9 @@ function sourcesPlugin(entry: 'index' | 'browser'): Plugin {
   return {
     name: 'yieldio-sources',
     setup(build) {
-      build.onResolve({ filter: /^(@yieldio\/[a-z-]+|yieldio)$/ }, (args) => {
-        const name = args.path === 'yieldio' ? 'yieldio' : args.path.slice('@yieldio/'.length);
-        const file = join(repoRoot, 'packages', name, 'src', name === 'yieldio' ? `${entry}.ts` : 'index.ts');
+      build.onResolve({ filter: /^(@yieldio\/[a-z-]+(\/internal)?|yieldio)$/ }, (args) => {
+        const [name, subpath] = (args.path === 'yieldio' ? 'yieldio' : args.path.slice('@yieldio/'.length)).split('/');
+        const file = join(repoRoot, 'packages', name, 'src', name === 'yieldio' ? `${entry}.ts` : `${subpath ?? 'index'}.ts`);
         if (!existsSync(file)) return { errors: [{ text: `${args.path} has no source entry at ${file}` }] };
         return { path: file };
       });

@@ -90,7 +90,5 @@ export { logger } from './log';
 export { describe as describeValue } from './repr';
 /** Whether a value is a generator object, our coroutine (asyncio `iscoroutine`): for packages built on core. */
 export { isGenerator } from './repr';
-/** The base of a primitive that binds to the first loop it waits on (sync's, queues'). */
-export { LoopBound } from './loop-bound';
 /** Debug mode's "coroutine ... was never awaited" (debug.ts): for packages whose methods return coroutines. */
 export { trackCoro, noteCreationSite } from './debug';

@@ -26,6 +26,7 @@ import { getRunningLoop } from '@yieldio/core';
 import type { Coro, DatagramSocket, EventLoop, Future, Network, NetworkAddress } from '@yieldio/core';
 import { checkAddressPair, formatAddress, ipFamily, toSockAddr } from './addresses';
 import { describeValue as describe } from '@yieldio/core';
+import { callSoonWithContext } from '@yieldio/core/internal';
 import { OSError, fromNodeError } from './errors';
 import { familyOf, resolveHost } from './getaddrinfo';
 import { networkOf } from './network-access';
@@ -78,7 +79,7 @@ export class UdpTransport extends DatagramTransport {
     this._extra.set('peername', toSockAddr(this._remote));
     this._extra.set('sockname', toSockAddr(local));
     this._extra.set('socket', new TransportSocket(SOCK_DGRAM, local, this._remote, socket.raw));
-    this._loop._callSoonWithContext(() => {
+    callSoonWithContext(this._loop, () => {
       if (this._state === 'connecting') this._state = 'open';
       try {
         this._protocol.connectionMade(this);
@@ -97,7 +98,7 @@ export class UdpTransport extends DatagramTransport {
   /** A datagram arrived (outside the pass): deliver it in a loop callback. */
   _received(data: Uint8Array, from: NetworkAddress): void {
     if (this._loop.isClosed()) return;
-    this._loop._callSoonWithContext((d: Uint8Array, f: NetworkAddress) => {
+    callSoonWithContext(this._loop, (d: Uint8Array, f: NetworkAddress) => {
       if (this._state === 'connecting') this._early.push([d, f]);
       else this._datagram(d, f);
     }, [data, from], null);
@@ -149,7 +150,7 @@ export class UdpTransport extends DatagramTransport {
     const where = to === null ? formatAddress(remote!) : formatAddress(to);
     this._socket!.send(data, to, (err) => {
       if (this._loop.isClosed()) return;
-      this._loop._callSoonWithContext(() => this._sent(size, err, where), null, null);
+      callSoonWithContext(this._loop, () => this._sent(size, err, where), null, null);
     });
     this._flow.maybePause(this._bufferSize, this._loop, this, this._protocol);
   }
@@ -198,7 +199,7 @@ export class UdpTransport extends DatagramTransport {
     if (this._state === 'closed') return;
     this._state = 'closed';
     this._socket?.close();
-    this._loop._callSoonWithContext(() => {
+    callSoonWithContext(this._loop, () => {
       try {
         this._protocol.connectionLost(exc);
       } catch (err) {
@@ -284,7 +285,7 @@ export function* createDatagramEndpoint<P extends DatagramProtocol>(
           return;
         }
         const translated = fromNodeError(err, 'datagram socket', where);
-        loop._callSoonWithContext(() => transport._errorReceived(translated), null, null);
+        callSoonWithContext(loop, () => transport._errorReceived(translated), null, null);
       },
       close: () => {},
     },

@@ -18,6 +18,7 @@
  * protocol's connectionLost has run, then 'closed'.
  */
 import type { EventLoop } from '@yieldio/core';
+import { callSoonWithContext } from '@yieldio/core/internal';
 import { BrokenPipeError } from './errors';
 import type { ChildHandle, PipeFd } from './node-process';
 import type { BaseProtocol, Protocol } from './protocols';
@@ -116,7 +117,7 @@ export class ReadPipeTransport extends PipeTransport {
     if (this._state !== 'open') return;
     this._state = 'closing';
     for (const fd of this._fds) this._child.resume(fd);
-    this._loop._callSoonWithContext(() => this._lose(null), null, null);
+    callSoonWithContext(this._loop, () => this._lose(null), null, null);
   }
 
   abort(): void {
@@ -184,7 +185,7 @@ export class WritePipeTransport extends PipeTransport {
       // transport closes with it, so drain() raises and a write/drain loop cannot spin.
       this._state = 'closing';
       const exc = brokenPipe(failed);
-      this._loop._callSoonWithContext(() => this._lose(exc), null, null);
+      callSoonWithContext(this._loop, () => this._lose(exc), null, null);
       return;
     }
     this._checkFlow();
@@ -243,14 +244,14 @@ export class WritePipeTransport extends PipeTransport {
     if (this._state !== 'open') return;
     this._state = 'closing';
     this._child.endStdin();
-    this._loop._callSoonWithContext(() => this._lose(null), null, null);
+    callSoonWithContext(this._loop, () => this._lose(null), null, null);
   }
 
   abort(): void {
     if (this._state === 'closed') return;
     this._state = 'closing';
     this._child.destroyStdin();
-    this._loop._callSoonWithContext(() => this._lose(null), null, null);
+    callSoonWithContext(this._loop, () => this._lose(null), null, null);
   }
 
   override toString(): string {

@@ -17,6 +17,7 @@
  */
 import { CancelledError, InvalidStateError, copyContext } from '@yieldio/core';
 import type { Context, Coro, EventLoop, Future, IncomingStream, Listener } from '@yieldio/core';
+import { callSoonWithContext } from '@yieldio/core/internal';
 import { formatAddress } from './addresses';
 import { checkProtocol } from './create-connection';
 import type { StreamProtocol } from './protocols';
@@ -84,7 +85,7 @@ export class Server implements TransportOwner {
       incoming.reject();
       return;
     }
-    this._loop._callSoonWithContext((i: IncomingStream) => this._accept(i), [incoming], this._context);
+    callSoonWithContext(this._loop, (i: IncomingStream) => this._accept(i), [incoming], this._context);
   }
 
   _accept(incoming: IncomingStream): void {

@@ -20,6 +20,7 @@ import { InvalidStateError, copyContext, provideLoopMethods } from '@yieldio/cor
 import type { EventLoop } from '@yieldio/core';
 import type { Host } from '@yieldio/core';
 import { describeValue as describe } from '@yieldio/core';
+import { callSoonWithContext, checkLoopOpen } from '@yieldio/core/internal';
 import { releaseAtClose } from './loop-close';
 import { signalNumbers, watchSignal } from './node-process';
 
@@ -61,7 +62,7 @@ function checkRealHost(loop: EventLoop, caller: string): void {
 
 export function addSignalHandler<A extends unknown[]>(this: EventLoop, sig: string | number, callback: (...args: A) => unknown, ...args: A): void {
   const caller = 'addSignalHandler()';
-  this._checkClosed('addSignalHandler');
+  checkLoopOpen(this, 'addSignalHandler');
   checkRealHost(this, caller);
   const name = checkSignal(caller, sig);
   if (UNCATCHABLE.has(name)) {
@@ -76,7 +77,7 @@ export function addSignalHandler<A extends unknown[]>(this: EventLoop, sig: stri
   const context = copyContext();
   const listener = (): void => {
     // A signal can land after close() began; the loop then has nothing to run it on.
-    if (!this.isClosed()) this._callSoonWithContext(callback as (...a: never[]) => unknown, args, context);
+    if (!this.isClosed()) callSoonWithContext(this, callback as (...a: never[]) => unknown, args, context);
   };
   let handlers = handlersByLoop.get(this);
   if (handlers === undefined) {

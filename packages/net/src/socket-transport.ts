@@ -30,6 +30,7 @@
  */
 import { Handle, InvalidStateError, copyContext, logger } from '@yieldio/core';
 import type { Coro, EventLoop, Future, NetworkAddress, StreamSocket } from '@yieldio/core';
+import { callSoonWithContext, scheduleHandle } from '@yieldio/core/internal';
 import { formatAddress, toSockAddr } from './addresses';
 import type { SockAddr } from './addresses';
 import { OSError, fromNodeError } from './errors';
@@ -183,11 +184,11 @@ export class SocketTransport extends Transport {
       this._state = 'open';
       this._schedule();
     } else {
-      loop._callSoonWithContext(() => this._connectionMade(), null, context);
+      callSoonWithContext(loop, () => this._connectionMade(), null, context);
     }
     if (waiter !== null) {
       // Only after connectionMade has run.
-      loop._callSoonWithContext(() => {
+      callSoonWithContext(loop, () => {
         if (!waiter.done()) waiter.setResult(undefined);
       }, null, null);
     }
@@ -221,7 +222,7 @@ export class SocketTransport extends Transport {
       return;
     }
     this._processScheduled = true;
-    this._loop._schedule(this._processHandle);
+    scheduleHandle(this._loop, this._processHandle);
   }
 
   /** Handle what the socket reported, in the order the module note gives. */
@@ -450,7 +451,7 @@ export class SocketTransport extends Transport {
     this._socket.close();
     if (this._socket.writeBufferSize() === 0) {
       this._state = 'closed';
-      this._loop._callSoonWithContext((exc: Error | null) => this._callConnectionLost(exc), [null], null);
+      callSoonWithContext(this._loop, (exc: Error | null) => this._callConnectionLost(exc), [null], null);
     } else {
       // The socket's close event (or a failure while flushing) ends it, in _process.
       this._state = 'closing';
@@ -475,7 +476,7 @@ export class SocketTransport extends Transport {
     this._readState = 'done';
     this._events.clearInbox();
     this._socket.destroy();
-    this._loop._callSoonWithContext((e: Error | null) => this._callConnectionLost(e), [exc], null);
+    callSoonWithContext(this._loop, (e: Error | null) => this._callConnectionLost(e), [exc], null);
   }
 
   _callConnectionLost(exc: Error | null): void {

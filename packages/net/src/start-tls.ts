@@ -19,6 +19,7 @@ import { InvalidStateError, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { SSL_HANDSHAKE_TIMEOUT } from './create-connection';
 import { describeValue as describe } from '@yieldio/core';
+import { callSoonWithContext } from '@yieldio/core/internal';
 import { fromNodeError } from './errors';
 import { checkOptions, checkSeconds } from './options';
 import type { BaseProtocol, StreamProtocol } from './protocols';
@@ -86,7 +87,7 @@ export function* startTlsImpl(
   } catch (exc) {
     socket.destroy();
     const lost = fut.cancelled() ? null : (exc as Error);
-    loop._callSoonWithContext(() => {
+    callSoonWithContext(loop, () => {
       try {
         proto.connectionLost(lost);
       } catch (err) {

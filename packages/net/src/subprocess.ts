@@ -40,6 +40,7 @@
 import { CancelledError, InvalidStateError, NondeterminismError, gather, getRunningLoop } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { describeValue as describe } from '@yieldio/core';
+import { callSoonWithContext } from '@yieldio/core/internal';
 import { releaseAtClose } from './loop-close';
 import { BrokenPipeError, ConnectionResetError, ProcessLookupError, osErrorFor } from './errors';
 import type { OSError } from './errors';
@@ -306,7 +307,7 @@ function* spawnProcess(caller: string, file: string, args: string[], rawOptions:
   let proc: Process | null = null;
   // A child can outlive its loop: once the loop is closed its events have nowhere to go.
   const soon = (fn: () => void): void => {
-    if (!loop.isClosed()) loop._callSoonWithContext(fn, null, null);
+    if (!loop.isClosed()) callSoonWithContext(loop, fn, null, null);
   };
 
   const build = (pid: number): Process => {

@@ -123,6 +123,7 @@ describe('addSignalHandler', () => {
         },
         alias: {
           '@yieldio/core': join(root, 'packages/core/src/index.ts'),
+          '@yieldio/core/internal': join(root, 'packages/core/src/internal.ts'),
           '@yieldio/net': join(root, 'packages/net/src/index.ts'),
         },
         bundle: true,

@@ -18,8 +18,9 @@
  *     const items = aiter(queue);
  *     for (let item; (item = yield* anext(items, DONE)) !== DONE; ) { ...; queue.taskDone(); }
  */
-import { InvalidStateError, LoopBound, StopAsyncIteration, getRunningLoop, describeValue, trackCoro } from '@yieldio/core';
+import { InvalidStateError, StopAsyncIteration, getRunningLoop, describeValue, trackCoro } from '@yieldio/core';
 import type { AsyncIterable, AsyncIterator, Coro, EventLoop, Future } from '@yieldio/core';
+import { LoopBound, bindLoop } from '@yieldio/core/internal';
 import { Deque } from './deque';
 import { QueueEmpty, QueueFull, QueueShutDown } from './errors';
 import { GetOperation, PutOperation } from './operations';
@@ -202,7 +203,7 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
   *#join(): Coro<void> {
     if (this._unfinishedTasks === 0) return;
     const names = this._names;
-    const joiner = this._getLoop(names.join).createFuture<void>({ description: names.joinDescription, waiterOf: this });
+    const joiner = bindLoop(this, names.join).createFuture<void>({ description: names.joinDescription, waiterOf: this });
     this._joiners.push(joiner);
     try {
       yield joiner;
@@ -279,7 +280,7 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
   _startWaitToPut(): Future<boolean> {
     if (this._state !== 'alive') throw this._shutDownError('put');
     const names = this._names;
-    const putter = this._getLoop(names.put).createFuture<boolean>({ description: names.putDescription, waiterOf: this });
+    const putter = bindLoop(this, names.put).createFuture<boolean>({ description: names.putDescription, waiterOf: this });
     this._putters.push(putter);
     return putter;
   }
@@ -302,7 +303,7 @@ export class Queue<T = unknown> extends LoopBound implements AsyncIterable<T> {
     // Shut down with items left, all claimed: wait, for a claimant may give one up.
     if (this._state !== 'alive' && this._items.length === 0) throw this._shutDownError('get');
     const names = this._names;
-    const getter = this._getLoop(names.get).createFuture<boolean>({ description: names.getDescription, waiterOf: this });
+    const getter = bindLoop(this, names.get).createFuture<boolean>({ description: names.getDescription, waiterOf: this });
     this._getters.push(getter);
     return getter;
   }

@@ -18,8 +18,9 @@
  * crash (only tasks and sockets are the host's); disks (nothing survives a crash but
  * what `boot` rebuilds).
  */
-import { ContextVar, InvalidStateError, allTasks, copyContext, describeValue } from '@yieldio/core';
+import { ContextVar, InvalidStateError, allTasks, copyContext, currentTask, describeValue } from '@yieldio/core';
 import type { Coro, Task } from '@yieldio/core';
+import { killTask } from '@yieldio/core/internal';
 import type { SimNetwork } from './network';
 
 /** The host the current task runs on; null: `'localhost'`. */
@@ -87,7 +88,7 @@ export class SimHost {
       throw new InvalidStateError(`SimHost.crash(): host ${JSON.stringify(this.name)} is already down; restart() it before crashing it again`);
     }
     const loop = this._net.loop;
-    const running = loop._currentTask;
+    const running = currentTask(loop);
     if (running !== null && this._owns(running)) {
       throw new InvalidStateError(
         `SimHost.crash(): called from task ${JSON.stringify(running.getName())}, which runs on host ${JSON.stringify(this.name)}; crash a host from a task on another host`,
@@ -95,7 +96,7 @@ export class SimHost {
     }
     this._state = 'down';
     this._epoch++;
-    for (const task of this.tasks()) task._kill(`host ${JSON.stringify(this.name)} crashed`);
+    for (const task of this.tasks()) killTask(task, `host ${JSON.stringify(this.name)} crashed`);
     const resources = [...this._resources];
     this._resources.clear();
     for (const r of resources) r._vanish();

@@ -40,6 +40,7 @@ import type {
   StreamSocket,
   VirtualHost,
 } from '@yieldio/core';
+import { callAtWithContext, callSoonWithContext } from '@yieldio/core/internal';
 import { SimHost, hostVar } from './host';
 import { Link } from './links';
 import { parseLinkOptions, parseNetworkOptions } from './options';
@@ -312,9 +313,9 @@ export class SimNetwork implements Network {
     if (link.duplicated(decide)) {
       stats.duplicated++;
       if (this.#observers.length > 0) this.#emit('duplicated', from, to, packet.size);
-      loop._callAt(link.arrival(now, packet.size, decide), arrive, [this, packet], null);
+      callAtWithContext(loop, link.arrival(now, packet.size, decide), arrive, [this, packet], null);
     }
-    loop._callAt(link.arrival(now, packet.size, decide), arrive, [this, packet], null);
+    callAtWithContext(loop, link.arrival(now, packet.size, decide), arrive, [this, packet], null);
   }
 
   _arrive(packet: Packet): void {
@@ -406,7 +407,7 @@ export class SimNetwork implements Network {
       if (host !== undefined) result = [{ family: ipFamily(host.address)!, address: host.address }];
     }
     const answer = result?.filter((a) => family === null || a.family === family) ?? null;
-    this.loop._callSoonWithContext(
+    callSoonWithContext(this.loop, 
       () => {
         if (answer === null) done(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' }), []);
         else done(null, answer);

@@ -44,6 +44,7 @@ import type {
   TlsInfo,
   TlsUpgrade,
 } from '@yieldio/core';
+import { callAtWithContext, callSoonWithContext } from '@yieldio/core/internal';
 import type { HostResource, SimHost } from './host';
 import type { Link } from './links';
 import type { Packet, SimNetwork } from './network';
@@ -309,7 +310,7 @@ export class TcpSocket implements StreamSocket {
     this._handlers = handlers;
     const failure = this._pendingFailure;
     if (failure !== null) {
-      this._net.loop._callSoonWithContext(() => {
+      callSoonWithContext(this._net.loop, () => {
         handlers.error(failure);
         handlers.close();
       }, null, null);
@@ -341,7 +342,7 @@ export class TcpSocket implements StreamSocket {
     this.#connectStart = loop.time();
     if (target === null) {
       this._net._sendNowhere(this._host, 0);
-      this.#connectTimer = loop._callAt(this.#connectStart + this._net.tcpTimeout, connectRetry, [this, null], null);
+      this.#connectTimer = callAtWithContext(loop, this.#connectStart + this._net.tcpTimeout, connectRetry, [this, null], null);
       return;
     }
     this._initRto(target);
@@ -354,7 +355,7 @@ export class TcpSocket implements StreamSocket {
     const deadline = this.#connectStart + this._net.tcpTimeout;
     const retry = Math.min(loop.time() + this.#synRto, deadline);
     this.#synRto *= 2;
-    this.#connectTimer = loop._callAt(retry, connectRetry, [this, target], null);
+    this.#connectTimer = callAtWithContext(loop, retry, connectRetry, [this, target], null);
     this._net._send(new Syn(this, target));
   }
 
@@ -489,7 +490,7 @@ export class TcpSocket implements StreamSocket {
     segment.timer = true;
     const loop = this._net.loop;
     const at = Math.min(Math.max(loop.time(), segment.lastSent + segment.rto), segment.firstSent + this._net.tcpTimeout);
-    loop._callAt(at, retransmit, [this, segment], null);
+    callAtWithContext(loop, at, retransmit, [this, segment], null);
   }
 
   _retransmit(segment: Segment): void {
@@ -524,7 +525,7 @@ export class TcpSocket implements StreamSocket {
   #scheduleDrain(): void {
     if (this.#drainScheduled) return;
     this.#drainScheduled = true;
-    this._net.loop._callSoonWithContext(drainSoon, [this], null);
+    callSoonWithContext(this._net.loop, drainSoon, [this], null);
   }
 
   _drainNow(): void {
@@ -536,7 +537,7 @@ export class TcpSocket implements StreamSocket {
   _schedulePump(): void {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
-    this._net.loop._callSoonWithContext(pumpSoon, [this], null);
+    callSoonWithContext(this._net.loop, pumpSoon, [this], null);
   }
 
   _pumpNow(): void {
@@ -594,7 +595,7 @@ export class TcpSocket implements StreamSocket {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    this._net.loop._callSoonWithContext(flushSoon, [this], null);
+    callSoonWithContext(this._net.loop, flushSoon, [this], null);
   }
 
   _scheduleFlush(): void {
@@ -637,7 +638,7 @@ export class TcpSocket implements StreamSocket {
     if (this._app === 'closed') return;
     this._app = 'closed';
     const handlers = this._handlers;
-    if (handlers !== null) this._net.loop._callSoonWithContext(closeSoon, [handlers], null);
+    if (handlers !== null) callSoonWithContext(this._net.loop, closeSoon, [handlers], null);
   }
 }
 
@@ -734,7 +735,7 @@ export class TcpListener implements Listener, HostResource {
     const loop = net.loop;
     const fail = (err: Error): void => {
       this.#state = 'closed';
-      loop._callSoonWithContext(() => {
+      callSoonWithContext(loop, () => {
         handlers.error(err);
         handlers.close();
       }, null, null);
@@ -757,7 +758,7 @@ export class TcpListener implements Listener, HostResource {
     if (list === undefined) map.set(port, [this]);
     else list.push(this);
     host._resources.add(this);
-    loop._callSoonWithContext(() => handlers.listening(), null, null);
+    callSoonWithContext(loop, () => handlers.listening(), null, null);
   }
 
   localAddress(): NetworkAddress | null {
@@ -769,7 +770,7 @@ export class TcpListener implements Listener, HostResource {
     this.#unregister();
     this.#host._resources.delete(this);
     const handlers = this.#handlers;
-    this.#net.loop._callSoonWithContext(() => handlers.close(), null, null);
+    callSoonWithContext(this.#net.loop, () => handlers.close(), null, null);
   }
 
   _vanish(): void {

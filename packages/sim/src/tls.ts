@@ -15,6 +15,7 @@
  * ETIMEDOUT.
  */
 import type { NetworkAddress, StreamHandlers, StreamSocket, TlsInfo, TlsUpgrade } from '@yieldio/core';
+import { callAtWithContext, callSoonWithContext } from '@yieldio/core/internal';
 import type { SimHost } from './host';
 import type { SimNetwork } from './network';
 import { TcpSocket } from './tcp';
@@ -63,7 +64,7 @@ export class TlsSocket implements StreamSocket {
     inner._handlers = this.#innerHandlers;
     if (Number.isFinite(upgrade.handshakeTimeout)) {
       const loop = inner._net.loop;
-      this.#timer = loop._callAt(loop.time() + upgrade.handshakeTimeout, () => this.#handshakeTimedOut(), null, null);
+      this.#timer = callAtWithContext(loop, loop.time() + upgrade.handshakeTimeout, () => this.#handshakeTimedOut(), null, null);
     }
   }
 
@@ -211,7 +212,7 @@ export class TlsSocket implements StreamSocket {
     const queued = this.#queued;
     this.#queued = [];
     const loop = this.#inner._net.loop;
-    if (queued.length > 0) loop._callSoonWithContext(() => queued.forEach((event) => event(handlers)), null, null);
+    if (queued.length > 0) callSoonWithContext(loop, () => queued.forEach((event) => event(handlers)), null, null);
     if (!this.#paused) this.#inner.resume();
   }
 

@@ -13,6 +13,7 @@
  * multicast, and the ICMP errors a connected socket would report.
  */
 import type { DatagramHandlers, DatagramRequest, DatagramSocket, NetworkAddress } from '@yieldio/core';
+import { callSoonWithContext } from '@yieldio/core/internal';
 import type { HostResource, SimHost } from './host';
 import type { Packet, SimNetwork } from './network';
 import { ipFamily, isLoopback } from './addresses';
@@ -71,7 +72,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     let address = requested?.address ?? (request.family === 'IPv6' ? '::' : '0.0.0.0');
     const fail = (err: Error): void => {
       this.#state = 'closed';
-      loop._callSoonWithContext(() => {
+      callSoonWithContext(loop, () => {
         handlers.error(err);
         handlers.close();
       }, null, null);
@@ -98,7 +99,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     if (list === undefined) map.set(port, [this]);
     else list.push(this);
     host._resources.add(this);
-    loop._callSoonWithContext(() => handlers.ready(), null, null);
+    callSoonWithContext(loop, () => handlers.ready(), null, null);
   }
 
   send(data: Uint8Array, to: NetworkAddress | null, done: (err: Error | null) => void): void {
@@ -107,7 +108,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     const destination = (this.#remote ?? to) as IpAddress | null;
     if (this.#state === 'closed' || destination === null || (destination as NetworkAddress).family === 'unix') {
       const err = this.#state === 'closed' ? Object.assign(new Error('send EBADF: the socket is closed'), { code: 'EBADF' }) : Object.assign(new Error('send EDESTADDRREQ: no destination'), { code: 'EDESTADDRREQ' });
-      loop._callSoonWithContext(() => done(err), null, null);
+      callSoonWithContext(loop, () => done(err), null, null);
       return;
     }
     const host = this.#host;
@@ -119,7 +120,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     }
     if (target === null) net._sendNowhere(host, data.length);
     else net._send(new Datagram(host, target, data.slice(), source, destination));
-    loop._callSoonWithContext(() => done(null), null, null);
+    callSoonWithContext(loop, () => done(null), null, null);
   }
 
   close(): void {
@@ -127,7 +128,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     this.#unregister();
     this.#host._resources.delete(this);
     const handlers = this.#handlers;
-    this.#net.loop._callSoonWithContext(() => handlers.close(), null, null);
+    callSoonWithContext(this.#net.loop, () => handlers.close(), null, null);
   }
 
   _vanish(): void {

@@ -19,10 +19,10 @@
 import { CancelledError, InvalidStateError, trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import { describeValue as describe } from '@yieldio/core';
+import { LoopBound, bindLoop } from '@yieldio/core/internal';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
 import { Lock } from './lock';
-import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
 
 /** A condition variable: tasks wait on it, under its lock, until another notifies them (asyncio `Condition`). */
@@ -81,7 +81,7 @@ export class Condition extends LoopBound {
         'Condition.wait(): the lock is not acquired; acquire it first (using _ = yield* cond.hold()), then wait',
       );
     }
-    const fut = this._getLoop('Condition.wait').createFuture<boolean>({ description: this._waitDescription, waiterOf: this._waiterOf });
+    const fut = bindLoop(this, 'Condition.wait').createFuture<boolean>({ description: this._waitDescription, waiterOf: this._waiterOf });
     this._lock.release();
     try {
       try {

@@ -11,7 +11,7 @@
  */
 import { trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
-import { LoopBound } from '@yieldio/core';
+import { LoopBound, bindLoop } from '@yieldio/core/internal';
 import { WaiterQueue } from './waiters';
 
 /** An event's flag: up (`'set'`) or down (`'unset'`). asyncio keeps a boolean `_value`. */
@@ -50,7 +50,7 @@ export class Event extends LoopBound {
 
   *#wait(): Coro<true> {
     if (this._state === 'set') return true;
-    const fut = this._getLoop('Event.wait').createFuture<boolean>({ description: 'Event.wait()', waiterOf: this });
+    const fut = bindLoop(this, 'Event.wait').createFuture<boolean>({ description: 'Event.wait()', waiterOf: this });
     this._waiters.push(fut);
     try {
       yield fut;

@@ -29,9 +29,9 @@
  */
 import { CancelledError, InvalidStateError, currentTask, trackCoro } from '@yieldio/core';
 import type { Coro, Task } from '@yieldio/core';
+import { LoopBound, bindLoop } from '@yieldio/core/internal';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
-import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
 
 /** A lock's state: `'unlocked'` or `'locked'`. asyncio keeps a boolean `_locked`. */
@@ -67,7 +67,7 @@ export class Lock extends LoopBound {
       this._holder = runningTask();
       return true;
     }
-    const fut = this._getLoop('Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()', waiterOf: this });
+    const fut = bindLoop(this, 'Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()', waiterOf: this });
     this._waiters.push(fut);
     try {
       try {

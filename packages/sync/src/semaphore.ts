@@ -22,10 +22,10 @@
  */
 import { CancelledError, InvalidStateError, trackCoro } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
+import { LoopBound, bindLoop } from '@yieldio/core/internal';
 import { checkInteger } from './checks';
 import type { HoldCoro } from './hold';
 import { holdOf } from './hold';
-import { LoopBound } from '@yieldio/core';
 import { WaiterQueue } from './waiters';
 
 /** A counter of free slots that tasks take with `acquire()` and give back with `release()`, fair (FIFO) (asyncio `Semaphore`). */
@@ -60,7 +60,7 @@ export class Semaphore extends LoopBound {
       this._value--;
       return true;
     }
-    const fut = this._getLoop(`${this._name}.acquire`).createFuture<boolean>({ description: this._acquireDescription, waiterOf: this });
+    const fut = bindLoop(this, `${this._name}.acquire`).createFuture<boolean>({ description: this._acquireDescription, waiterOf: this });
     this._waiters.push(fut);
     try {
       try {

@@ -6,7 +6,8 @@
  *
  *   node_modules/@yieldio/sync/   bundled exactly as scripts/build.mjs does (ESM,
  *                                 platform neutral, target node20, @yieldio/core external)
- *   node_modules/@yieldio/core/   core's bundle (its own packaging is core's to test)
+ *   node_modules/@yieldio/core/   core's bundles, index and internal (as build.mjs does;
+ *                                 its own packaging is core's to test)
  *   main.mjs                      a small program using `using`, compiled by esbuild for
  *                                 node20 (no bundling: it imports the packages by name)
  *
@@ -21,8 +22,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { writeNodeWrapper } = require(join(__dirname, '../../../scripts/esbuild-options.cjs')) as {
+const { writeNodeWrapper, buildWithInternal } = require(join(__dirname, '../../../scripts/esbuild-options.cjs')) as {
   writeNodeWrapper: (dir: string, base: string) => void;
+  buildWithInternal: (srcDir: string, packageDir: string, platform: string, external: string[]) => void;
 };
 
 const root = join(__dirname, '..', '..', '..');
@@ -110,20 +112,11 @@ describe('the shipped build', () => {
         external: [...Object.keys(syncPkg.dependencies ?? {}), ...Object.keys(syncPkg.peerDependencies ?? {})],
         logLevel: 'silent',
       });
-      await build({
-        entryPoints: [join(root, 'packages/core/src/index.ts')],
-        outfile: join(coreDir, `dist/index.${ext}`),
-        bundle: true,
-        format,
-        platform: 'neutral',
-        mainFields: ['module', 'main'],
-        target: 'node20',
-        logLevel: 'silent',
-      });
     }
+    // heap-js bundled in: nothing installs it into this directory.
+    buildWithInternal(join(root, 'packages/core/src'), coreDir, 'neutral', []);
     // Node's import condition loads the CommonJS build through this wrapper (one copy).
     writeNodeWrapper(syncDir, 'index');
-    writeNodeWrapper(coreDir, 'index');
     writeFileSync(join(dir, 'main.ts'), PROGRAM);
     for (const [format, ext] of [['esm', 'mjs'], ['cjs', 'cjs']] as const) {
       await build({

@@ -1,0 +1,91 @@
+/**
+ * @yieldio/core/internal: what yieldio's own packages need of core beyond its public API.
+ *
+ * Who may use it: @yieldio/net, sim, sync, queues, threads and yieldio, which are
+ * released together with core at one version. Anyone else should not: nothing here has
+ * a semver promise, and a minor (or patch) release of core may change or remove any of
+ * it. Every name here is a function over public types (an `EventLoop`, a `Task`, a
+ * `Handle`), so a sibling package never names an underscore member of a core class: the
+ * published declarations of core (dist/*.d.ts) leave those members out
+ * (scripts/strip-internals.cjs), and a user's editor sees the public API only.
+ *
+ * What is here, and why it is not public:
+ * - scheduling without the public checks: `callSoonWithContext` and `callAtWithContext`
+ *   are what `loop.callSoon`/`callAt` do after checking their arguments, in a context
+ *   the caller already holds (asyncio's transports call `loop._call_soon` the same way);
+ *   `scheduleHandle` queues a Handle made once and reused (net's socket transport);
+ *   `checkLoopOpen` is the loop's own "the event loop is closed" guard, so a method that
+ *   net adds to the loop fails with the loop's words.
+ * - `killTask`: a simulated machine crash stops a task without running its `finally`
+ *   (sim's `SimHost.crash()`); asyncio has no such thing, and no user code should.
+ * - `LoopBound` and `bindLoop`: the base of sync's and queues' primitives, which bind
+ *   to the first loop that waits on them (asyncio `mixins._LoopBoundMixin`); a class
+ *   whose one method is internal has nothing to show in the public API.
+ * Helpers that name public concepts only stay public, for anyone building primitives on
+ * core: `describeValue`, `isGenerator`, `trackCoro`, `noteCreationSite`.
+ *
+ * One copy: this entry and the public one share core's modules. On Node both are the
+ * CommonJS build of one bundle (dist/shared.cjs); for bundlers both are ESM entries of
+ * one split build, so a Task made through `@yieldio/core` is the Task these functions
+ * know (spec/packaging.test.ts runs a program that mixes import and require to check).
+ * Rejected: a typed view of the underscore members (`internalsOf(loop)._ready`): it
+ * would publish the members' names and types after all, and pin them.
+ */
+import type { Context } from './context';
+import type { EventLoop } from './loop';
+import type { Handle, TimerHandle } from './handle';
+import type { Task } from './task';
+import type { LoopBound } from './loop-bound';
+
+export { LoopBound } from './loop-bound';
+
+/**
+ * `loop.callSoon(callback, ...args)` without its checks, in `context` (null: the
+ * callback runs in no context). For a transport's protocol callbacks.
+ */
+export function callSoonWithContext(
+  loop: EventLoop,
+  callback: (...args: never[]) => unknown,
+  args: readonly unknown[] | null,
+  context: Context | null,
+): Handle {
+  return loop._callSoonWithContext(callback, args, context);
+}
+
+/** `loop.callAt(when, callback, ...args)` without its checks, in `context`. For the simulated network's timers. */
+export function callAtWithContext(
+  loop: EventLoop,
+  when: number,
+  callback: (...args: never[]) => unknown,
+  args: readonly unknown[] | null,
+  context: Context | null,
+): TimerHandle {
+  return loop._callAt(when, callback, args, context);
+}
+
+/** Put `handle` (made once, for `loop`) on the loop's ready queue again: it runs in the loop's next pass. */
+export function scheduleHandle(loop: EventLoop, handle: Handle): void {
+  loop._schedule(handle);
+}
+
+/** Throw the loop's own InvalidStateError if `loop` is closed, naming `method` (e.g. `'addSignalHandler'`). */
+export function checkLoopOpen(loop: EventLoop, method: string): void {
+  loop._checkClosed(method);
+}
+
+/**
+ * Stop `task` as a machine crash would: its coroutine is dropped without resuming it (no
+ * `finally` runs) and its future is cancelled with `msg`. Returns false when the task is
+ * done or is the one running now. For `SimHost.crash()`.
+ */
+export function killTask(task: Task<unknown>, msg?: string): boolean {
+  return task._kill(msg);
+}
+
+/**
+ * The running loop, which must be the loop `primitive` is bound to; binds it on first
+ * use. Throws (naming `caller`) when called outside a running loop or from another loop.
+ */
+export function bindLoop(primitive: LoopBound, caller: string): EventLoop {
+  return primitive._getLoop(caller);
+}
