@@ -60,6 +60,7 @@ export function bundleProgram(source: string, dir: string, name = 'program.cjs')
     stdin: { contents: source, loader: 'js', resolveDir: dir },
     alias: {
       '@yieldio/core': join(packages, 'core', 'src', 'index.ts'),
+      '@yieldio/core/internal': join(packages, 'core', 'src', 'internal.ts'),
       '@yieldio/net': join(packages, 'net', 'src', 'index.ts'),
     },
     bundle: true,
