@@ -5,12 +5,18 @@
  * the registry), and there an ESM program, a CommonJS program, a program that mixes
  * both, and strict type-checks under `moduleResolution` node16 and bundler import
  * `yieldio` and scoped packages. The programs print JSON; the tests compare it.
+ * The published declarations show the public API only: no underscore member, and
+ * `@yieldio/core/internal`, the sibling packages' entry, shares the public entry's core.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { internalMembers } = require('../scripts/strip-internals.cjs') as {
+  internalMembers: (text: string, fileName?: string) => [string, number, number][];
+};
 
 const root = join(__dirname, '..');
 let app = '';
@@ -115,6 +121,59 @@ console.log(JSON.stringify({ ...(await run(main())), sameFuture: cjsCore.Future 
     expect(node('mixed.mjs')).toEqual({ sum: 5, sameLoop: true, isFuture: true, sameFuture: true });
   });
 
+  it('shares one core between the public entry and @yieldio/core/internal, across import and require', () => {
+    // A task made through the ESM public entry is killed by the CommonJS internal entry's
+    // killTask; a Lock of sync's CommonJS build binds through the ESM internal bindLoop.
+    write('internal.mjs', `
+import { createRequire } from 'node:module';
+import { run, createTask, sleep, getRunningLoop, CancelledError } from '@yieldio/core';
+import { LoopBound, bindLoop } from '@yieldio/core/internal';
+const require = createRequire(import.meta.url);
+const internal = require('@yieldio/core/internal');
+const { Lock } = require('@yieldio/sync');
+function* main() {
+  const task = createTask(sleep(3600));
+  yield* sleep(0);
+  const killed = internal.killTask(task, 'host down');
+  let cancelled = '';
+  try { yield* task; } catch (exc) { cancelled = exc instanceof CancelledError ? exc.message : String(exc); }
+  const lock = new Lock();
+  return { killed, cancelled, lockIsLoopBound: lock instanceof LoopBound, bound: bindLoop(lock, 'check') === getRunningLoop() };
+}
+const publicNames = Object.keys(require('@yieldio/core'));
+console.log(JSON.stringify({
+  ...(await run(main())),
+  sameLoopBound: internal.LoopBound === LoopBound,
+  internalInPublic: ['killTask', 'callSoonWithContext', 'bindLoop', 'LoopBound'].filter((name) => publicNames.includes(name)),
+}));
+`);
+    expect(node('internal.mjs')).toEqual({
+      killed: true,
+      cancelled: 'host down',
+      lockIsLoopBound: true,
+      bound: true,
+      sameLoopBound: true,
+      internalInPublic: [],
+    });
+  });
+
+  it('publishes declarations with no underscore member: the public API only', () => {
+    const found: string[] = [];
+    let files = 0;
+    for (const pkg of ['@yieldio/core', '@yieldio/sync', '@yieldio/queues', '@yieldio/net', '@yieldio/threads', '@yieldio/sim', 'yieldio']) {
+      const dist = join(app, 'node_modules', pkg, 'dist');
+      for (const file of readdirSync(dist).filter((name) => name.endsWith('.d.ts'))) {
+        files++;
+        for (const [name] of internalMembers(readFileSync(join(dist, file), 'utf8'), file)) found.push(`${pkg}/dist/${file}: ${name}`);
+      }
+    }
+    expect(files).toBeGreaterThan(40);
+    expect(found).toEqual([]);
+    // The internal entry's declarations ship, naming public types only.
+    const internal = readFileSync(join(app, 'node_modules', '@yieldio', 'core', 'dist', 'internal.d.ts'), 'utf8');
+    expect(internal).toMatch(/export declare function killTask\(task: Task<unknown>, msg\?: string\): boolean;/);
+  });
+
   const program = `
 import { run, sleep, gather, Queue, Lock, simulate, type Coro } from 'yieldio';
 import { Semaphore } from '@yieldio/sync';
@@ -128,6 +187,24 @@ function* main(): Coro<[number, string]> {
 const viaSimulate: [number, string] = simulate(main());
 const viaRun: Promise<[number, string]> = run(main());
 export { viaSimulate, viaRun };
+
+// The public types show no internals (the members exist at run time, for core's own modules).
+import { newEventLoop, createTask, type Task, type EventLoop } from '@yieldio/core';
+const loop = newEventLoop();
+// @ts-expect-error: _ready is core's internal, not in the public declarations
+loop._ready;
+// @ts-expect-error: _kill is reached through @yieldio/core/internal only
+createTask(main())._kill();
+// @ts-expect-error: _waiters is sync's internal
+new Lock()._waiters;
+loop.close();
+
+// The sibling packages' entry resolves, typed with public types.
+import { killTask, bindLoop, LoopBound } from '@yieldio/core/internal';
+const kill: (task: Task<unknown>, msg?: string) => boolean = killTask;
+const bind: (primitive: LoopBound, caller: string) => EventLoop = bindLoop;
+const lockIsBound: LoopBound = new Lock();
+export { kill, bind, lockIsBound };
 `;
   const nodeOnly = `
 import { openConnection, toThread, type StreamReader } from 'yieldio';
@@ -161,7 +238,7 @@ export const node: [typeof openConnection, typeof toThread, typeof createSubproc
     // export conditions; whatever it picks, the app and yieldio must share one core.
     for (const platform of ['node', 'browser'] as const) {
       const result = await build({
-        stdin: { contents: "import { run } from '@yieldio/core'; import * as y from 'yieldio'; export { run, y };", resolveDir: join(root, 'examples'), sourcefile: 'app.mjs' },
+        stdin: { contents: "import { run } from '@yieldio/core'; import { killTask } from '@yieldio/core/internal'; import * as y from 'yieldio'; export { run, killTask, y };", resolveDir: join(root, 'examples'), sourcefile: 'app.mjs' },
         bundle: true,
         platform,
         format: 'esm',
@@ -173,8 +250,8 @@ export const node: [typeof openConnection, typeof toThread, typeof createSubproc
     }
   });
 
-  it('bundles yieldio for a browser from the installed package, with no node: import and one core', async () => {
-    write('page.mjs', "import * as yieldio from 'yieldio'; import { run } from '@yieldio/core'; globalThis.y = [yieldio, run];");
+  it('bundles yieldio and the internal entry of core for a browser from the installed package, with no node: import and one core', async () => {
+    write('page.mjs', "import * as yieldio from 'yieldio'; import { run } from '@yieldio/core'; import { killTask } from '@yieldio/core/internal'; globalThis.y = [yieldio, run, killTask];");
     const result = await build({ entryPoints: [join(app, 'page.mjs')], bundle: true, platform: 'browser', format: 'esm', write: false, logLevel: 'silent' });
     const js = result.outputFiles[0].text;
     expect(js).not.toMatch(/node:/);
