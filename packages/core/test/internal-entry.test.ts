@@ -1,0 +1,157 @@
+/**
+ * @yieldio/core/internal: the entry sibling packages use for what core's public types do
+ * not show. Each function does on public objects what core's own modules do with the
+ * underscore members, and the declarations core publishes leave those members out
+ * (scripts/strip-internals.cjs; spec/packaging.test.ts checks the packed files).
+ */
+import * as core from '@yieldio/core';
+import { ContextVar, CancelledError, Handle, InvalidStateError, createTask, getRunningLoop, newVirtualEventLoop, simulate, sleep } from '@yieldio/core';
+import type { Coro } from '@yieldio/core';
+import * as internal from '@yieldio/core/internal';
+import { LoopBound, bindLoop, callAtWithContext, callSoonWithContext, checkLoopOpen, killTask, scheduleHandle } from '@yieldio/core/internal';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { internalMembers, stripText } = require('../../../scripts/strip-internals.cjs') as {
+  internalMembers: (text: string, fileName?: string) => [string, number, number][];
+  stripText: (text: string, fileName?: string) => string;
+};
+
+describe('the internal entry', () => {
+  it('shares no name with the public entry', () => {
+    const publicNames = new Set(Object.keys(core));
+    expect(Object.keys(internal).filter((name) => publicNames.has(name))).toEqual([]);
+    expect(Object.keys(internal).sort()).toEqual(
+      ['LoopBound', 'bindLoop', 'callAtWithContext', 'callSoonWithContext', 'checkLoopOpen', 'killTask', 'scheduleHandle'],
+    );
+  });
+
+  it('kills a task made through the public entry without running its finally', () => {
+    const log = simulate(
+      (function* (): Coro<string[]> {
+        const log: string[] = [];
+        const victim = createTask(
+          (function* (): Coro<void> {
+            try {
+              yield* sleep(10);
+            } finally {
+              log.push('finally');
+            }
+          })(),
+        );
+        yield* sleep(1);
+        log.push(`killed: ${killTask(victim, 'host down')}`);
+        try {
+          yield* victim;
+        } catch (exc) {
+          log.push(exc instanceof CancelledError ? `CancelledError: ${exc.message}` : String(exc));
+        }
+        yield* sleep(20);
+        log.push(`again: ${killTask(victim)}`);
+        return log;
+      })(),
+    );
+    expect(log).toEqual(['killed: true', 'CancelledError: host down', 'again: false']);
+  });
+
+  it('runs callbacks in the context given, soon and at a loop time', () => {
+    const who = new ContextVar<string>('who', { default: 'nobody' });
+    const seen = simulate(
+      (function* (): Coro<string[]> {
+        const loop = getRunningLoop();
+        const seen: string[] = [];
+        const context = core.copyContext();
+        context.run(() => who.set('transport'));
+        callAtWithContext(loop, loop.time() + 5, (at: number) => seen.push(`at ${at}: ${who.get()}`), [loop.time() + 5], context);
+        callSoonWithContext(loop, (what: string) => seen.push(`${what}: ${who.get()}`), ['soon'], context);
+        callSoonWithContext(loop, () => seen.push(`no context: ${who.get()}`), null, null);
+        yield* sleep(10);
+        return seen;
+      })(),
+    );
+    expect(seen).toEqual(['soon: transport', 'no context: nobody', 'at 5: transport']);
+  });
+
+  it('queues a Handle made once, each time it is scheduled', () => {
+    const runs = simulate(
+      (function* (): Coro<number> {
+        const loop = getRunningLoop();
+        let runs = 0;
+        const handle = new Handle(() => runs++, null, loop, null);
+        scheduleHandle(loop, handle);
+        yield* sleep(0);
+        scheduleHandle(loop, handle);
+        yield* sleep(0);
+        return runs;
+      })(),
+    );
+    expect(runs).toBe(2);
+  });
+
+  it("checks that a loop is open with the loop's own words, naming the method", () => {
+    const loop = newVirtualEventLoop();
+    expect(() => checkLoopOpen(loop, 'createConnection')).not.toThrow();
+    loop.close();
+    expect(() => checkLoopOpen(loop, 'createConnection')).toThrow(
+      new InvalidStateError('createConnection(): the event loop is closed; create a new one (newEventLoop()) or use run()'),
+    );
+  });
+
+  it('binds a primitive to the first loop that waits on it, and names the caller when another loop uses it', () => {
+    class Gate extends LoopBound {
+      override toString(): string {
+        return '<Gate>';
+      }
+    }
+    const gate = new Gate();
+    const first = simulate(
+      (function* (): Coro<boolean> {
+        return bindLoop(gate, 'Gate.wait') === getRunningLoop() && bindLoop(gate, 'Gate.wait') === getRunningLoop();
+      })(),
+    );
+    expect(first).toBe(true);
+    expect(() =>
+      simulate(
+        (function* (): Coro<void> {
+          bindLoop(gate, 'Gate.wait');
+        })(),
+      ),
+    ).toThrow(
+      new InvalidStateError(
+        'Gate.wait(): <Gate> is bound to a different event loop (the first one that waited on it); create one primitive per event loop, inside the code that loop runs',
+      ),
+    );
+  });
+});
+
+describe('the declarations core publishes', () => {
+  const DTS = `
+/** A thing. */
+export declare class Thing {
+    /** The ready queue (internal). */
+    _ready: number[];
+    readonly _seq: number;
+    #private;
+    /** Public. */
+    run(_unused: number): void;
+    private _step;
+    get _state(): string;
+}
+export interface Shape {
+    _kind: 'x';
+    _method(): void;
+    name: string;
+    nested: { _deep: number; shallow: number };
+}
+`;
+
+  it('leave out every underscore member, with its doc comment, and keep underscore parameters', () => {
+    expect(internalMembers(DTS).map(([name]) => name)).toEqual(['_ready', '_seq', '_step', '_state', '_kind', '_method', '_deep']);
+    const stripped = stripText(DTS);
+    expect(internalMembers(stripped)).toEqual([]);
+    expect(stripped).not.toMatch(/internal\)|_ready|_seq|_step|_state|_kind|_method|_deep/);
+    expect(stripped).toContain('run(_unused: number): void;');
+    expect(stripped).toContain('#private;');
+    expect(stripped).toContain('/** Public. */');
+    expect(stripped).toMatch(/nested: \{\s*shallow: number;?\s*\}/);
+  });
+});
