@@ -10,10 +10,12 @@ const root = new URL('..', import.meta.url).pathname;
 const sources = {
   name: 'yieldio-sources',
   setup(b) {
-    b.onResolve({ filter: /^(@yieldio\/[a-z-]+|yieldio)$/ }, ({ path }) => ({
+    b.onResolve({ filter: /^(@yieldio\/[a-z-]+(\/internal)?|yieldio)$/ }, ({ path }) => ({
       path: path === 'yieldio'
         ? join(root, 'packages', 'yieldio', 'src', 'browser.ts')
-        : join(root, 'packages', path.slice('@yieldio/'.length), 'src', 'index.ts'),
+        : path === '@yieldio/core/internal'
+          ? join(root, 'packages', 'core', 'src', 'internal.ts')
+          : join(root, 'packages', path.slice('@yieldio/'.length), 'src', 'index.ts'),
     }));
   },
 };

@@ -44,8 +44,9 @@ try {
       {
         name: 'yieldio-sources',
         setup(b) {
-          b.onResolve({ filter: /^@yieldio\/[a-z-]+$/ }, (a) => {
-            const path = join(root, 'packages', a.path.slice('@yieldio/'.length), 'src', 'index.ts');
+          b.onResolve({ filter: /^@yieldio\/[a-z-]+(\/internal)?$/ }, (a) => {
+            const [name, entry = 'index'] = a.path.slice('@yieldio/'.length).split('/');
+            const path = join(root, 'packages', name, 'src', `${entry}.ts`);
             return existsSync(path) ? { path } : undefined;
           });
         },

@@ -12,13 +12,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { browser } = createRequire(import.meta.url)(join(root, 'scripts', 'esbuild-options.cjs'));
 
-/** `yieldio` resolves to its browser entry, each `@yieldio/<name>` to its src/index.ts. */
+/** `yieldio` resolves to its browser entry, each `@yieldio/<name>` to its src/index.ts (`@yieldio/core/internal` to core's src/internal.ts). */
 const sources = {
   name: 'yieldio-sources',
   setup(b) {
-    b.onResolve({ filter: /^(@yieldio\/[a-z-]+|yieldio)$/ }, (args) => {
-      const name = args.path === 'yieldio' ? 'yieldio' : args.path.slice('@yieldio/'.length);
-      const path = join(root, 'packages', name, 'src', name === 'yieldio' ? 'browser.ts' : 'index.ts');
+    b.onResolve({ filter: /^(@yieldio\/[a-z-]+(\/internal)?|yieldio)$/ }, (args) => {
+      const [name, entry = 'index'] = (args.path === 'yieldio' ? 'yieldio' : args.path.slice('@yieldio/'.length)).split('/');
+      const path = join(root, 'packages', name, 'src', name === 'yieldio' ? 'browser.ts' : `${entry}.ts`);
       if (!existsSync(path)) return { errors: [{ text: `${args.path} has no source entry at ${path}` }] };
       return { path };
     });

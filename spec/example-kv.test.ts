@@ -17,7 +17,10 @@ it('the replicated key-value example keeps its invariant, simulated and real', a
     const outfile = join(dir, 'kv.mjs');
     buildSync({
       stdin: { contents: readFileSync(join(root, 'examples', 'replicated-kv.mjs'), 'utf8'), loader: 'js', resolveDir: join(root, 'examples') },
-      alias: Object.fromEntries(['core', 'net', 'sim'].map((p) => [`@yieldio/${p}`, join(root, 'packages', p, 'src', 'index.ts')])),
+      alias: {
+        ...Object.fromEntries(['core', 'net', 'sim'].map((p) => [`@yieldio/${p}`, join(root, 'packages', p, 'src', 'index.ts')])),
+        '@yieldio/core/internal': join(root, 'packages', 'core', 'src', 'internal.ts'),
+      },
       bundle: true,
       platform: 'node',
       format: 'esm',

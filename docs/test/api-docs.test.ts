@@ -32,7 +32,10 @@ function publicExports(): Map<string, Export[]> {
     noEmit: true,
     types: ['node'],
     typeRoots: [join(root, 'node_modules', '@types')],
-    paths: { '@yieldio/*': [join(root, 'packages', '*', 'src', 'index.ts')] },
+    paths: {
+      '@yieldio/core/internal': [join(root, 'packages', 'core', 'src', 'internal.ts')],
+      '@yieldio/*': [join(root, 'packages', '*', 'src', 'index.ts')],
+    },
   });
   const checker = program.getTypeChecker();
   const result = new Map<string, Export[]>();

@@ -112,6 +112,8 @@ const yieldioSources: Plugin = {
     b.onResolve({ filter: /^(@yieldio\/[a-z-]+|yieldio)$/ }, (args) => ({
       path: join(root, 'packages', args.path.replace(/^@yieldio\//, ''), 'src', 'index.ts'),
     }));
+    // Core's internal entry (sync, queues, net and sim import it): the same sources.
+    b.onResolve({ filter: /^@yieldio\/core\/internal$/ }, () => ({ path: join(root, 'packages', 'core', 'src', 'internal.ts') }));
   },
 };
 
@@ -134,6 +136,7 @@ beforeAll(async () => {
       types: ['node'],
       typeRoots: [join(root, 'node_modules', '@types')],
       paths: {
+        '@yieldio/core/internal': [join(root, 'packages', 'core', 'src', 'internal.ts')],
         '@yieldio/*': [join(root, 'packages', '*', 'src', 'index.ts')],
         yieldio: [join(root, 'packages', 'yieldio', 'src', 'index.ts')],
       },

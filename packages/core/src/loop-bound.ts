@@ -9,7 +9,8 @@
  * and throws at once, rather than leaving a task waiting on a future no loop will run.
  *
  * In core so that every package binds the same way, with one message: sync's locks,
- * events and semaphores and queues' queues extend it (`this._getLoop('Lock.acquire')`).
+ * events and semaphores and queues' queues extend it and bind through
+ * `@yieldio/core/internal` (`bindLoop(this, 'Lock.acquire')`; internal.ts).
  */
 import { InvalidStateError } from './errors';
 import { getRunningLoop } from './running';
