@@ -232,6 +232,12 @@ export const node: [typeof openConnection, typeof toThread, typeof createSubproc
     expect(tsc('tsconfig.bundler-wrong.json')).toMatch(/Module '"yieldio"' has no exported member 'openConnection'/);
   }, 360_000);
 
+  it('type-checks under the old moduleResolution node10, where sync\'s declarations reach core\'s internal entry through typesVersions', () => {
+    write('node10.ts', "import { Lock } from '@yieldio/sync';\nimport { run, newEventLoop } from '@yieldio/core';\nexport const lock: Lock = new Lock();\n// @ts-expect-error: internal\nnewEventLoop()._ready;\nexport { run };\n");
+    write('tsconfig.node10.json', JSON.stringify({ compilerOptions: { ...strict, module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' }, files: ['node10.ts'] }));
+    expect(tsc('tsconfig.node10.json')).toBe('');
+  }, 120_000);
+
   it('bundles one copy of core into an app inside the repository too', async () => {
     // esbuild reads the nearest tsconfig.json (the root one, which maps no `paths`: sources
     // resolve through the yieldio-source condition, which esbuild does not use) and the
