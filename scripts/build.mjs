@@ -81,7 +81,9 @@ for (const name of readdirSync(join(root, 'packages'))) {
       [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.build.json')],
       { stdio: 'inherit' },
     );
-    stripInternals.stripDeclarations(join(dir, 'dist'));
+    const stripped = stripInternals.stripDeclarations(join(dir, 'dist'));
+    console.log(`built ${pkg.name} (${stripped} underscore members left out of its .d.ts)`);
+  } else {
+    console.log(`built ${pkg.name}`);
   }
-  console.log(`built ${pkg.name}`);
 }
