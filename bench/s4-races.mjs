@@ -15,7 +15,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 async function loadRaces() {
   // Node's entries (index.node.mjs wraps the CommonJS build), as @yieldio/sim's own imports
   // resolve: the races and explore share one core.
-  const dist = (name) => pathToFileURL(join(here, '..', 'packages', name, 'dist', 'index.node.mjs')).href;
+  // `core/internal` is core's dist/internal.node.mjs.
+  const dist = (spec) => {
+    const [name, entry = 'index'] = spec.split('/');
+    return pathToFileURL(join(here, '..', 'packages', name, 'dist', `${entry}.node.mjs`)).href;
+  };
   const out = await build({
     entryPoints: [join(here, '..', 'spec', 'races.ts')],
     bundle: true,

@@ -41,7 +41,9 @@ for (const name of readdirSync(join(root, 'packages'))) {
   const entries = [['index', name === 'net' || name === 'threads' || name === 'yieldio' ? 'node' : 'neutral']];
   if (existsSync(join(dir, 'src', 'browser.ts'))) entries.push(['browser', 'neutral']);
   if (existsSync(join(dir, 'src', 'internal.ts'))) {
-    esbuildOptions.buildWithInternal(join(dir, 'src'), dir, entries.shift()[1], external);
+    // The index is built with the internal entry, over one copy of the modules.
+    const [, platform] = entries.shift();
+    esbuildOptions.buildWithInternal(join(dir, 'src'), dir, platform, external);
   }
   for (const [base, platform] of entries) {
     for (const [format, ext] of [['cjs', 'cjs'], ['esm', 'mjs']]) {
