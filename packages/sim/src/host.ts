@@ -8,7 +8,7 @@
  * Code on no host of its own runs on `'localhost'`. The network reads the variable when a
  * socket is made: the socket binds its host's address, and dies with its host.
  *
- * `crash()`: the machine stops. Its tasks are killed where they stand (`Task._kill`: no
+ * `crash()`: the machine stops. Its tasks are killed where they stand (core's `killTask`: no
  * `finally` runs, as none would on a machine that lost power) and end cancelled; its
  * sockets vanish without a word to anyone; nothing answers for it until `restart()`,
  * which runs `boot()` again with fresh state. A new incarnation (`epoch`) knows no old
