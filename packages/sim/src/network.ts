@@ -46,6 +46,7 @@ import { parseLinkOptions, parseNetworkOptions } from './options';
 import type { LinkOptions, LinkSettings } from './options';
 import { ipFamily, isLoopback, normalizeAddress } from './addresses';
 import { TcpListener, connectTcp } from './tcp';
+import { TimedPacket } from './timed-packet';
 import { SimDatagramSocket } from './udp';
 
 /** One packet on its way: where from and to, its size, and who hears its fate. */
@@ -314,7 +315,17 @@ export class SimNetwork implements Network {
       if (this.#observers.length > 0) this.#emit('duplicated', from, to, packet.size);
       loop._callAt(link.arrival(now, packet.size, decide), arrive, [this, packet], null);
     }
-    loop._callAt(link.arrival(now, packet.size, decide), arrive, [this, packet], null);
+    const when = link.arrival(now, packet.size, decide);
+    if (packet instanceof TimedPacket && !packet._scheduled) {
+      // See TimedPacket: the fields a TimerHandle would get, then into the heap.
+      packet._when = when;
+      packet._seq = loop._timerSeq++;
+      packet._scheduled = true;
+      packet._net = this;
+      loop._addTimer(packet);
+    } else {
+      loop._callAt(when, arrive, [this, packet], null);
+    }
   }
 
   _arrive(packet: Packet): void {

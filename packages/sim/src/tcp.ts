@@ -47,6 +47,8 @@ import type {
 import type { HostResource, SimHost } from './host';
 import type { Link } from './links';
 import type { Packet, SimNetwork } from './network';
+import { TimedPacket } from './timed-packet';
+import { Fifo } from './fifo';
 import { ipFamily, isLoopback } from './addresses';
 import { TlsSocket } from './tls';
 
@@ -67,29 +69,39 @@ function where(address: IpAddress): string {
 }
 
 /** A run of bytes (or the FIN) from one end to the other. */
-class Segment implements Packet {
+class Segment extends TimedPacket {
   readonly from: SimHost;
   readonly to: SimHost;
   readonly size: number;
   readonly sender: TcpSocket;
   readonly receiver: TcpSocket;
   readonly seq: number;
-  readonly chunks: Uint8Array[] | null;
+  /**
+   * The bytes: one chunk, several, or null for the FIN. S1/S2 (a write per segment): one
+   * chunk is kept as it is, where an array of one cost an array per segment.
+   */
+  readonly data: Uint8Array | Uint8Array[] | null;
   readonly fin: boolean;
   firstSent = 0;
+  /**
+   * When it was last sent, and its retransmission timeout: set when it is first lost
+   * (0 until then). S1/S2: a segment never lost writes neither, where writing both at
+   * every send boxed two more numbers per segment.
+   */
   lastSent = 0;
   rto = 0;
   acked = false;
   /** A retransmission is scheduled. */
   timer = false;
 
-  constructor(sender: TcpSocket, receiver: TcpSocket, seq: number, chunks: Uint8Array[] | null, size: number, fin: boolean) {
+  constructor(sender: TcpSocket, receiver: TcpSocket, seq: number, data: Uint8Array | Uint8Array[] | null, size: number, fin: boolean) {
+    super();
     this.sender = sender;
     this.receiver = receiver;
     this.from = sender._host;
     this.to = receiver._host;
     this.seq = seq;
-    this.chunks = chunks;
+    this.data = data;
     this.size = size;
     this.fin = fin;
   }
@@ -177,12 +189,12 @@ export class TcpSocket implements StreamSocket {
   /** The program's view; 'closed' once `close` was sent (or will be) to the handlers. */
   _app: AppState = 'open';
   /** Written, not yet sent (the window was full): the seam's write buffer. */
-  _outbox: Uint8Array[] = [];
+  readonly _outbox = new Fifo<Uint8Array>();
   _outboxBytes = 0;
   /** Data bytes sent so far (sequence numbers count data only; the FIN comes after). */
   _sndNxt = 0;
   /** Sent, not yet acknowledged, in sequence order. */
-  _unacked: Segment[] = [];
+  readonly _unacked = new Fifo<Segment>();
   _fin: 'none' | 'queued' | 'sent' = 'none';
   _closeWhenFlushed = false;
   _watching = false;
@@ -193,7 +205,7 @@ export class TcpSocket implements StreamSocket {
   /** Segments that came ahead of a gap, in sequence order. */
   _ahead: Segment[] = [];
   /** Received in order, not yet handed to the program (paused, or not accepted yet). */
-  _inbox: Uint8Array[] = [];
+  readonly _inbox = new Fifo<Uint8Array>();
   _inboxBytes = 0;
   /** Data bytes handed to the program: the sender's window is measured against this. */
   _consumed = 0;
@@ -260,7 +272,7 @@ export class TcpSocket implements StreamSocket {
 
   destroy(): void {
     if (this._stale() || this._app === 'closed') return;
-    this._outbox = [];
+    this._outbox.clear();
     this._outboxBytes = 0;
     if (this._state === 'established') {
       if (this._inboxBytes > 0 || this._ahead.length > 0) {
@@ -419,10 +431,10 @@ export class TcpSocket implements StreamSocket {
   }
 
   #clear(): void {
-    this._outbox = [];
+    this._outbox.clear();
     this._outboxBytes = 0;
-    this._unacked = [];
-    this._inbox = [];
+    this._unacked.clear();
+    this._inbox.clear();
     this._inboxBytes = 0;
     this._ahead = [];
   }
@@ -447,22 +459,28 @@ export class TcpSocket implements StreamSocket {
       if (room <= 0) break;
       let n = Math.min(room, MSS, this._outboxBytes);
       const size = n;
-      const chunks: Uint8Array[] = [];
       const outbox = this._outbox;
-      while (n > 0) {
-        const head = outbox[0];
-        if (head.length <= n) {
-          chunks.push(head);
-          outbox.shift();
-          n -= head.length;
-        } else {
-          chunks.push(head.subarray(0, n));
-          outbox[0] = head.subarray(n);
-          n = 0;
+      let data: Uint8Array | Uint8Array[];
+      if (outbox.at(0).length === n) {
+        data = outbox.shift(); // the usual case: one write, one segment
+      } else {
+        const chunks: Uint8Array[] = [];
+        while (n > 0) {
+          const head = outbox.at(0);
+          if (head.length <= n) {
+            chunks.push(head);
+            outbox.shift();
+            n -= head.length;
+          } else {
+            chunks.push(head.subarray(0, n));
+            outbox.replaceHead(head.subarray(n));
+            n = 0;
+          }
         }
+        data = chunks;
       }
       this._outboxBytes -= size;
-      const segment = new Segment(this, peer, this._sndNxt, chunks, size, false);
+      const segment = new Segment(this, peer, this._sndNxt, data, size, false);
       this._sndNxt += size;
       this.#transmit(segment);
       sent = true;
@@ -477,8 +495,7 @@ export class TcpSocket implements StreamSocket {
 
   #transmit(segment: Segment): void {
     const now = this._net.loop.time();
-    segment.firstSent = segment.lastSent = now;
-    segment.rto = this.#rto0;
+    segment.firstSent = now;
     this._unacked.push(segment);
     this._net._send(segment, this._linkOut!);
   }
@@ -487,6 +504,10 @@ export class TcpSocket implements StreamSocket {
   _segmentLost(segment: Segment): void {
     if (segment.acked || segment.timer || this._state !== 'established') return;
     segment.timer = true;
+    if (segment.rto === 0) {
+      segment.lastSent = segment.firstSent;
+      segment.rto = this.#rto0;
+    }
     const loop = this._net.loop;
     const at = Math.min(Math.max(loop.time(), segment.lastSent + segment.rto), segment.firstSent + this._net.tcpTimeout);
     loop._callAt(at, retransmit, [this, segment], null);
@@ -510,15 +531,12 @@ export class TcpSocket implements StreamSocket {
   /** The peer holds every byte below `ackNo` (and our FIN, if `finAcked`). */
   _acked(ackNo: number, finAcked: boolean): void {
     const unacked = this._unacked;
-    let i = 0;
-    while (i < unacked.length) {
-      const s = unacked[i];
+    while (unacked.length > 0) {
+      const s = unacked.at(0);
       if (s.fin ? !finAcked : s.seq + s.size > ackNo) break;
       s.acked = true;
-      i++;
+      unacked.shift();
     }
-    if (i === 1 && unacked.length === 1) unacked.pop(); // the usual case, and the cheapest
-    else if (i > 0) unacked.splice(0, i);
   }
 
   #scheduleDrain(): void {
@@ -586,7 +604,9 @@ export class TcpSocket implements StreamSocket {
       this._finReceived = true;
       return;
     }
-    for (const chunk of segment.chunks!) this._inbox.push(chunk);
+    const data = segment.data!;
+    if (data instanceof Uint8Array) this._inbox.push(data);
+    else for (const chunk of data) this._inbox.push(chunk);
     this._inboxBytes += segment.size;
     this._rcvNxt += segment.size;
   }

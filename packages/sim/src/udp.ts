@@ -14,7 +14,8 @@
  */
 import type { DatagramHandlers, DatagramRequest, DatagramSocket, NetworkAddress } from '@yieldio/core';
 import type { HostResource, SimHost } from './host';
-import type { Packet, SimNetwork } from './network';
+import type { SimNetwork } from './network';
+import { TimedPacket } from './timed-packet';
 import { ipFamily, isLoopback } from './addresses';
 import { boundMatches, isLocalAddress } from './tcp';
 
@@ -28,14 +29,16 @@ function socketsOf(host: SimHost): Map<number, SimDatagramSocket[]> {
   return map;
 }
 
-class Datagram implements Packet {
+class Datagram extends TimedPacket {
   constructor(
     readonly from: SimHost,
     readonly to: SimHost,
     readonly data: Uint8Array,
     readonly source: IpAddress,
     readonly destination: IpAddress,
-  ) {}
+  ) {
+    super();
+  }
 
   get size(): number {
     return this.data.length;
