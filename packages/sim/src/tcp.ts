@@ -244,7 +244,9 @@ export class TcpSocket implements StreamSocket {
 
   write(data: Uint8Array): void {
     if (this._stale() || this._app === 'closed' || this._state === 'dead' || this._fin !== 'none' || data.length === 0) return;
-    this._outbox.push(data.slice());
+    // S1/S2: `new Uint8Array(data)` copies a plain Uint8Array in half the time of
+    // `data.slice()` (which looks up the species); other kinds (a Buffer) slice as before.
+    this._outbox.push(data.constructor === Uint8Array ? new Uint8Array(data) : data.slice());
     this._outboxBytes += data.length;
     if (this._state === 'established') this._pump();
   }
