@@ -450,7 +450,9 @@ export class SocketTransport extends Transport {
     this._socket.close();
     if (this._socket.writeBufferSize() === 0) {
       this._state = 'closed';
-      this._loop._callSoonWithContext((exc: Error | null) => this._callConnectionLost(exc), [null], null);
+      // In a copy of the caller's context, as asyncio's call_soon: a simulated host that
+      // crashes cancels what its code scheduled (found by the context).
+      this._loop._callSoonWithContext((exc: Error | null) => this._callConnectionLost(exc), [null], copyContext());
     } else {
       // The socket's close event (or a failure while flushing) ends it, in _process.
       this._state = 'closing';
@@ -475,7 +477,7 @@ export class SocketTransport extends Transport {
     this._readState = 'done';
     this._events.clearInbox();
     this._socket.destroy();
-    this._loop._callSoonWithContext((e: Error | null) => this._callConnectionLost(e), [exc], null);
+    this._loop._callSoonWithContext((e: Error | null) => this._callConnectionLost(e), [exc], copyContext());
   }
 
   _callConnectionLost(exc: Error | null): void {

@@ -14,11 +14,16 @@
  * which runs `boot()` again with fresh state. A new incarnation (`epoch`) knows no old
  * connection: a packet for one is answered with a reset.
  *
- * Not modelled: callbacks the host's code scheduled with `callLater` still run after a
- * crash (only tasks and sockets are the host's); disks (nothing survives a crash but
- * what `boot` rebuilds).
+ * A killed machine runs nothing: the callbacks its code scheduled (`callSoon`,
+ * `callLater`, `callAt`: they run in the context they were scheduled from, which names
+ * the host) and its sockets' pending events are cancelled with it.
+ *
+ * Not modelled: disks (nothing survives a crash but what `boot` rebuilds). Still run after
+ * a crash: a callback already due in the very pass that crashes the host (the loop's
+ * running batch is out of reach), and a done callback its code added to a future that
+ * completes later (that callback is scheduled only then).
  */
-import { ContextVar, InvalidStateError, allTasks, copyContext, describeValue } from '@yieldio/core';
+import { ContextVar, Handle, InvalidStateError, allTasks, copyContext, describeValue } from '@yieldio/core';
 import type { Coro, Task } from '@yieldio/core';
 import type { SimNetwork } from './network';
 
@@ -96,10 +101,37 @@ export class SimHost {
     this._state = 'down';
     this._epoch++;
     for (const task of this.tasks()) task._kill(`host ${JSON.stringify(this.name)} crashed`);
+    this.#cancelCallbacks();
     const resources = [...this._resources];
     this._resources.clear();
     for (const r of resources) r._vanish();
     this._net._hostCrashed(this);
+  }
+
+  /**
+   * A killed machine runs nothing: cancel the callbacks its code scheduled that have not
+   * run (`callSoon`, `callLater`, `callAt`, its transports' processing). A handle runs in
+   * the context it was scheduled from, which names its host, so one scan of the loop's
+   * ready queue and timer heap finds them at the crash, and scheduling costs nothing more.
+   * The network's own callbacks for the host's sockets go through `_callSoon`.
+   */
+  #cancelCallbacks(): void {
+    const loop = this._net.loop;
+    const ready = loop._ready;
+    for (let i = 0; i < ready.length; i++) this.#cancelIfOurs(ready.items[i]);
+    for (const timer of loop._scheduled.toArray()) this.#cancelIfOurs(timer);
+  }
+
+  #cancelIfOurs(item: unknown): void {
+    if (item instanceof Handle && !item.cancelled() && item.getContext()?.get(hostVar) === this) item.cancel();
+  }
+
+  /** Call `fn` on the next pass unless this host crashes first (its sockets' events and answers). */
+  _callSoon(fn: () => void): void {
+    const epoch = this._epoch;
+    this._net.loop._callSoonWithContext(() => {
+      if (this._epoch === epoch) fn();
+    }, null, null);
   }
 
   /** Bring a crashed host back: `boot()` runs again; no old connection is known. */

@@ -323,10 +323,10 @@ export class TcpSocket implements StreamSocket {
     this._handlers = handlers;
     const failure = this._pendingFailure;
     if (failure !== null) {
-      this._net.loop._callSoonWithContext(() => {
+      this._host._callSoon(() => {
         handlers.error(failure);
         handlers.close();
-      }, null, null);
+      });
     } else if (this._app === 'open') {
       this._scheduleFlush();
     }
@@ -659,7 +659,7 @@ export class TcpSocket implements StreamSocket {
     if (this._app === 'closed') return;
     this._app = 'closed';
     const handlers = this._handlers;
-    if (handlers !== null) this._net.loop._callSoonWithContext(closeSoon, [handlers], null);
+    if (handlers !== null) this._host._callSoon(() => handlers.close());
   }
 }
 
@@ -677,9 +677,6 @@ function pumpSoon(socket: TcpSocket): void {
 }
 function flushSoon(socket: TcpSocket): void {
   socket._flushNow();
-}
-function closeSoon(handlers: StreamHandlers): void {
-  handlers.close();
 }
 
 // ---- Listening ---------------------------------------------------------------------------
@@ -753,13 +750,12 @@ export class TcpListener implements Listener, HostResource {
     this._tls = request.tls ?? null;
     this._ipv6Only = request.ipv6Only;
     const local = request.local as IpAddress;
-    const loop = net.loop;
     const fail = (err: Error): void => {
       this.#state = 'closed';
-      loop._callSoonWithContext(() => {
+      host._callSoon(() => {
         handlers.error(err);
         handlers.close();
-      }, null, null);
+      });
     };
     if (!isLocalAddress(host, local.address)) {
       fail(Object.assign(codeError(`listen EADDRNOTAVAIL ${where(local)}`, 'EADDRNOTAVAIL'), { syscall: 'listen' }));
@@ -779,7 +775,7 @@ export class TcpListener implements Listener, HostResource {
     if (list === undefined) map.set(port, [this]);
     else list.push(this);
     host._resources.add(this);
-    loop._callSoonWithContext(() => handlers.listening(), null, null);
+    host._callSoon(() => handlers.listening());
   }
 
   localAddress(): NetworkAddress | null {
@@ -791,7 +787,7 @@ export class TcpListener implements Listener, HostResource {
     this.#unregister();
     this.#host._resources.delete(this);
     const handlers = this.#handlers;
-    this.#net.loop._callSoonWithContext(() => handlers.close(), null, null);
+    this.#host._callSoon(() => handlers.close());
   }
 
   _vanish(): void {

@@ -185,7 +185,7 @@ export class TlsSocket implements StreamSocket {
 
   #handshakeTimedOut(): void {
     this.#timer = null;
-    if (this.#phase !== 'handshaking') return;
+    if (this.#phase !== 'handshaking' || this.#inner._stale()) return;
     this.#fail(Object.assign(new Error(`TLS handshake did not finish in ${this.#upgrade.handshakeTimeout} seconds`), { code: 'ETIMEDOUT' }));
     this.#inner.destroy();
   }
@@ -210,8 +210,7 @@ export class TlsSocket implements StreamSocket {
     this.#handlers = handlers;
     const queued = this.#queued;
     this.#queued = [];
-    const loop = this.#inner._net.loop;
-    if (queued.length > 0) loop._callSoonWithContext(() => queued.forEach((event) => event(handlers)), null, null);
+    if (queued.length > 0) this.#inner._host._callSoon(() => queued.forEach((event) => event(handlers)));
     if (!this.#paused) this.#inner.resume();
   }
 

@@ -69,15 +69,14 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     this.#handlers = handlers;
     const remote = request.remote;
     this.#remote = remote !== null && remote.family !== 'unix' ? remote : null;
-    const loop = net.loop;
     const requested = request.local !== null && request.local.family !== 'unix' ? request.local : null;
     let address = requested?.address ?? (request.family === 'IPv6' ? '::' : '0.0.0.0');
     const fail = (err: Error): void => {
       this.#state = 'closed';
-      loop._callSoonWithContext(() => {
+      host._callSoon(() => {
         handlers.error(err);
         handlers.close();
-      }, null, null);
+      });
     };
     if (!isLocalAddress(host, address)) {
       fail(Object.assign(new Error(`bind EADDRNOTAVAIL ${address}`), { code: 'EADDRNOTAVAIL', syscall: 'bind' }));
@@ -101,16 +100,15 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     if (list === undefined) map.set(port, [this]);
     else list.push(this);
     host._resources.add(this);
-    loop._callSoonWithContext(() => handlers.ready(), null, null);
+    host._callSoon(() => handlers.ready());
   }
 
   send(data: Uint8Array, to: NetworkAddress | null, done: (err: Error | null) => void): void {
     const net = this.#net;
-    const loop = net.loop;
     const destination = (this.#remote ?? to) as IpAddress | null;
     if (this.#state === 'closed' || destination === null || (destination as NetworkAddress).family === 'unix') {
       const err = this.#state === 'closed' ? Object.assign(new Error('send EBADF: the socket is closed'), { code: 'EBADF' }) : Object.assign(new Error('send EDESTADDRREQ: no destination'), { code: 'EDESTADDRREQ' });
-      loop._callSoonWithContext(() => done(err), null, null);
+      this.#host._callSoon(() => done(err));
       return;
     }
     const host = this.#host;
@@ -122,7 +120,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     }
     if (target === null) net._sendNowhere(host, data.length);
     else net._send(new Datagram(host, target, data.slice(), source, destination));
-    loop._callSoonWithContext(() => done(null), null, null);
+    host._callSoon(() => done(null));
   }
 
   close(): void {
@@ -130,7 +128,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     this.#unregister();
     this.#host._resources.delete(this);
     const handlers = this.#handlers;
-    this.#net.loop._callSoonWithContext(() => handlers.close(), null, null);
+    this.#host._callSoon(() => handlers.close());
   }
 
   _vanish(): void {
