@@ -33,7 +33,8 @@
  */
 import type { Context } from './context';
 import type { EventLoop } from './loop';
-import type { Handle, TimerHandle } from './handle';
+import { Handle } from './handle';
+import type { Timer, TimerHandle } from './handle';
 import type { Task } from './task';
 import type { LoopBound } from './loop-bound';
 
@@ -66,6 +67,36 @@ export function callAtWithContext(
 /** Put `handle` (made once, for `loop`) on the loop's ready queue again: it runs in the loop's next pass. */
 export function scheduleHandle(loop: EventLoop, handle: Handle): void {
   loop._schedule(handle);
+}
+
+/**
+ * Put `timer`, an object of core's `Timer` shape that a sibling made, in `loop`'s heap,
+ * due at loop time `when` and numbered from the counter a `TimerHandle` would take, so
+ * the run is the same event for event. For the simulated network's packets, which are
+ * their own arrival timers (sim's timed-packet.ts): no handle and no arguments array per
+ * packet.
+ */
+export function scheduleTimer(loop: EventLoop, timer: { _when: number; _seq: number } & Timer, when: number): void {
+  timer._when = when;
+  timer._seq = loop._timerSeq++;
+  timer._scheduled = true;
+  loop._addTimer(timer);
+}
+
+/**
+ * The callbacks scheduled on `loop` that have not run yet: the ready queue's and the
+ * timer heap's `Handle`s, in no particular order (a timed object that is not a Handle,
+ * such as a sleep's, is left out). For `SimHost.crash()`, which cancels its host's.
+ */
+export function pendingCallbacks(loop: EventLoop): Handle[] {
+  const found: Handle[] = [];
+  const ready = loop._ready;
+  for (let i = 0; i < ready.length; i++) {
+    const item = ready.items[i];
+    if (item instanceof Handle) found.push(item);
+  }
+  for (const timer of loop._scheduled.toArray()) if (timer instanceof Handle) found.push(timer);
+  return found;
 }
 
 /** Throw the loop's own InvalidStateError if `loop` is closed, naming `method` (e.g. `'addSignalHandler'`). */

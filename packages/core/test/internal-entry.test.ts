@@ -11,7 +11,7 @@ import * as core from '@yieldio/core';
 import { ContextVar, CancelledError, Handle, InvalidStateError, createTask, getRunningLoop, newVirtualEventLoop, simulate, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import * as internal from '@yieldio/core/internal';
-import { LoopBound, bindLoop, callAtWithContext, callSoonWithContext, checkLoopOpen, killTask, scheduleHandle } from '@yieldio/core/internal';
+import { LoopBound, bindLoop, callAtWithContext, callSoonWithContext, checkLoopOpen, killTask, pendingCallbacks, scheduleHandle, scheduleTimer } from '@yieldio/core/internal';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { internalMembers, stripText } = require('../../../scripts/strip-internals.cjs') as {
@@ -24,7 +24,17 @@ describe('the internal entry', () => {
     const publicNames = new Set(Object.keys(core));
     expect(Object.keys(internal).filter((name) => publicNames.has(name))).toEqual([]);
     expect(Object.keys(internal).sort()).toEqual(
-      ['LoopBound', 'bindLoop', 'callAtWithContext', 'callSoonWithContext', 'checkLoopOpen', 'killTask', 'scheduleHandle'],
+      [
+        'LoopBound',
+        'bindLoop',
+        'callAtWithContext',
+        'callSoonWithContext',
+        'checkLoopOpen',
+        'killTask',
+        'pendingCallbacks',
+        'scheduleHandle',
+        'scheduleTimer',
+      ],
     );
   });
 
@@ -88,6 +98,53 @@ describe('the internal entry', () => {
       })(),
     );
     expect(runs).toBe(2);
+  });
+
+  it('puts an object of the Timer shape in the heap, in order with the handles due at the same time', () => {
+    const order = simulate(
+      (function* (): Coro<string[]> {
+        const loop = getRunningLoop();
+        const order: string[] = [];
+        const at = loop.time() + 5;
+        loop.callAt(at, () => order.push('handle before'));
+        const timer = {
+          _when: 0,
+          _seq: 0,
+          _scheduled: false,
+          _cancelled: false,
+          _run(): void {
+            this._scheduled = false;
+            order.push(`timer at ${loop.time()}`);
+          },
+        };
+        scheduleTimer(loop, timer, at);
+        loop.callAt(at, () => order.push('handle after'));
+        expect(timer._scheduled).toBe(true);
+        yield* sleep(10);
+        return order;
+      })(),
+    );
+    expect(order).toEqual(['handle before', 'timer at 5', 'handle after']);
+  });
+
+  it('lists the callbacks not yet run, ready and timed, and not a sleep', () => {
+    const seen = simulate(
+      (function* (): Coro<string[]> {
+        const loop = getRunningLoop();
+        const sleeper = createTask(sleep(3));
+        yield* sleep(0); // the sleeper now waits in the heap, on a timer that is not a Handle
+        const soon = loop.callSoon(() => {});
+        const later = loop.callLater(5, () => {});
+        const pending = pendingCallbacks(loop);
+        const seen = [`${pending.length} pending`, `soon ${pending.includes(soon)}`, `later ${pending.includes(later)}`];
+        soon.cancel();
+        later.cancel();
+        yield* sleeper;
+        seen.push(`${pendingCallbacks(loop).length} after`);
+        return seen;
+      })(),
+    );
+    expect(seen).toEqual(['2 pending', 'soon true', 'later true', '0 after']);
   });
 
   it("checks that a loop is open with the loop's own words, naming the method", () => {

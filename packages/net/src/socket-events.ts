@@ -19,9 +19,18 @@ export const EOF: unique symbol = Symbol('EOF');
 export type InboxItem = Uint8Array | typeof EOF;
 
 export class SocketEvents implements StreamHandlers {
-  /** Bytes and EOF not yet handed to a protocol, oldest first, from `head` on. */
-  _inbox: InboxItem[] = [];
+  /**
+   * Bytes and EOF not yet handed to a protocol, oldest first: `_inbox[_head]` up to
+   * `_inbox[_tail - 1]`. Slots outside that range are undefined.
+   *
+   * S1/S2 (one item in, one out, per message): a queue that keeps its storage, with its
+   * own end (`_tail`) rather than the array's length. It replaces `push` and, once empty,
+   * `_inbox.length = 0`, which gave the storage back, so the next `push` allocated it
+   * again: one array a message.
+   */
+  _inbox: (InboxItem | undefined)[] = [];
   _head = 0;
+  _tail = 0;
   connected = false;
   /** The first error the socket reported; null if none. */
   failure: Error | null = null;
@@ -38,12 +47,12 @@ export class SocketEvents implements StreamHandlers {
   }
 
   data(chunk: Uint8Array): void {
-    this._inbox.push(chunk);
+    this._inbox[this._tail++] = chunk;
     this.onEvent();
   }
 
   end(): void {
-    this._inbox.push(EOF);
+    this._inbox[this._tail++] = EOF;
     this.onEvent();
   }
 
@@ -62,14 +71,20 @@ export class SocketEvents implements StreamHandlers {
   }
 
   hasInbox(): boolean {
-    return this._head < this._inbox.length;
+    return this._head < this._tail;
   }
 
   /** The oldest item; call only when `hasInbox()`. */
   shift(): InboxItem {
-    const item = this._inbox[this._head++];
-    if (this._head === this._inbox.length) {
-      this._inbox.length = 0;
+    const inbox = this._inbox;
+    const item = inbox[this._head]!;
+    inbox[this._head++] = undefined;
+    if (this._head === this._tail) {
+      this._head = this._tail = 0;
+    } else if (this._head >= 1024) {
+      // Never emptied (a reader that pauses and resumes mid-queue): move the items down.
+      inbox.splice(0, this._head);
+      this._tail -= this._head;
       this._head = 0;
     }
     return item;
@@ -77,20 +92,24 @@ export class SocketEvents implements StreamHandlers {
 
   /** Put back the unconsumed rest of an item (a protocol paused in the middle of a chunk). */
   unshift(item: InboxItem): void {
-    if (this._head > 0) this._inbox[--this._head] = item;
-    else this._inbox.unshift(item);
+    if (this._head > 0) {
+      this._inbox[--this._head] = item;
+    } else {
+      this._inbox.splice(0, 0, item);
+      this._tail++;
+    }
   }
 
   clearInbox(): void {
-    this._inbox.length = 0;
-    this._head = 0;
+    this._inbox.fill(undefined, this._head, this._tail);
+    this._head = this._tail = 0;
   }
 
   /** Take the bytes not yet delivered (for a TLS upgrade: they belong to the new stream). */
   takeUnread(): Uint8Array[] {
     const unread: Uint8Array[] = [];
-    for (let i = this._head; i < this._inbox.length; i++) {
-      const item = this._inbox[i];
+    for (let i = this._head; i < this._tail; i++) {
+      const item = this._inbox[i]!;
       if (item !== EOF) unread.push(item);
     }
     this.clearInbox();

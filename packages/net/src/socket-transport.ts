@@ -451,7 +451,9 @@ export class SocketTransport extends Transport {
     this._socket.close();
     if (this._socket.writeBufferSize() === 0) {
       this._state = 'closed';
-      callSoonWithContext(this._loop, (exc: Error | null) => this._callConnectionLost(exc), [null], null);
+      // In a copy of the caller's context, as asyncio's call_soon: a simulated host that
+      // crashes cancels what its code scheduled (found by the context).
+      callSoonWithContext(this._loop, (exc: Error | null) => this._callConnectionLost(exc), [null], copyContext());
     } else {
       // The socket's close event (or a failure while flushing) ends it, in _process.
       this._state = 'closing';
@@ -476,7 +478,7 @@ export class SocketTransport extends Transport {
     this._readState = 'done';
     this._events.clearInbox();
     this._socket.destroy();
-    callSoonWithContext(this._loop, (e: Error | null) => this._callConnectionLost(e), [exc], null);
+    callSoonWithContext(this._loop, (e: Error | null) => this._callConnectionLost(e), [exc], copyContext());
   }
 
   _callConnectionLost(exc: Error | null): void {

@@ -26,13 +26,18 @@
  *
  *     for (let line; (line = yield* anext(reader, DONE)) !== DONE; ) { ... }
  */
-import { InvalidStateError, StopAsyncIteration, getEventLoop, trackCoro } from '@yieldio/core';
+import { InvalidStateError, StopAsyncIteration, getEventLoop, trackCoro as trackCoroExport } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
 import { allocBytes, copyBytes, indexOfBytes } from './bytes';
 import { describeValue as describe } from '@yieldio/core';
 import { IncompleteReadError, LimitOverrunError } from './errors';
 import { checkOptions } from './options';
 import type { Transport } from './transports';
+
+// S1/S2: core's export read once. The CommonJS build reaches an imported name through a
+// getter at every use (esbuild's live bindings), about 65 ns a call once the getter is
+// megamorphic; plain `trackCoro(...)` paid that on every read and drain.
+const trackCoro = trackCoroExport;
 
 /** asyncio's `_DEFAULT_LIMIT`: 64 KiB. */
 export const DEFAULT_LIMIT = 2 ** 16;
@@ -221,7 +226,10 @@ export class StreamReader {
     this._offset = 0;
     this._growHead = false;
     if (++this._head === this._chunks.length) {
-      this._chunks.length = 0;
+      // S1/S2 (one chunk in, one out, per message): pop() empties a queue of one and keeps
+      // some storage, where `length = 0` gave it all back for the next push to allocate.
+      if (this._head === 1) this._chunks.pop();
+      else this._chunks.length = 0;
       this._head = 0;
       if (this._grow.length >= KEEP_AT_MOST) this._grow = EMPTY;
       this._growFill = 0;

@@ -12,7 +12,7 @@
  * written before it. Cancelling a task blocked in `drain` leaves the written bytes in the
  * transport's buffer, still to be sent: nothing is lost, the writer is usable.
  */
-import { InvalidStateError, trackCoro } from '@yieldio/core';
+import { InvalidStateError, trackCoro as trackCoroExport } from '@yieldio/core';
 import type { Coro, EventLoop } from '@yieldio/core';
 import { startTlsImpl } from './start-tls';
 import type { StartTlsOptions } from './start-tls';
@@ -20,6 +20,11 @@ import type { SSLContext } from './ssl-context';
 import type { StreamReaderProtocol } from './stream-protocol';
 import type { StreamReader } from './stream-reader';
 import type { Transport } from './transports';
+
+// S1/S2: core's export read once. The CommonJS build reaches an imported name through a
+// getter at every use (esbuild's live bindings), about 65 ns a call once the getter is
+// megamorphic; plain `trackCoro(...)` paid that on every read and drain.
+const trackCoro = trackCoroExport;
 
 /** The writing half of a stream connection (asyncio `StreamWriter`): `write`, then `yield* drain()`. */
 export class StreamWriter {

@@ -8,19 +8,24 @@
  * Code on no host of its own runs on `'localhost'`. The network reads the variable when a
  * socket is made: the socket binds its host's address, and dies with its host.
  *
- * `crash()`: the machine stops. Its tasks are killed where they stand (core's `killTask`: no
+ * `crash()`: the machine stops. Its tasks are killed where they stand (`Task._kill`: no
  * `finally` runs, as none would on a machine that lost power) and end cancelled; its
  * sockets vanish without a word to anyone; nothing answers for it until `restart()`,
  * which runs `boot()` again with fresh state. A new incarnation (`epoch`) knows no old
  * connection: a packet for one is answered with a reset.
  *
- * Not modelled: callbacks the host's code scheduled with `callLater` still run after a
- * crash (only tasks and sockets are the host's); disks (nothing survives a crash but
- * what `boot` rebuilds).
+ * A killed machine runs nothing: the callbacks its code scheduled (`callSoon`,
+ * `callLater`, `callAt`: they run in the context they were scheduled from, which names
+ * the host) and its sockets' pending events are cancelled with it.
+ *
+ * Not modelled: disks (nothing survives a crash but what `boot` rebuilds). Still run after
+ * a crash: a callback already due in the very pass that crashes the host (the loop's
+ * running batch is out of reach), and a done callback its code added to a future that
+ * completes later (that callback is scheduled only then).
  */
-import { ContextVar, InvalidStateError, allTasks, copyContext, currentTask, describeValue } from '@yieldio/core';
+import { ContextVar, Handle, InvalidStateError, allTasks, copyContext, currentTask, describeValue } from '@yieldio/core';
 import type { Coro, Task } from '@yieldio/core';
-import { killTask } from '@yieldio/core/internal';
+import { callSoonWithContext, killTask, pendingCallbacks } from '@yieldio/core/internal';
 import type { SimNetwork } from './network';
 
 /** The host the current task runs on; null: `'localhost'`. */
@@ -97,10 +102,34 @@ export class SimHost {
     this._state = 'down';
     this._epoch++;
     for (const task of this.tasks()) killTask(task, `host ${JSON.stringify(this.name)} crashed`);
+    this.#cancelCallbacks();
     const resources = [...this._resources];
     this._resources.clear();
     for (const r of resources) r._vanish();
     this._net._hostCrashed(this);
+  }
+
+  /**
+   * A killed machine runs nothing: cancel the callbacks its code scheduled that have not
+   * run (`callSoon`, `callLater`, `callAt`, its transports' processing). A handle runs in
+   * the context it was scheduled from, which names its host, so one scan of the loop's
+   * ready queue and timer heap finds them at the crash, and scheduling costs nothing more.
+   * The network's own callbacks for the host's sockets go through `_callSoon`.
+   */
+  #cancelCallbacks(): void {
+    for (const handle of pendingCallbacks(this._net.loop)) this.#cancelIfOurs(handle);
+  }
+
+  #cancelIfOurs(item: unknown): void {
+    if (item instanceof Handle && !item.cancelled() && item.getContext()?.get(hostVar) === this) item.cancel();
+  }
+
+  /** Call `fn` on the next pass unless this host crashes first (its sockets' events and answers). */
+  _callSoon(fn: () => void): void {
+    const epoch = this._epoch;
+    callSoonWithContext(this._net.loop, () => {
+      if (this._epoch === epoch) fn();
+    }, null, null);
   }
 
   /** Bring a crashed host back: `boot()` runs again; no old connection is known. */

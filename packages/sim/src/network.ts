@@ -24,6 +24,7 @@
  * loop's timer heap already orders every arrival, and costs one timer per packet.
  */
 import { InvalidStateError, describeValue, getRunningLoop } from '@yieldio/core';
+import { callAtWithContext, callSoonWithContext, scheduleTimer } from '@yieldio/core/internal';
 import type {
   ConnectRequest,
   Coro,
@@ -40,13 +41,13 @@ import type {
   StreamSocket,
   VirtualHost,
 } from '@yieldio/core';
-import { callAtWithContext, callSoonWithContext } from '@yieldio/core/internal';
 import { SimHost, hostVar } from './host';
 import { Link } from './links';
 import { parseLinkOptions, parseNetworkOptions } from './options';
 import type { LinkOptions, LinkSettings } from './options';
 import { ipFamily, isLoopback, normalizeAddress } from './addresses';
 import { TcpListener, connectTcp } from './tcp';
+import { TimedPacket } from './timed-packet';
 import { SimDatagramSocket } from './udp';
 
 /** One packet on its way: where from and to, its size, and who hears its fate. */
@@ -315,7 +316,14 @@ export class SimNetwork implements Network {
       if (this.#observers.length > 0) this.#emit('duplicated', from, to, packet.size);
       callAtWithContext(loop, link.arrival(now, packet.size, decide), arrive, [this, packet], null);
     }
-    callAtWithContext(loop, link.arrival(now, packet.size, decide), arrive, [this, packet], null);
+    const when = link.arrival(now, packet.size, decide);
+    if (packet instanceof TimedPacket && !packet._scheduled) {
+      // See TimedPacket: the fields a TimerHandle would get, then into the heap.
+      packet._net = this;
+      scheduleTimer(loop, packet, when);
+    } else {
+      callAtWithContext(loop, when, arrive, [this, packet], null);
+    }
   }
 
   _arrive(packet: Packet): void {
@@ -407,7 +415,7 @@ export class SimNetwork implements Network {
       if (host !== undefined) result = [{ family: ipFamily(host.address)!, address: host.address }];
     }
     const answer = result?.filter((a) => family === null || a.family === family) ?? null;
-    callSoonWithContext(this.loop, 
+    callSoonWithContext(this.loop,
       () => {
         if (answer === null) done(Object.assign(new Error(`getaddrinfo ENOTFOUND ${name}`), { code: 'ENOTFOUND' }), []);
         else done(null, answer);

@@ -15,7 +15,7 @@
  * ETIMEDOUT.
  */
 import type { NetworkAddress, StreamHandlers, StreamSocket, TlsInfo, TlsUpgrade } from '@yieldio/core';
-import { callAtWithContext, callSoonWithContext } from '@yieldio/core/internal';
+import { callAtWithContext } from '@yieldio/core/internal';
 import type { SimHost } from './host';
 import type { SimNetwork } from './network';
 import { TcpSocket } from './tcp';
@@ -186,7 +186,7 @@ export class TlsSocket implements StreamSocket {
 
   #handshakeTimedOut(): void {
     this.#timer = null;
-    if (this.#phase !== 'handshaking') return;
+    if (this.#phase !== 'handshaking' || this.#inner._stale()) return;
     this.#fail(Object.assign(new Error(`TLS handshake did not finish in ${this.#upgrade.handshakeTimeout} seconds`), { code: 'ETIMEDOUT' }));
     this.#inner.destroy();
   }
@@ -211,8 +211,7 @@ export class TlsSocket implements StreamSocket {
     this.#handlers = handlers;
     const queued = this.#queued;
     this.#queued = [];
-    const loop = this.#inner._net.loop;
-    if (queued.length > 0) callSoonWithContext(loop, () => queued.forEach((event) => event(handlers)), null, null);
+    if (queued.length > 0) this.#inner._host._callSoon(() => queued.forEach((event) => event(handlers)));
     if (!this.#paused) this.#inner.resume();
   }
 

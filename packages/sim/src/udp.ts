@@ -13,9 +13,9 @@
  * multicast, and the ICMP errors a connected socket would report.
  */
 import type { DatagramHandlers, DatagramRequest, DatagramSocket, NetworkAddress } from '@yieldio/core';
-import { callSoonWithContext } from '@yieldio/core/internal';
 import type { HostResource, SimHost } from './host';
-import type { Packet, SimNetwork } from './network';
+import type { SimNetwork } from './network';
+import { TimedPacket } from './timed-packet';
 import { ipFamily, isLoopback } from './addresses';
 import { boundMatches, isLocalAddress } from './tcp';
 
@@ -29,14 +29,16 @@ function socketsOf(host: SimHost): Map<number, SimDatagramSocket[]> {
   return map;
 }
 
-class Datagram implements Packet {
+class Datagram extends TimedPacket {
   constructor(
     readonly from: SimHost,
     readonly to: SimHost,
     readonly data: Uint8Array,
     readonly source: IpAddress,
     readonly destination: IpAddress,
-  ) {}
+  ) {
+    super();
+  }
 
   get size(): number {
     return this.data.length;
@@ -67,15 +69,14 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     this.#handlers = handlers;
     const remote = request.remote;
     this.#remote = remote !== null && remote.family !== 'unix' ? remote : null;
-    const loop = net.loop;
     const requested = request.local !== null && request.local.family !== 'unix' ? request.local : null;
     let address = requested?.address ?? (request.family === 'IPv6' ? '::' : '0.0.0.0');
     const fail = (err: Error): void => {
       this.#state = 'closed';
-      callSoonWithContext(loop, () => {
+      host._callSoon(() => {
         handlers.error(err);
         handlers.close();
-      }, null, null);
+      });
     };
     if (!isLocalAddress(host, address)) {
       fail(Object.assign(new Error(`bind EADDRNOTAVAIL ${address}`), { code: 'EADDRNOTAVAIL', syscall: 'bind' }));
@@ -99,16 +100,15 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     if (list === undefined) map.set(port, [this]);
     else list.push(this);
     host._resources.add(this);
-    callSoonWithContext(loop, () => handlers.ready(), null, null);
+    host._callSoon(() => handlers.ready());
   }
 
   send(data: Uint8Array, to: NetworkAddress | null, done: (err: Error | null) => void): void {
     const net = this.#net;
-    const loop = net.loop;
     const destination = (this.#remote ?? to) as IpAddress | null;
     if (this.#state === 'closed' || destination === null || (destination as NetworkAddress).family === 'unix') {
       const err = this.#state === 'closed' ? Object.assign(new Error('send EBADF: the socket is closed'), { code: 'EBADF' }) : Object.assign(new Error('send EDESTADDRREQ: no destination'), { code: 'EDESTADDRREQ' });
-      callSoonWithContext(loop, () => done(err), null, null);
+      this.#host._callSoon(() => done(err));
       return;
     }
     const host = this.#host;
@@ -120,7 +120,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     }
     if (target === null) net._sendNowhere(host, data.length);
     else net._send(new Datagram(host, target, data.slice(), source, destination));
-    callSoonWithContext(loop, () => done(null), null, null);
+    host._callSoon(() => done(null));
   }
 
   close(): void {
@@ -128,7 +128,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
     this.#unregister();
     this.#host._resources.delete(this);
     const handlers = this.#handlers;
-    callSoonWithContext(this.#net.loop, () => handlers.close(), null, null);
+    this.#host._callSoon(() => handlers.close());
   }
 
   _vanish(): void {

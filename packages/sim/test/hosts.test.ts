@@ -4,7 +4,7 @@
  */
 import { CancelledError, createTask, currentTask, getRunningLoop, sleep } from '@yieldio/core';
 import type { Coro, Task } from '@yieldio/core';
-import { GaiError, openConnection, startServer } from '@yieldio/net';
+import { GaiError, Protocol, openConnection, startServer } from '@yieldio/net';
 import type { StreamReader, StreamWriter } from '@yieldio/net';
 import { getNetwork } from '@yieldio/sim';
 import { bytes, portOf, sim, text, thrownBy } from './helpers';
@@ -135,5 +135,82 @@ describe('hosts', () => {
       return [...log]; // the second boot's finally runs when simulate() cancels it at the end
     });
     expect(log).toEqual(['up: false, tasks: 0', 'awaiter: CancelledError', 'up: true, tasks: 1, boots: 2']);
+  });
+
+  it("a crash cancels the callbacks its tasks scheduled: callSoon, callLater and callAt never run", () => {
+    const run = (crash: boolean): string[] =>
+      sim(function* () {
+        const log: string[] = [];
+        const loop = getRunningLoop();
+        const a = getNetwork().addHost('a');
+        const mark = (what: string) => () => log.push(`${what} at ${loop.time()}`);
+        a.spawn(
+          (function* () {
+            yield* sleep(1);
+            loop.callSoon(mark('callSoon'));
+            loop.callLater(2, mark('callLater'));
+            loop.callAt(6, mark('callAt'));
+            yield* sleep(3600);
+          })(),
+        );
+        yield* sleep(0); // a's task sleeps first, so at 1 it runs (and schedules) before the crash
+        yield* sleep(1);
+        if (crash) a.crash();
+        yield* sleep(10);
+        log.push(`main at ${loop.time()}`);
+        return log;
+      });
+    expect(run(false)).toEqual(['callSoon at 1', 'callLater at 3', 'callAt at 6', 'main at 11']);
+    expect(run(true)).toEqual(['main at 11']);
+  });
+
+  it("a crash cancels what its sockets' protocols scheduled, and a connection it was closing is not reported lost", () => {
+    const run = (crash: boolean): string[] =>
+      sim(function* () {
+        const log: string[] = [];
+        const loop = getRunningLoop();
+        const net = getNetwork();
+        const server = net.addHost('server');
+        class Recorder extends Protocol {
+          override dataReceived(data: Uint8Array): void {
+            loop.callLater(1, () => log.push(`later for ${text(data)} at ${loop.time()}`));
+          }
+          override connectionLost(): void {
+            log.push(`connection lost at ${loop.time()}`);
+          }
+        }
+        let closeNow: (() => void) | null = null;
+        class Closer extends Recorder {
+          override connectionMade(transport: { close(): void }): void {
+            closeNow = () => transport.close();
+          }
+        }
+        const ready = loop.createFuture<void>();
+        server.spawn(
+          (function* () {
+            yield* loop.createServer(() => new Recorder(), null, 7000);
+            yield* loop.createServer(() => new Closer(), null, 7001);
+            ready.setResult(undefined);
+            yield* sleep(3600);
+          })(),
+        );
+        yield* ready;
+        const [, writer] = yield* openConnection('server', 7000);
+        yield* openConnection('server', 7001);
+        writer.write(bytes('ping'));
+        yield* sleep(0.5); // the server has the bytes (at 0.0025): its protocol's callLater is due at 1.0025
+        server.spawn(
+          (function* () {
+            closeNow!(); // connectionLost is scheduled for the next pass...
+          })(),
+        );
+        yield* sleep(0); // ...when the crash comes first
+        if (crash) server.crash();
+        yield* sleep(10);
+        log.push(`main at ${loop.time()}`);
+        return log;
+      });
+    expect(run(false)).toEqual(['connection lost at 0.502', 'later for ping at 1.0025', 'main at 10.502']);
+    expect(run(true)).toEqual(['main at 10.502']);
   });
 });
