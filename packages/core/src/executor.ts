@@ -93,7 +93,7 @@ export function checkExecutor(method: string, executor: unknown): asserts execut
 }
 
 export function checkNotSimulated(loop: EventLoop, caller: string): void {
-  if (loop.host.kind === 'virtual') {
+  if (loop.host.sealed) {
     throw new NondeterminismError(
       `${caller}: executors are not available inside simulate(): a thread's result could never arrive on the ` +
         'synchronous virtual clock; run this under run() instead',

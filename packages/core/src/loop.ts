@@ -282,15 +282,14 @@ export class EventLoop<H extends Host = Host> {
       if (this._state === 'running') this._state = 'idle';
     };
     const host = this.host;
-    if (host.synchronous) {
-      try {
-        host.run(this);
-      } finally {
+    return host.after(
+      () => host.run(this),
+      done,
+      (err: unknown): never => {
         done();
-      }
-      return undefined as Completion<H, void>;
-    }
-    return host.run(this).finally(done) as Completion<H, void>;
+        throw err;
+      },
+    );
   }
 
   /**
@@ -302,7 +301,7 @@ export class EventLoop<H extends Host = Host> {
     this._checkNotRunning('runUntilComplete');
     let fut: Future<T>;
     if (aw instanceof Future) {
-      if (aw._loop !== (this as EventLoop)) {
+      if (aw._loop !== this) {
         throw new TypeError(`runUntilComplete(): ${aw} belongs to another event loop; run it on its own loop`);
       }
       fut = aw;
@@ -326,16 +325,7 @@ export class EventLoop<H extends Host = Host> {
       if (fut.done() && !fut.cancelled()) fut._markRetrieved();
       throw err;
     };
-    const host = this.host;
-    if (host.synchronous) {
-      try {
-        (this.runForever as () => void)();
-      } catch (err) {
-        return onError(err);
-      }
-      return finish() as Completion<H, T>;
-    }
-    return (this.runForever() as Promise<void>).then(finish, onError) as Completion<H, T>;
+    return this.host.after(() => this.runForever(), finish, onError);
   }
 
   /** Stop after the current pass (or after one pass, if called before running). */
@@ -377,9 +367,9 @@ export class EventLoop<H extends Host = Host> {
     }
     for (const record of this._unretrieved) this._reportUnretrieved(record);
     this._unretrieved.clear();
-    reportUnstartedCoros(this as EventLoop);
+    reportUnstartedCoros(this);
     // What other packages opened for this loop (net's signal listeners and children).
-    runCloseHooks(this as EventLoop);
+    runCloseHooks(this);
   }
 
   // ---- Futures and tasks ------------------------------------------------------------
@@ -387,7 +377,7 @@ export class EventLoop<H extends Host = Host> {
   /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports, `waiterOf` the primitive it waits on. */
   createFuture<T = unknown>(options?: { description?: string; waiterOf?: object }): Future<T> {
     if (options !== undefined) checkOptions('createFuture()', options, CREATE_FUTURE_OPTIONS);
-    return new Future<T>({ loop: this as EventLoop, description: options?.description, waiterOf: options?.waiterOf }, CHECKED_OPTIONS);
+    return new Future<T>({ loop: this, description: options?.description, waiterOf: options?.waiterOf }, CHECKED_OPTIONS);
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
@@ -398,8 +388,8 @@ export class EventLoop<H extends Host = Host> {
     }
     checkOptions('createTask()', options, TASK_OPTIONS);
     const factory = this._taskFactory;
-    if (factory === null) return new Task(coro, options, this as EventLoop);
-    const task = factory(this as EventLoop, coro, options) as Task<T>;
+    if (factory === null) return new Task(coro, options, this);
+    const task = factory(this, coro, options) as Task<T>;
     if (options.name !== undefined) task.setName(options.name);
     return task;
   }
@@ -454,12 +444,12 @@ export class EventLoop<H extends Host = Host> {
    * `@yieldio/threads` is imported) and return a future of its result.
    */
   runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
-    return runInExecutor(this as EventLoop, 'runInExecutor()', executor, fn, args);
+    return runInExecutor(this, 'runInExecutor()', executor, fn, args);
   }
 
   /** Use `executor` for `runInExecutor(null, ...)` and `toThread`. */
   setDefaultExecutor(executor: Executor): void {
-    checkNotSimulated(this as EventLoop, 'setDefaultExecutor()');
+    checkNotSimulated(this, 'setDefaultExecutor()');
     checkExecutor('setDefaultExecutor()', executor);
     this._defaultExecutor = executor;
   }
@@ -482,8 +472,8 @@ export class EventLoop<H extends Host = Host> {
     this._executorShutdownCalled = true;
     const executor = this._defaultExecutor;
     if (executor === null) return;
-    checkNotSimulated(this as EventLoop, 'shutdownDefaultExecutor()');
-    const done = wrapPromise(executor.shutdown(), { loop: this as EventLoop });
+    checkNotSimulated(this, 'shutdownDefaultExecutor()');
+    const done = wrapPromise(executor.shutdown(), { loop: this });
     try {
       if (timeout === null) {
         yield* done;
@@ -536,7 +526,7 @@ export class EventLoop<H extends Host = Host> {
       return;
     }
     try {
-      handler(this as EventLoop, context);
+      handler(this, context);
     } catch (exc) {
       // The handler itself failed: say so, and still report the original error.
       try {
@@ -622,12 +612,12 @@ export class EventLoop<H extends Host = Host> {
 
   /** For the virtual host: the error for a program that can never finish. */
   deadlockError(): Error {
-    return deadlockError(this as EventLoop);
+    return deadlockError(this);
   }
 
   /** For the virtual host: the error for a program still running at virtual time `until` (a `SimulationTimeoutError`). */
   untilError(until: number): Error {
-    return untilError(this as EventLoop, until);
+    return untilError(this, until);
   }
 
   /** `<EventLoop real|virtual state>`, as asyncio's `repr`. */
