@@ -24,7 +24,7 @@
  * needs no new branch in the loop, the runner or net.
  */
 
-import type { ExecutorFactory } from './executor';
+import type { ExecutorFactory } from './executor-seam';
 import type { Network } from './network';
 
 /** What a host sees of the loop it drives. No asyncio counterpart: asyncio's `_run_once` is one method of the loop. */

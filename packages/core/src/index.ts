@@ -51,7 +51,7 @@ export type {
   TlsInfo,
 } from './network';
 export { toThread } from './executor';
-export type { Executor, ExecutorFactory } from './executor';
+export type { Executor, ExecutorFactory } from './executor-seam';
 export { RealHost } from './real-host';
 export { VirtualHost } from './virtual-host';
 export type { VirtualHostOptions, NetworkFactory, NetworkOptions } from './virtual-host';

@@ -19,6 +19,13 @@
  * Where we differ from asyncio: `runUntilComplete` returns a Promise on the real host
  * (Node cannot block its thread), and the loop keeps every pending task alive in
  * its task list (asyncio holds them weakly, so an unreferenced task can vanish mid-flight).
+ *
+ * Imports: no module imports another at run time in a cycle. In types, the loop, future,
+ * task, running and coro name each other, as asyncio's `events.py`, `futures.py` and
+ * `tasks.py` do (typeshed's stubs have the same cycle): a future knows its loop, the loop
+ * makes tasks. The loop-bound helpers it calls (debug, deadlock, executor, promise,
+ * provided-methods) take the loop, or a task that names it, so they sit in that cycle
+ * too. Handles (`HandleOwner`), hosts and the executor seam (executor-seam.ts) do not.
  */
 import { Heap } from 'heap-js';
 import type { Context } from './context';
@@ -38,7 +45,7 @@ import { TASK_OPTIONS, Task, describeCoroArgument } from './task';
 import { deadlockError, untilError } from './deadlock';
 import { logger } from './log';
 import { environmentDebug, noteDebugLoop, reportUnstartedCoros, sourceTracebacks } from './debug';
-import type { Executor } from './executor';
+import type { Executor } from './executor-seam';
 import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
 import { checkOptions } from './options';

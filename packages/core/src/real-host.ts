@@ -25,7 +25,7 @@
  * `setImmediate` where it exists and a `MessageChannel` elsewhere; never a Node module.
  */
 import type { AsyncHost, LoopDriver } from './host';
-import type { ExecutorFactory } from './executor';
+import type { ExecutorFactory } from './executor-seam';
 import type { Network } from './network';
 
 /** How long to run passes back to back before letting Node poll for I/O. */
