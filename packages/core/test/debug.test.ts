@@ -39,7 +39,7 @@ describe('never awaited', () => {
     const trace = String(reports[0]!.sourceTraceback);
     expect(trace).toMatch(/^Error: coroutine created here\n\s+at sleep /);
     expect(trace).toContain('forgetful');
-    expect(trace).toContain('never-awaited.test.ts');
+    expect(trace).toContain('debug.test.ts');
   });
 
   test('a coroutine never awaited and garbage collected is reported while the loop runs', async () => {
@@ -77,7 +77,7 @@ describe('never awaited', () => {
     expect(reports.map((r) => r.message)).toEqual([
       'gather() was never awaited, so its results and errors went nowhere; await it: yield* gather(...)',
     ]);
-    expect(String(reports[0]!.sourceTraceback)).toContain('never-awaited.test.ts');
+    expect(String(reports[0]!.sourceTraceback)).toContain('debug.test.ts');
   });
 
   test('a gather() awaited, or whose outcome was taken, is not reported', () => {
