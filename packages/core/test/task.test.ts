@@ -1004,7 +1004,7 @@ describe('a task exception no one retrieved', () => {
     runBriefly(loop);
     loop.close();
     expect(reports).toHaveLength(1);
-    expect(reports[0].sourceTraceback).toMatch(/tasks\.test\.ts/);
+    expect(reports[0].sourceTraceback).toMatch(/task\.test\.ts/);
   });
 
   test('is not reported once awaited, or read with exception()', () => {
