@@ -379,3 +379,29 @@ describe('asCompleted()', () => {
     loop.close();
   });
 });
+
+describe('asCompleted() after its timeout (3.13 _AsCompletedIterator._handle_timeout)', () => {
+  // CPython: when the timeout passes, every awaitable not yet completed is dropped (its
+  // done callback removed) and a sentinel is queued for it, so each remaining step raises
+  // TimeoutError even if the awaitable completes later. The bug: we still handed out a
+  // future that completed after the timeout, if nobody was waiting at that moment.
+  test('a completion after the timeout is not handed out', () => {
+    const out = simulate(
+      (function* (): Coro<unknown[]> {
+        const a = createTask(sleep(0.1, 'a'));
+        const b = createTask(sleep(0.15, 'b'));
+        const results: unknown[] = [];
+        for (const next of asCompleted([a, b], { timeout: 0.12 })) {
+          try {
+            results.push(yield* next);
+          } catch (exc) {
+            results.push((exc as Error).name);
+          }
+          yield* sleep(1);
+        }
+        return results;
+      })(),
+    );
+    expect(out).toEqual(['a', 'TimeoutError']);
+  });
+});

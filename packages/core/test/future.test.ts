@@ -20,6 +20,8 @@ import {
   type Coro,
   type EventLoop,
   type ExceptionContext,
+  Task,
+  getRunningLoop,
 } from '@yieldio/core';
 
 /** Run the loop until `aw` is done, on either host (a Promise on the real one). */
@@ -596,5 +598,25 @@ describe('a future whose loop is closed refuses callbacks that could never run',
     expect(() => fut.addDoneCallback(() => undefined)).toThrow(
       new InvalidStateError('addDoneCallback(): the event loop of <Future finished reply result=1> is closed; a callback added now could never run'),
     );
+  });
+});
+
+describe('futures (test_futures.py)', () => {
+
+  test('the no-loop error names the call once: "Future(): ..."', () => {
+    // Future passes 'Future()' as the caller to getEventLoop, which appends '()' again:
+    // "Future()(): there is no current event loop". Task does the same with
+    // getRunningLoop('Task()') -> "Task()(): no running event loop".
+    setEventLoop(null);
+    expect(() => new Future()).toThrow(/^Future\(\): there is no current event loop/);
+  });
+
+  test('toString of a future with a result shows the result', () => {
+    // CPython: repr(f) == '<Future finished result=4>'. We used to print '<Future finished>'.
+    const loop = newVirtualEventLoop();
+    const f = new Future<number>({ loop });
+    f.setResult(4);
+    expect(String(f)).toBe('<Future finished result=4>');
+    loop.close();
   });
 });

@@ -967,3 +967,95 @@ describe('run() on the real clock', () => {
     manual.close();
   });
 });
+
+describe('the loop (test_base_events.py)', () => {
+  test('a slow task step is logged naming the task', () => {
+    // CPython test_log_slow_callbacks: "Executing <Task ... stop_loop_coro() ...> took
+    // 0.000 seconds". We used to log "Executing <Handle <anonymous>()>" (the step was a
+    // bound arrow function), which did not say which task was slow; a task is now its own
+    // ready-queue entry, and the log names it.
+    const loop = newVirtualEventLoop({ debug: true });
+    loop.slowCallbackDuration = 0;
+    const warnings: string[] = [];
+    const { warning } = logger;
+    logger.warning = (m) => void warnings.push(m);
+    function* stopLoopCoro(): Coro<void> {
+      getRunningLoop().stop();
+    }
+    try {
+      loop.createTask(stopLoopCoro(), { name: 'slow-task' });
+      loop.runForever();
+    } finally {
+      logger.warning = warning;
+      loop.close();
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^Executing <Task .*name="slow-task".*> took 0\.000 seconds$/);
+  });
+
+  describe('a default exception handler that throws (test_default_exc_handler_broken)', () => {
+    // CPython call_exception_handler guards the default handler: if it raises (a
+    // subclass overrides it, or logging fails), it logs "Exception in default exception
+    // handler" and the loop goes on; if a custom handler raised first, it logs "Exception
+    // in default exception handler while handling an unexpected error in custom
+    // exception handler". We used to call the default handler unguarded, so its error escaped
+    // runOnce and ended runUntilComplete; in the second case we swallowed it silently.
+    class BrokenDefaultLoop extends EventLoop<VirtualHost> {
+      override defaultExceptionHandler(): void {
+        throw new Error('spam');
+      }
+    }
+    let errors: string[];
+    let restore: () => void;
+    beforeEach(() => {
+      errors = [];
+      const { error } = logger;
+      logger.error = (m) => void errors.push(m);
+      restore = () => (logger.error = error);
+    });
+    afterEach(() => restore());
+
+    test('without a custom handler, the loop logs and goes on', () => {
+      const loop = new BrokenDefaultLoop(new VirtualHost());
+      loop.callSoon(() => {
+        throw new Error('zero');
+      });
+      expect(loop.runUntilComplete(sleep(1, 'went on'))).toBe('went on');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^Exception in default exception handler/);
+      loop.close();
+    });
+
+    test('with a custom handler that throws too, the loop logs both failures', () => {
+      const loop = new BrokenDefaultLoop(new VirtualHost());
+      loop.setExceptionHandler(() => {
+        throw new Error('ham');
+      });
+      loop.callSoon(() => {
+        throw new Error('zero');
+      });
+      loop.runUntilComplete(sleep(1));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^Exception in default exception handler while handling an unexpected error in custom exception handler/);
+      loop.close();
+    });
+  });
+});
+
+describe('callback checks (test_base_events.py test_call_coroutine)', () => {
+  test('callSoon, callLater and callAt refuse a generator function or a coroutine', () => {
+    // CPython _check_callback: "coroutines cannot be used with call_soon()" for a
+    // coroutine function or object. We used to accept a generator function (it is a function):
+    // the loop called it, a generator object was made and dropped, and the body never ran.
+    const loop = newVirtualEventLoop();
+    function* job(): Coro<void> {}
+    try {
+      expect(() => loop.callSoon(job)).toThrow(TypeError);
+      expect(() => loop.callLater(1, job)).toThrow(TypeError);
+      expect(() => loop.callAt(1, job)).toThrow(TypeError);
+      expect(() => loop.callSoon(job() as never)).toThrow(TypeError);
+    } finally {
+      loop.close();
+    }
+  });
+});

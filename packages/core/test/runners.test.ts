@@ -29,7 +29,7 @@ import {
   type ExceptionContext,
   type Task,
 } from '@yieldio/core';
-import { ZeroDivisionError } from './fixtures/helpers';
+import { ZeroDivisionError, raises } from './fixtures/helpers';
 import { buildSigintChild, type ChildEvent, type ChildOutcome, type SigintChild } from './fixtures/sigint';
 
 function* returnAfterPass<T>(value: T): Coro<T> {
@@ -444,5 +444,77 @@ describe('Ctrl-C (SIGINT) while run() runs', () => {
     const outcome = await child.run('ownHandler');
     expect(outcome.events.map((e) => e.event)).toEqual(['ready', 'own handler', 'resolved']);
     expect(last(outcome)).toEqual({ event: 'resolved', value: 'handled by the program', listeners: 1 });
+  });
+});
+
+describe('Runner keeps one context for all its runs (3.11 Runner._context)', () => {
+  // CPython: Runner._lazy_init takes `contextvars.copy_context()` once, and every run()
+  // without an explicit context runs its main task in that same context, so a variable
+  // set by one run is seen by the next (test_runners.py test_run_keeps_context). Our
+  // Runner.run creates each main task in a fresh copy of the current context.
+  test('a ContextVar set by one run is seen by the next run of the same runner', () => {
+    const cvar = new ContextVar<number>('cvar', { default: -1 });
+    function* f(value: number): Coro<number> {
+      const old = cvar.get();
+      yield* sleep(0);
+      cvar.set(value);
+      return old;
+    }
+    const runner = new Runner({ loopFactory: () => newVirtualEventLoop() });
+    expect(runner.run(f(1))).toBe(-1);
+    expect(runner.run(f(2))).toBe(1);
+    runner.close();
+  });
+});
+
+describe('Runner.run() while the same runner already runs on the real clock (runners.ts)', () => {
+  // CPython: Runner.run() refuses to run while its loop runs, before anything starts
+  // ("Runner.run() cannot be called from a running event loop", test_recursive_run; the
+  // coroutine is never awaited). On the real clock the first run() returns a Promise at
+  // once, so a second call comes between passes, where no loop counts as running. The bug:
+  // we created and started the second main task, and only then runUntilComplete() threw.
+  test('the second call is refused before its coroutine starts', async () => {
+    const runner = new Runner();
+    let started = false;
+    function* f(): Coro<void> {
+      started = true;
+    }
+    const first = runner.run(sleep(0.005, 'first'));
+    expect(() => runner.run(f())).toThrow(/^Runner\.run\(\): /);
+    expect(await first).toBe('first');
+    expect(started).toBe(false);
+    await runner.close();
+  });
+});
+
+describe('run() and Ctrl-C, in a child process', () => {
+  let child: SigintChild;
+  beforeAll(() => {
+    child = buildSigintChild();
+  });
+  afterAll(() => child?.cleanup());
+
+  // CPython: asyncio.run(main()) where main awaits a future nothing completes blocks in
+  // select() until Ctrl-C, then raises KeyboardInterrupt ("serve until Ctrl-C", as in
+  // test_interrupt_wait). Our RealHost arms no Node timer when no loop timer is pending,
+  // and a SIGINT listener does not keep Node alive: the process exits with code 0 at
+  // once, run() never settles, no finally runs, and Ctrl-C can never reach the task.
+  test('run() keeps the process waiting while the main task waits on a future', async () => {
+    // The limit counts from the spawn: it must leave room for Node to start on a busy
+    // machine (300 ms did not, and the child was killed before it said "waiting").
+    const outcome = await child.run('waitForever', 1500);
+    expect(outcome.events.map((e) => e.event)).toEqual(['waiting']);
+    expect(outcome.timedOut).toBe(true);
+  });
+
+  // CPython: a second Ctrl-C raises KeyboardInterrupt at once (Runner._on_sigint). Ours
+  // (runners.ts #onInterrupt) re-sent SIGINT to the process while the runner's own
+  // listener was still installed, so the listener got it again, and again: an endless
+  // loop of signals (over 10,000 a second); the process never ended. Fixed.
+  test('a second Ctrl-C ends a program whose main task ignored the first', async () => {
+    const outcome = await child.run('stubborn', 2000);
+    expect(outcome.timedOut).toBe(false);
+    const last = outcome.events[outcome.events.length - 1];
+    expect(outcome.signal === 'SIGINT' || last.name === 'KeyboardInterrupt').toBe(true);
   });
 });

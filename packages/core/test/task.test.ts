@@ -31,8 +31,14 @@ import {
   type EventLoop,
   type ExceptionContext,
   type VirtualHost,
+  Runner,
+  FIRST_EXCEPTION,
+  ExceptionGroup,
+  gather,
+  taskGroup,
+  simulate,
 } from '@yieldio/core';
-import { thrownBy } from './fixtures/helpers';
+import { thrownBy, raises } from './fixtures/helpers';
 
 type VirtualLoop = EventLoop<VirtualHost>;
 
@@ -1086,5 +1092,115 @@ describe('tasks on the real clock', () => {
     function* main(): Coro<void> {}
     expect(() => run(main as never)).toThrow(TypeError);
     expect(() => run(main as never)).toThrow(/^run\(\): expected a coroutine, got generator function main; call it to get a coroutine: main\(\)$/);
+  });
+});
+
+describe('describing a Future passed where a coroutine is expected (repr.ts / task.ts describeCoroArgument)', () => {
+  // CPython: Runner.run(fut) raises "a coroutine was expected" (test_runners.py
+  // test_run_future). The bug: we checked isThenable first, and a Future is a
+  // thenable, so the message called the Future a Promise and said to wrap it in
+  // wrapPromise(), which is wrong advice: the right fix is to pass a coroutine, or to
+  // await the future inside one.
+  test('Runner.run(future) names the future, not a Promise', () => {
+    const loop = newVirtualEventLoop();
+    const runner = new Runner({ loopFactory: () => loop });
+    const fut = loop.createFuture();
+    expect(() => runner.run(fut as unknown as Coro<unknown>)).toThrow(/^run\(\): expected a coroutine, got <Future pending>/);
+    runner.close();
+  });
+
+  test('TaskGroup.createTask(future) names the future, not a Promise', () => {
+    simulate(
+      (function* (): Coro<void> {
+        yield* taskGroup(function* (tg) {
+          const fut = getRunningLoop().createFuture();
+          expect(() => tg.createTask(fut as unknown as Coro<unknown>)).toThrow(
+            /^TaskGroup\.createTask\(\): expected a coroutine \(a generator object\), got <Future pending>/,
+          );
+        });
+      })(),
+    );
+  });
+});
+
+describe('a task that throws null', () => {
+  // exception() answers null for "no exception", so a thrown null could not be told from
+  // success (gather would resolve, a group end normally). CPython cannot raise None at
+  // all; we turn it into a TypeError that says what happened, and everyone sees that.
+  function* throwsNull(): Coro<void> {
+    yield* sleep(0.1);
+    throw null;
+  }
+
+  test('a thrown null becomes a TypeError, and gather() rejects with it', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const t = createTask(throwsNull());
+        const exc = yield* raises(() => t);
+        expect(exc).toBeInstanceOf(TypeError);
+        expect((exc as Error).message).toBe('<Task pending name="Task-2"> threw null; throw an Error instead');
+        expect(yield* raises(() => gather(t))).toBe(exc);
+      })(),
+    );
+  });
+
+  test('a task group counts a child that threw null as failed', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const exc = yield* raises(() =>
+          taskGroup(function* (tg) {
+            tg.createTask(throwsNull());
+          }),
+        );
+        expect(exc).toBeInstanceOf(ExceptionGroup);
+        expect((exc as ExceptionGroup).exceptions).toHaveLength(1);
+        expect((exc as ExceptionGroup).exceptions[0]).toBeInstanceOf(TypeError);
+      })(),
+    );
+  });
+
+  test('wait(FIRST_EXCEPTION) returns when a task throws null', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const t = createTask(throwsNull());
+        const slow = createTask(sleep(5));
+        const [done] = yield* wait([t, slow], { returnWhen: FIRST_EXCEPTION });
+        expect(done.size).toBe(1);
+        expect(getRunningLoop().time()).toBe(0.1);
+        slow.cancel();
+      })(),
+    );
+  });
+});
+
+describe('tasks (test_tasks.py)', () => {
+  test('a cancelled task that has not finished yet shows as cancelling', () => {
+    // CPython test_cancelling: after t.cancel(), repr(t) has " cancelling " (and
+    // test_task_repr: '<Task cancelling name=...>'). We used to keep printing "pending".
+    const loop = newVirtualEventLoop();
+    const t = loop.createTask(sleep(10), { name: 'T' });
+    expect(String(t)).not.toMatch(/ cancelling /);
+    t.cancel();
+    expect(String(t)).toMatch(/^<Task cancelling name="T"/);
+    expect(() => loop.runUntilComplete(t)).toThrow();
+    loop.close();
+  });
+
+  test('a finished task shows its result', () => {
+    // CPython test_task_repr: "<Task finished name='TestTask' coro=<...> result='abc'>".
+    const loop = newVirtualEventLoop();
+    function* notmuch(): Coro<string> {
+      return 'abc';
+    }
+    const t = loop.createTask(notmuch(), { name: 'TestTask' });
+    loop.runUntilComplete(t);
+    expect(String(t)).toMatch(/result="abc"/);
+    loop.close();
+  });
+
+  test('new Task() outside a loop names the call once', () => {
+    // getRunningLoop('Task()') appends "()" again: "Task()(): no running event loop".
+    function* noop(): Coro<void> {}
+    expect(() => new Task(noop())).toThrow(/^Task\(\): no running event loop/);
   });
 });
