@@ -487,3 +487,14 @@ describe('contexts (test_context.py, events.Handle)', () => {
     expect(c.name).toBe('aaa');
   });
 });
+
+describe('Token', () => {
+  it('names its variable var, as contextvars does, and variable still works', () => {
+    const v = new ContextVar<number>('v');
+    const token = v.set(1);
+    expect(token.var).toBe(v);
+    expect(token.variable).toBe(v);
+    v.reset(token);
+    expect(v.get(7)).toBe(7);
+  });
+});

@@ -28,6 +28,7 @@ import {
   type EventLoop,
   type ExceptionContext,
   type Task,
+  rethrowIfCancelled,
 } from '@yieldio/core';
 import { ZeroDivisionError, raises } from './fixtures/helpers';
 import { buildSigintChild, type ChildEvent, type ChildOutcome, type SigintChild } from './fixtures/sigint';
@@ -516,5 +517,147 @@ describe('run() and Ctrl-C, in a child process', () => {
     expect(outcome.timedOut).toBe(false);
     const last = outcome.events[outcome.events.length - 1];
     expect(outcome.signal === 'SIGINT' || last.name === 'KeyboardInterrupt').toBe(true);
+  });
+});
+
+function* collectReports(reports: ExceptionContext[]): Coro<void> {
+  getRunningLoop().setExceptionHandler((_loop: EventLoop, context: ExceptionContext) => reports.push(context));
+}
+
+describe('a task that ignores its cancellation at shutdown', () => {
+  function* retriesForever(): Coro<void> {
+    for (;;) {
+      try {
+        yield* sleep(1);
+      } catch {
+        // swallows everything, CancelledError too
+      }
+    }
+  }
+
+  test('is reported by name after the grace period, and the run ends instead of hanging', () => {
+    const reports: ExceptionContext[] = [];
+    const result = simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(retriesForever(), { name: 'retrier' });
+        yield* sleep(0.5);
+        return 'main done';
+      })(),
+    );
+    expect(result).toBe('main done');
+    expect(reports.map((r) => r.message)).toEqual([
+      '<Task cancelling name="retrier" waiting for <SleepFuture pending sleep()>> ignored its cancellation: 5 seconds after the tasks ' +
+        'left at the end were cancelled, it has not finished (a catch that swallows CancelledError in a loop? a cleanup that ' +
+        'waits for ever?); it is left behind and the loop closed. Let cancellations through: catch (e) { rethrowIfCancelled(e); ... }; ' +
+        'run with { debug: true } to see where the task was created',
+    ]);
+  });
+
+  test('in debug mode the report says where the task was created', () => {
+    const reports: ExceptionContext[] = [];
+    simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(retriesForever(), { name: 'retrier' });
+        yield* sleep(0.5);
+      })(),
+      { debug: true },
+    );
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).not.toContain('run with { debug: true }');
+    expect(String(reports[0]!.sourceTraceback)).toContain('runners.test.ts');
+  });
+
+  test('a task whose cleanup is slow but finishes within the grace period is not reported', () => {
+    const reports: ExceptionContext[] = [];
+    let cleanedUp = false;
+    simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(
+          (function* () {
+            try {
+              yield* sleep(100);
+            } finally {
+              yield* sleep(4);
+              cleanedUp = true;
+            }
+          })(),
+        );
+        yield* sleep(0.5);
+      })(),
+    );
+    expect(cleanedUp).toBe(true);
+    expect(reports).toEqual([]);
+  });
+});
+
+describe('a task that ignores its cancellation at shutdown', () => {
+  function* retriesForever(): Coro<void> {
+    for (;;) {
+      try {
+        yield* sleep(1);
+      } catch {
+        // swallows everything, CancelledError too
+      }
+    }
+  }
+
+  test('is reported by name after the grace period, and the run ends instead of hanging', () => {
+    const reports: ExceptionContext[] = [];
+    const result = simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(retriesForever(), { name: 'retrier' });
+        yield* sleep(0.5);
+        return 'main done';
+      })(),
+    );
+    expect(result).toBe('main done');
+    expect(reports.map((r) => r.message)).toEqual([
+      '<Task cancelling name="retrier" waiting for <SleepFuture pending sleep()>> ignored its cancellation: 5 seconds after the tasks ' +
+        'left at the end were cancelled, it has not finished (a catch that swallows CancelledError in a loop? a cleanup that ' +
+        'waits for ever?); it is left behind and the loop closed. Let cancellations through: catch (e) { rethrowIfCancelled(e); ... }; ' +
+        'run with { debug: true } to see where the task was created',
+    ]);
+  });
+
+  test('in debug mode the report says where the task was created', () => {
+    const reports: ExceptionContext[] = [];
+    simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(retriesForever(), { name: 'retrier' });
+        yield* sleep(0.5);
+      })(),
+      { debug: true },
+    );
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).not.toContain('run with { debug: true }');
+    expect(String(reports[0]!.sourceTraceback)).toContain('runners.test.ts');
+  });
+
+  test('a task whose cleanup is slow but finishes within the grace period is not reported', () => {
+    const reports: ExceptionContext[] = [];
+    let cleanedUp = false;
+    simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(
+          (function* () {
+            try {
+              yield* sleep(100);
+            } finally {
+              yield* sleep(4);
+              cleanedUp = true;
+            }
+          })(),
+        );
+        yield* sleep(0.5);
+      })(),
+    );
+    expect(cleanedUp).toBe(true);
+    expect(reports).toEqual([]);
   });
 });
