@@ -19,15 +19,12 @@ import {
   TimerHandle,
   VirtualHost,
   createTask,
-  getEventLoop,
   getRunningLoop,
   logger,
   newEventLoop,
   newVirtualEventLoop,
   run,
-  setEventLoop,
   sleep,
-  wrapPromise,
   type Coro,
   type ExceptionContext,
 } from '@yieldio/core';
@@ -743,53 +740,6 @@ describe('debug mode', () => {
   });
 });
 
-describe('finding the loop', () => {
-  test('getRunningLoop is the loop running the code, and throws outside', () => {
-    expect(() => getRunningLoop()).toThrow(InvalidStateError);
-    expect(() => getRunningLoop()).toThrow(/^getRunningLoop\(\): no running event loop/);
-    function* main(): Coro<EventLoop> {
-      return getRunningLoop();
-    }
-    expect(loop.runUntilComplete(main())).toBe(loop);
-    let inCallback: EventLoop | null = null;
-    loop.callSoon(() => (inCallback = getRunningLoop()));
-    runOnce(loop);
-    expect(inCallback).toBe(loop);
-  });
-
-  test('getEventLoop is the running loop, else the one set, and never creates one', () => {
-    setEventLoop(null);
-    expect(() => getEventLoop()).toThrow(/^getEventLoop\(\): there is no current event loop/);
-    setEventLoop(loop);
-    try {
-      expect(getEventLoop()).toBe(loop);
-      const other = newVirtualEventLoop();
-      function* main(): Coro<EventLoop> {
-        return getEventLoop();
-      }
-      expect(other.runUntilComplete(main())).toBe(other);
-      other.close();
-    } finally {
-      setEventLoop(null);
-    }
-  });
-
-  test('setEventLoop refuses what is not a loop', () => {
-    expect(() => setEventLoop({} as never)).toThrow(TypeError);
-    expect(() => setEventLoop({} as never)).toThrow(/^setEventLoop\(\): expected an EventLoop or null, got an object$/);
-  });
-
-  test('a closed loop set with setEventLoop is not current any more', () => {
-    setEventLoop(loop);
-    loop.close();
-    try {
-      expect(() => getEventLoop()).toThrow(/there is no current event loop/);
-    } finally {
-      setEventLoop(null);
-    }
-  });
-});
-
 describe.each([
   ['virtual', () => newVirtualEventLoop() as EventLoop],
   ['real', () => newEventLoop() as EventLoop],
@@ -848,123 +798,6 @@ describe.each([
     });
     await each.runUntilComplete(sleep(0.001));
     expect(reports.map((r) => r.message)).toEqual(['Exception in callback broken()']);
-  });
-});
-
-describe('the real host', () => {
-  test('a Promise settled outside the loop wakes it (wrapPromise)', async () => {
-    const real = newEventLoop();
-    function* main(): Coro<number> {
-      const settled = new Promise<number>((resolve) => setTimeout(() => resolve(5), 2));
-      return yield* wrapPromise(settled);
-    }
-    try {
-      expect(await real.runUntilComplete(main())).toBe(5);
-    } finally {
-      real.close();
-    }
-  });
-
-  test('the loop clock is monotonic and in seconds', async () => {
-    const real = newEventLoop();
-    try {
-      const t0 = real.time();
-      await real.runUntilComplete(sleep(0.003));
-      const t1 = real.time();
-      expect(t1 - t0).toBeGreaterThanOrEqual(0.002);
-      expect(t1 - t0).toBeLessThan(1);
-    } finally {
-      real.close();
-    }
-  });
-
-  test('in debug mode a callback that blocks the thread is logged as slow', async () => {
-    const real = newEventLoop({ debug: true });
-    // Thresholds far apart, so a loaded machine that slows `quick` down a few ms does
-    // not make it slow too.
-    real.slowCallbackDuration = 0.025;
-    const log = captureLog();
-    try {
-      real.callSoon(function busy() {
-        const end = performance.now() + 50;
-        while (performance.now() < end) {
-          // block the thread, as a CPU-bound callback would
-        }
-      });
-      real.callSoon(function quick() {});
-      await real.runUntilComplete(sleep(0));
-    } finally {
-      log.restore();
-      real.close();
-    }
-    expect(log.warnings).toHaveLength(1);
-    const took = /^Executing <Handle busy\(\)> took (\d+\.\d{3}) seconds$/.exec(log.warnings[0]);
-    expect(took).not.toBeNull();
-    expect(Number(took![1])).toBeGreaterThanOrEqual(0.05);
-  });
-});
-
-describe('run() on the real clock', () => {
-  test('run() returns a Promise of the result and closes its loop', async () => {
-    let used: EventLoop | null = null;
-    function* main(): Coro<string> {
-      used = getRunningLoop();
-      yield* sleep(0.001);
-      return 'done';
-    }
-    const pending = run(main());
-    expect(pending).toBeInstanceOf(Promise);
-    expect(await pending).toBe('done');
-    expect(used!.isClosed()).toBe(true);
-    expect(used!.host.kind).toBe('real');
-  });
-
-  test('run() cancels the tasks left over when main returns', async () => {
-    let leftover: Task<void> | null = null;
-    let cleanedUp = false;
-    function* background(): Coro<void> {
-      try {
-        yield* sleep(10);
-      } finally {
-        cleanedUp = true;
-      }
-    }
-    function* main(): Coro<void> {
-      leftover = createTask(background());
-      yield* sleep(0);
-    }
-    await run(main());
-    expect(leftover!.cancelled()).toBe(true);
-    expect(cleanedUp).toBe(true);
-  });
-
-  test('run() rejects with the exception of main', async () => {
-    function* main(): Coro<void> {
-      yield* sleep(0.001);
-      throw new RangeError('from main');
-    }
-    await expect(run(main())).rejects.toThrow(new RangeError('from main'));
-  });
-
-  test('run() refuses to start inside a running loop', () => {
-    let exc: unknown = null;
-    function* noop(): Coro<void> {}
-    function* main(): Coro<void> {
-      exc = thrownBy(() => run(noop()));
-    }
-    loop.runUntilComplete(main());
-    expect(exc).toBeInstanceOf(InvalidStateError);
-    expect((exc as Error).message).toMatch(/^run\(\): cannot be called from a running event loop/);
-  });
-
-  test('an EventLoop on a VirtualHost built by hand is synchronous', () => {
-    const manual = new EventLoop(new VirtualHost());
-    function* main(): Coro<number> {
-      yield* sleep(60);
-      return getRunningLoop().time();
-    }
-    expect(manual.runUntilComplete(main())).toBe(60);
-    manual.close();
   });
 });
 

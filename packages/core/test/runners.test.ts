@@ -25,12 +25,13 @@ import {
   simulate,
   sleep,
   type Coro,
-  type EventLoop,
+  EventLoop,
   type ExceptionContext,
   type Task,
   rethrowIfCancelled,
+  VirtualHost,
 } from '@yieldio/core';
-import { ZeroDivisionError, raises } from './fixtures/helpers';
+import { ZeroDivisionError, raises, thrownBy } from './fixtures/helpers';
 import { buildSigintChild, type ChildEvent, type ChildOutcome, type SigintChild } from './fixtures/sigint';
 
 function* returnAfterPass<T>(value: T): Coro<T> {
@@ -659,5 +660,80 @@ describe('a task that ignores its cancellation at shutdown', () => {
     );
     expect(cleanedUp).toBe(true);
     expect(reports).toEqual([]);
+  });
+});
+
+type VirtualLoop = EventLoop<VirtualHost>;
+
+describe('run() on the real clock', () => {
+  // loop.test.ts's setup, which these tests came from: a fresh virtual loop each.
+  let loop: VirtualLoop;
+  beforeEach(() => {
+    loop = newVirtualEventLoop();
+  });
+  afterEach(() => {
+    if (!loop.isRunning() && !loop.isClosed()) loop.close();
+  });
+
+  test('run() returns a Promise of the result and closes its loop', async () => {
+    let used: EventLoop | null = null;
+    function* main(): Coro<string> {
+      used = getRunningLoop();
+      yield* sleep(0.001);
+      return 'done';
+    }
+    const pending = run(main());
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe('done');
+    expect(used!.isClosed()).toBe(true);
+    expect(used!.host.kind).toBe('real');
+  });
+
+  test('run() cancels the tasks left over when main returns', async () => {
+    let leftover: Task<void> | null = null;
+    let cleanedUp = false;
+    function* background(): Coro<void> {
+      try {
+        yield* sleep(10);
+      } finally {
+        cleanedUp = true;
+      }
+    }
+    function* main(): Coro<void> {
+      leftover = createTask(background());
+      yield* sleep(0);
+    }
+    await run(main());
+    expect(leftover!.cancelled()).toBe(true);
+    expect(cleanedUp).toBe(true);
+  });
+
+  test('run() rejects with the exception of main', async () => {
+    function* main(): Coro<void> {
+      yield* sleep(0.001);
+      throw new RangeError('from main');
+    }
+    await expect(run(main())).rejects.toThrow(new RangeError('from main'));
+  });
+
+  test('run() refuses to start inside a running loop', () => {
+    let exc: unknown = null;
+    function* noop(): Coro<void> {}
+    function* main(): Coro<void> {
+      exc = thrownBy(() => run(noop()));
+    }
+    loop.runUntilComplete(main());
+    expect(exc).toBeInstanceOf(InvalidStateError);
+    expect((exc as Error).message).toMatch(/^run\(\): cannot be called from a running event loop/);
+  });
+
+  test('an EventLoop on a VirtualHost built by hand is synchronous', () => {
+    const manual = new EventLoop(new VirtualHost());
+    function* main(): Coro<number> {
+      yield* sleep(60);
+      return getRunningLoop().time();
+    }
+    expect(manual.runUntilComplete(main())).toBe(60);
+    manual.close();
   });
 });
