@@ -1,7 +1,7 @@
 /**
  * Executors: `loop.shutdownDefaultExecutor(timeout)` (asyncio 3.12), on the real clock
  * with a fake executor; the rest of executor.ts is tested across packages in
- * spec/threads.test.ts and packages/threads.
+ * packages/threads/test/thread-pool-executor.test.ts.
  */
 import {
   InvalidStateError,
