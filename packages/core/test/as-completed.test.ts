@@ -25,7 +25,7 @@ import {
   wait,
 } from '@yieldio/core';
 import type { Coro, ExceptionContext } from '@yieldio/core';
-import { MyError, raises } from './fixtures/helpers';
+import { MyError, raises, returnValue } from './fixtures/helpers';
 
 function* settle(task: Coro<unknown> | ReturnType<typeof createTask>): Coro<string> {
   try {
@@ -124,10 +124,6 @@ describe('asCompleted() and cancellation in the same pass', () => {
     expect(result).toEqual([CancelledError.name, TimeoutError.name, 1]);
   });
 });
-
-function* returnValue<T>(value: T): Coro<T> {
-  return value;
-}
 
 // ---------------------------------------------------------------------------------
 // asCompleted

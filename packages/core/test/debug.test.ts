@@ -21,7 +21,7 @@ import {
   CancelledError,
   rethrowIfCancelled,
 } from '@yieldio/core';
-import { raises } from './fixtures/helpers';
+import { raises, collectReports } from './fixtures/helpers';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -169,10 +169,6 @@ describe('never awaited', () => {
     }
   });
 });
-
-function* collectReports(reports: ExceptionContext[]): Coro<void> {
-  getRunningLoop().setExceptionHandler((_loop: EventLoop, context: ExceptionContext) => reports.push(context));
-}
 
 describe('timeout() and taskGroup warn in debug mode when the body swallowed their cancellation', () => {
   function* swallowingBody(): Coro<string> {

@@ -13,10 +13,7 @@ import {
   wrapPromise,
   type Coro,
 } from '@yieldio/core';
-
-function* returnValue<T>(value: T): Coro<T> {
-  return value;
-}
+import { returnValue } from './fixtures/helpers';
 
 // ---------------------------------------------------------------------------------
 // ensureFuture

@@ -28,19 +28,7 @@ import {
   type VirtualHost,
   allTasks,
 } from '@yieldio/core';
-import { MyError, ZeroDivisionError, expectSameMembers, futureOf, raises, runBriefly, runUntilIdle } from './fixtures/helpers';
-
-/** A virtual loop whose exception handler records each report; closed after the test. */
-function recordingLoop(): { loop: EventLoop<VirtualHost>; reports: ExceptionContext[] } {
-  const loop = newVirtualEventLoop();
-  const reports: ExceptionContext[] = [];
-  loop.setExceptionHandler((_, context) => reports.push(context));
-  return { loop, reports };
-}
-
-function* returnValue<T>(value: T): Coro<T> {
-  return value;
-}
+import { MyError, ZeroDivisionError, expectSameMembers, futureOf, raises, runBriefly, runUntilIdle, returnValue, recordingLoop } from './fixtures/helpers';
 
 // ---------------------------------------------------------------------------------
 // gather

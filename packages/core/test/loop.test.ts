@@ -28,37 +28,12 @@ import {
   type Coro,
   type ExceptionContext,
 } from '@yieldio/core';
-import { thrownBy } from './fixtures/helpers';
-
-type VirtualLoop = EventLoop<VirtualHost>;
+import { thrownBy, captureLog, type VirtualLoop, runOnce } from './fixtures/helpers';
 
 function reportsOf(loop: EventLoop): ExceptionContext[] {
   const reports: ExceptionContext[] = [];
   loop.setExceptionHandler((_loop, context) => reports.push(context));
   return reports;
-}
-
-/** asyncio's `test_utils.run_once`: one pass, through the public API. */
-function runOnce(loop: VirtualLoop): void {
-  loop.callSoon(() => loop.stop());
-  loop.runForever();
-}
-
-/** Capture what the loop logs through `logger` (asyncio's `base_events.logger`). */
-function captureLog(): { errors: string[]; warnings: string[]; restore: () => void } {
-  const { error, warning } = logger;
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  logger.error = (message) => void errors.push(message);
-  logger.warning = (message) => void warnings.push(message);
-  return {
-    errors,
-    warnings,
-    restore: () => {
-      logger.error = error;
-      logger.warning = warning;
-    },
-  };
 }
 
 

@@ -24,6 +24,7 @@ import {
   VirtualHost,
   logger,
 } from '@yieldio/core';
+import { captureLog, type VirtualLoop } from './fixtures/helpers';
 
 /** Count the passes a loop runs and how often its host asks for the next deadline. */
 function countPasses(loop: EventLoop): { passes: number; deadlines: number } {
@@ -146,25 +147,6 @@ describe('the real host in a process of its own', () => {
     expect(report.cpuMs as number).toBeLessThan(150);
   });
 });
-
-type VirtualLoop = EventLoop<VirtualHost>;
-
-/** Capture what the loop logs through `logger` (asyncio's `base_events.logger`). */
-function captureLog(): { errors: string[]; warnings: string[]; restore: () => void } {
-  const { error, warning } = logger;
-  const errors: string[] = [];
-  const warnings: string[] = [];
-  logger.error = (message) => void errors.push(message);
-  logger.warning = (message) => void warnings.push(message);
-  return {
-    errors,
-    warnings,
-    restore: () => {
-      logger.error = error;
-      logger.warning = warning;
-    },
-  };
-}
 
 let loop: VirtualLoop;
 

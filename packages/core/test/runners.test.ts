@@ -31,7 +31,7 @@ import {
   rethrowIfCancelled,
   VirtualHost,
 } from '@yieldio/core';
-import { ZeroDivisionError, raises, thrownBy } from './fixtures/helpers';
+import { ZeroDivisionError, raises, thrownBy, type VirtualLoop, collectReports } from './fixtures/helpers';
 import { buildSigintChild, type ChildEvent, type ChildOutcome, type SigintChild } from './fixtures/sigint';
 
 function* returnAfterPass<T>(value: T): Coro<T> {
@@ -521,10 +521,6 @@ describe('run() and Ctrl-C, in a child process', () => {
   });
 });
 
-function* collectReports(reports: ExceptionContext[]): Coro<void> {
-  getRunningLoop().setExceptionHandler((_loop: EventLoop, context: ExceptionContext) => reports.push(context));
-}
-
 describe('a task that ignores its cancellation at shutdown', () => {
   function* retriesForever(): Coro<void> {
     for (;;) {
@@ -593,8 +589,6 @@ describe('a task that ignores its cancellation at shutdown', () => {
     expect(reports).toEqual([]);
   });
 });
-
-type VirtualLoop = EventLoop<VirtualHost>;
 
 describe('run() on the real clock', () => {
   // loop.test.ts's setup, which these tests came from: a fresh virtual loop each.

@@ -12,14 +12,7 @@ import {
   setEventLoop,
   type Coro,
 } from '@yieldio/core';
-
-type VirtualLoop = EventLoop<VirtualHost>;
-
-/** asyncio's `test_utils.run_once`: one pass, through the public API. */
-function runOnce(loop: VirtualLoop): void {
-  loop.callSoon(() => loop.stop());
-  loop.runForever();
-}
+import { type VirtualLoop, runOnce } from './fixtures/helpers';
 
 describe('finding the loop', () => {
   // loop.test.ts's setup, which these tests came from: a fresh virtual loop each.

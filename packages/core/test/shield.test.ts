@@ -19,25 +19,7 @@ import {
   type ExceptionContext,
   type VirtualHost,
 } from '@yieldio/core';
-import { MyError, runBriefly } from './fixtures/helpers';
-
-/** A virtual loop whose exception handler records each report; closed after the test. */
-function recordingLoop(): { loop: EventLoop<VirtualHost>; reports: ExceptionContext[] } {
-  const loop = newVirtualEventLoop();
-  const reports: ExceptionContext[] = [];
-  loop.setExceptionHandler((_, context) => reports.push(context));
-  return { loop, reports };
-}
-
-/** White-box: the future holds no done callback (null or an empty list, never absent). */
-function expectNoCallbacks(fut: Future<unknown>): void {
-  const callbacks = fut._callbacks;
-  expect(callbacks === null || (Array.isArray(callbacks) && callbacks.length === 0)).toBe(true);
-}
-
-function* returnValue<T>(value: T): Coro<T> {
-  return value;
-}
+import { MyError, runBriefly, returnValue, recordingLoop, expectNoCallbacks } from './fixtures/helpers';
 
 // ---------------------------------------------------------------------------------
 // shield

@@ -38,9 +38,7 @@ import {
   taskGroup,
   simulate,
 } from '@yieldio/core';
-import { thrownBy, raises } from './fixtures/helpers';
-
-type VirtualLoop = EventLoop<VirtualHost>;
+import { thrownBy, raises, type VirtualLoop } from './fixtures/helpers';
 
 /** asyncio's `test_utils.run_briefly`: run a task that does nothing to completion. */
 function runBriefly(loop: VirtualLoop): void {

@@ -20,17 +20,7 @@ import {
   wait,
   type Coro,
 } from '@yieldio/core';
-import { ZeroDivisionError, expectSameMembers, raises, runBriefly } from './fixtures/helpers';
-
-/** White-box: the future holds no done callback (null or an empty list, never absent). */
-function expectNoCallbacks(fut: Future<unknown>): void {
-  const callbacks = fut._callbacks;
-  expect(callbacks === null || (Array.isArray(callbacks) && callbacks.length === 0)).toBe(true);
-}
-
-function* returnValue<T>(value: T): Coro<T> {
-  return value;
-}
+import { ZeroDivisionError, expectSameMembers, raises, runBriefly, returnValue, expectNoCallbacks } from './fixtures/helpers';
 
 // ---------------------------------------------------------------------------------
 // wait
