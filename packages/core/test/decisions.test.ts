@@ -3,29 +3,7 @@
  * 'pct'`, `chaos`) and the checks of those options, on the virtual clock.
  */
 import { Schedule, createTask, gather, simulate, sleep, type Coro, type SimulateOptions } from '@yieldio/core';
-
-/** Four tasks of three bare yields each; the trace is the order their steps ran. */
-function* fourWorkers(trace: string[]): Coro<void> {
-  const tasks = ['a', 'b', 'c', 'd'].map((name) =>
-    createTask(
-      (function* (): Coro<void> {
-        for (let i = 0; i < 3; i++) {
-          trace.push(`${name}${i}`);
-          yield;
-        }
-      })(),
-      { name },
-    ),
-  );
-  yield* gather(tasks);
-}
-
-function traced(options: SimulateOptions): { trace: string[]; schedule: Schedule } {
-  const trace: string[] = [];
-  let schedule: Schedule | null = null;
-  simulate(fourWorkers(trace), { ...options, onSchedule: (s) => (schedule = s) });
-  return { trace, schedule: schedule! };
-}
+import { fourWorkers, traced } from './fixtures/helpers';
 
 describe('schedulers', () => {
   const fifo = ['a0', 'b0', 'c0', 'd0', 'a1', 'b1', 'c1', 'd1', 'a2', 'b2', 'c2', 'd2'];

@@ -36,7 +36,6 @@ function reportsOf(loop: EventLoop): ExceptionContext[] {
   return reports;
 }
 
-
 let loop: VirtualLoop;
 beforeEach(() => {
   loop = newVirtualEventLoop();

@@ -13,30 +13,7 @@ import {
   type Coro,
   type SimulateOptions,
 } from '@yieldio/core';
-import { thrownBy } from './fixtures/helpers';
-
-/** Four tasks of three bare yields each; the trace is the order their steps ran. */
-function* fourWorkers(trace: string[]): Coro<void> {
-  const tasks = ['a', 'b', 'c', 'd'].map((name) =>
-    createTask(
-      (function* (): Coro<void> {
-        for (let i = 0; i < 3; i++) {
-          trace.push(`${name}${i}`);
-          yield;
-        }
-      })(),
-      { name },
-    ),
-  );
-  yield* gather(tasks);
-}
-
-function traced(options: SimulateOptions): { trace: string[]; schedule: Schedule } {
-  const trace: string[] = [];
-  let schedule: Schedule | null = null;
-  simulate(fourWorkers(trace), { ...options, onSchedule: (s) => (schedule = s) });
-  return { trace, schedule: schedule! };
-}
+import { thrownBy, fourWorkers, traced } from './fixtures/helpers';
 
 describe('replaying a schedule', () => {
   test.each(['random', 'pct'] as const)('a %s run replays exactly from its printed schedule, with no scheduler given', (scheduler) => {

@@ -51,7 +51,6 @@ function reportsOf(loop: EventLoop): ExceptionContext[] {
   return reports;
 }
 
-
 let loop: VirtualLoop;
 beforeEach(() => {
   loop = newVirtualEventLoop();
