@@ -14,8 +14,16 @@
  */
 import type { Future } from './future';
 import { creationSiteOf } from './debug';
-import type { EventLoop } from './loop';
 import { Task } from './task';
+
+/**
+ * What the reports read of the loop: its pending tasks and its clock. Not `EventLoop`,
+ * so this module does not import the loop that calls it.
+ */
+interface PendingTasks {
+  _pendingTasks(): Task<unknown>[];
+  time(): number;
+}
 
 /**
  * One task in a `DeadlockError` report, and what it waits for.
@@ -84,7 +92,7 @@ function defineInspect(cls: { prototype: Error }): void {
   });
 }
 
-function blockedTasks(loop: EventLoop): BlockedTask[] {
+function blockedTasks(loop: PendingTasks): BlockedTask[] {
   return loop._pendingTasks().map((task) => ({ task, waitsFor: task._futWaiter }));
 }
 
@@ -144,7 +152,7 @@ function report(blocked: BlockedTask[]): string {
   return lines.join('\n');
 }
 
-export function deadlockError(loop: EventLoop): DeadlockError {
+export function deadlockError(loop: PendingTasks): DeadlockError {
   const blocked = blockedTasks(loop);
   const time = loop.time();
   const lines = blocked.length > 0 ? report(blocked) : '  (no task is pending: the loop waits on a future that nothing will complete)';
@@ -155,7 +163,7 @@ export function deadlockError(loop: EventLoop): DeadlockError {
   );
 }
 
-export function untilError(loop: EventLoop, until: number): SimulationTimeoutError {
+export function untilError(loop: PendingTasks, until: number): SimulationTimeoutError {
   const running = blockedTasks(loop);
   return new SimulationTimeoutError(
     `simulate(): virtual time reached until=${until} with ${running.length} task(s) still running:\n${report(running)}`,

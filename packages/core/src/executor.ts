@@ -24,25 +24,12 @@
 import type { Coro } from './coro';
 import { InvalidStateError, NondeterminismError } from './errors';
 import type { Future } from './future';
+import type { Executor } from './executor-seam';
 import type { EventLoop } from './loop';
 import { wrapPromise } from './promise';
 import { describe, isGeneratorFunction } from './repr';
 import { getRunningLoop } from './running';
 import { trackCoro } from './debug';
-
-/** Runs functions somewhere else (asyncio's `concurrent.futures.Executor`, types only). */
-export interface Executor {
-  /** Run `fn(...args)` and settle with its result or its exception. */
-  submit<A extends unknown[], R>(fn: (...args: A) => R, args: A): PromiseLike<Awaited<R>>;
-  /** Refuse new work, let the work already submitted finish, then release the threads. */
-  shutdown(): PromiseLike<void>;
-}
-
-/**
- * Makes a loop's default executor, on first use (a host's `executorFactory`).
- * No asyncio counterpart: asyncio's loop makes its default `ThreadPoolExecutor` itself.
- */
-export type ExecutorFactory = () => Executor;
 
 /** The run of `runInExecutor` and `toThread`; `caller` names the public call in errors. */
 export function runInExecutor<A extends unknown[], R>(
@@ -93,7 +80,7 @@ export function checkExecutor(method: string, executor: unknown): asserts execut
 }
 
 export function checkNotSimulated(loop: EventLoop, caller: string): void {
-  if (loop.host.kind === 'virtual') {
+  if (loop.host.sealed) {
     throw new NondeterminismError(
       `${caller}: executors are not available inside simulate(): a thread's result could never arrive on the ` +
         'synchronous virtual clock; run this under run() instead',

@@ -13,9 +13,11 @@
  */
 import type { Context } from './context';
 import { enterContext, leaveContext } from './context';
-import type { EventLoop } from './loop';
 
-// The loop's interface as handles see it; the loop passes itself.
+/**
+ * The loop as handles see it; the loop passes itself. An interface rather than
+ * `EventLoop`, so this module does not import the loop that imports it.
+ */
 interface HandleOwner {
   callExceptionHandler(context: ExceptionContext): void;
   _timerHandleCancelled(timer: Timer): void;
@@ -69,12 +71,12 @@ export class Handle implements Runnable {
   constructor(
     callback: (...args: never[]) => unknown,
     args: readonly unknown[] | null,
-    loop: EventLoop | HandleOwner,
+    loop: HandleOwner,
     context: Context | null,
   ) {
     this._callback = callback;
     this._args = args ?? NO_ARGS;
-    this._loop = loop as HandleOwner;
+    this._loop = loop;
     this._context = context;
   }
 
@@ -141,7 +143,7 @@ export class TimerHandle extends Handle implements Timer {
     seq: number,
     callback: (...args: never[]) => unknown,
     args: readonly unknown[] | null,
-    loop: EventLoop | HandleOwner,
+    loop: HandleOwner,
     context: Context | null,
   ) {
     super(callback, args, loop, context);

@@ -31,7 +31,7 @@ export type { ExceptionHandler, TaskFactory, LoopState } from './loop';
 /** For packages that give the loop methods (net): see provided-methods.ts. */
 export { provideLoopMethods, onLoopClose, PROVIDED_LOOP_METHODS } from './provided-methods';
 export type { ProvidedLoopMethod } from './provided-methods';
-export type { Host, SyncHost, AsyncHost, LoopDriver, Completion } from './host';
+export type { Host, SyncHost, AsyncHost, LoopDriver, Completion, Outcomes } from './host';
 export type {
   Network,
   NetworkAddress,
@@ -51,7 +51,7 @@ export type {
   TlsInfo,
 } from './network';
 export { toThread } from './executor';
-export type { Executor, ExecutorFactory } from './executor';
+export type { Executor, ExecutorFactory } from './executor-seam';
 export { RealHost } from './real-host';
 export { VirtualHost } from './virtual-host';
 export type { VirtualHostOptions, NetworkFactory, NetworkOptions } from './virtual-host';

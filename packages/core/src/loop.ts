@@ -19,6 +19,13 @@
  * Where we differ from asyncio: `runUntilComplete` returns a Promise on the real host
  * (Node cannot block its thread), and the loop keeps every pending task alive in
  * its task list (asyncio holds them weakly, so an unreferenced task can vanish mid-flight).
+ *
+ * Imports: no module imports another at run time in a cycle. In types, the loop, future,
+ * task, running and coro name each other, as asyncio's `events.py`, `futures.py` and
+ * `tasks.py` do (typeshed's stubs have the same cycle): a future knows its loop, the loop
+ * makes tasks. The loop-bound helpers it calls (debug, deadlock, executor, promise,
+ * provided-methods) take the loop, or a task that names it, so they sit in that cycle
+ * too. Handles (`HandleOwner`), hosts and the executor seam (executor-seam.ts) do not.
  */
 import { Heap } from 'heap-js';
 import type { Context } from './context';
@@ -38,7 +45,7 @@ import { TASK_OPTIONS, Task, describeCoroArgument } from './task';
 import { deadlockError, untilError } from './deadlock';
 import { logger } from './log';
 import { environmentDebug, noteDebugLoop, reportUnstartedCoros, sourceTracebacks } from './debug';
-import type { Executor } from './executor';
+import type { Executor } from './executor-seam';
 import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
 import { checkOptions } from './options';
@@ -282,15 +289,14 @@ export class EventLoop<H extends Host = Host> {
       if (this._state === 'running') this._state = 'idle';
     };
     const host = this.host;
-    if (host.synchronous) {
-      try {
-        host.run(this);
-      } finally {
+    return host.after(
+      () => host.run(this),
+      done,
+      (err: unknown): never => {
         done();
-      }
-      return undefined as Completion<H, void>;
-    }
-    return host.run(this).finally(done) as Completion<H, void>;
+        throw err;
+      },
+    );
   }
 
   /**
@@ -302,7 +308,7 @@ export class EventLoop<H extends Host = Host> {
     this._checkNotRunning('runUntilComplete');
     let fut: Future<T>;
     if (aw instanceof Future) {
-      if (aw._loop !== (this as EventLoop)) {
+      if (aw._loop !== this) {
         throw new TypeError(`runUntilComplete(): ${aw} belongs to another event loop; run it on its own loop`);
       }
       fut = aw;
@@ -326,16 +332,7 @@ export class EventLoop<H extends Host = Host> {
       if (fut.done() && !fut.cancelled()) fut._markRetrieved();
       throw err;
     };
-    const host = this.host;
-    if (host.synchronous) {
-      try {
-        (this.runForever as () => void)();
-      } catch (err) {
-        return onError(err);
-      }
-      return finish() as Completion<H, T>;
-    }
-    return (this.runForever() as Promise<void>).then(finish, onError) as Completion<H, T>;
+    return this.host.after(() => this.runForever(), finish, onError);
   }
 
   /** Stop after the current pass (or after one pass, if called before running). */
@@ -377,9 +374,9 @@ export class EventLoop<H extends Host = Host> {
     }
     for (const record of this._unretrieved) this._reportUnretrieved(record);
     this._unretrieved.clear();
-    reportUnstartedCoros(this as EventLoop);
+    reportUnstartedCoros(this);
     // What other packages opened for this loop (net's signal listeners and children).
-    runCloseHooks(this as EventLoop);
+    runCloseHooks(this);
   }
 
   // ---- Futures and tasks ------------------------------------------------------------
@@ -387,7 +384,7 @@ export class EventLoop<H extends Host = Host> {
   /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports, `waiterOf` the primitive it waits on. */
   createFuture<T = unknown>(options?: { description?: string; waiterOf?: object }): Future<T> {
     if (options !== undefined) checkOptions('createFuture()', options, CREATE_FUTURE_OPTIONS);
-    return new Future<T>({ loop: this as EventLoop, description: options?.description, waiterOf: options?.waiterOf }, CHECKED_OPTIONS);
+    return new Future<T>({ loop: this, description: options?.description, waiterOf: options?.waiterOf }, CHECKED_OPTIONS);
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
@@ -398,8 +395,8 @@ export class EventLoop<H extends Host = Host> {
     }
     checkOptions('createTask()', options, TASK_OPTIONS);
     const factory = this._taskFactory;
-    if (factory === null) return new Task(coro, options, this as EventLoop);
-    const task = factory(this as EventLoop, coro, options) as Task<T>;
+    if (factory === null) return new Task(coro, options, this);
+    const task = factory(this, coro, options) as Task<T>;
     if (options.name !== undefined) task.setName(options.name);
     return task;
   }
@@ -454,12 +451,12 @@ export class EventLoop<H extends Host = Host> {
    * `@yieldio/threads` is imported) and return a future of its result.
    */
   runInExecutor<A extends unknown[], R>(executor: Executor | null, fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
-    return runInExecutor(this as EventLoop, 'runInExecutor()', executor, fn, args);
+    return runInExecutor(this, 'runInExecutor()', executor, fn, args);
   }
 
   /** Use `executor` for `runInExecutor(null, ...)` and `toThread`. */
   setDefaultExecutor(executor: Executor): void {
-    checkNotSimulated(this as EventLoop, 'setDefaultExecutor()');
+    checkNotSimulated(this, 'setDefaultExecutor()');
     checkExecutor('setDefaultExecutor()', executor);
     this._defaultExecutor = executor;
   }
@@ -482,8 +479,8 @@ export class EventLoop<H extends Host = Host> {
     this._executorShutdownCalled = true;
     const executor = this._defaultExecutor;
     if (executor === null) return;
-    checkNotSimulated(this as EventLoop, 'shutdownDefaultExecutor()');
-    const done = wrapPromise(executor.shutdown(), { loop: this as EventLoop });
+    checkNotSimulated(this, 'shutdownDefaultExecutor()');
+    const done = wrapPromise(executor.shutdown(), { loop: this });
     try {
       if (timeout === null) {
         yield* done;
@@ -536,7 +533,7 @@ export class EventLoop<H extends Host = Host> {
       return;
     }
     try {
-      handler(this as EventLoop, context);
+      handler(this, context);
     } catch (exc) {
       // The handler itself failed: say so, and still report the original error.
       try {
@@ -622,12 +619,12 @@ export class EventLoop<H extends Host = Host> {
 
   /** For the virtual host: the error for a program that can never finish. */
   deadlockError(): Error {
-    return deadlockError(this as EventLoop);
+    return deadlockError(this);
   }
 
   /** For the virtual host: the error for a program still running at virtual time `until` (a `SimulationTimeoutError`). */
   untilError(until: number): Error {
-    return untilError(this as EventLoop, until);
+    return untilError(this, until);
   }
 
   /** `<EventLoop real|virtual state>`, as asyncio's `repr`. */

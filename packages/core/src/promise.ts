@@ -23,7 +23,7 @@ export function wrapPromise<T>(promise: PromiseLike<T>, options?: { loop?: Event
   checkOptions('wrapPromise()', options, ['loop']);
   const loop = options?.loop ?? getEventLoop('wrapPromise');
   const description =
-    loop.host.kind === 'virtual' ? 'wrapPromise(): a Promise cannot settle inside simulate(), which runs synchronously' : 'wrapPromise()';
+    loop.host.sealed ? 'wrapPromise(): a Promise cannot settle inside simulate(), which runs synchronously' : 'wrapPromise()';
   const fut = new Future<T>({ loop, description });
   promise.then(
     (value) => {

@@ -25,7 +25,7 @@
  * `setImmediate` where it exists and a `MessageChannel` elsewhere; never a Node module.
  */
 import type { AsyncHost, LoopDriver } from './host';
-import type { ExecutorFactory } from './executor';
+import type { ExecutorFactory } from './executor-seam';
 import type { Network } from './network';
 
 /** How long to run passes back to back before letting Node poll for I/O. */
@@ -60,7 +60,9 @@ interface NodeProcessLike {
 /** The real clock's host, on Node's event loop (no asyncio counterpart: asyncio's `BaseEventLoop` owns its selector and clock). */
 export class RealHost implements AsyncHost {
   readonly kind = 'real' as const;
-  readonly synchronous = false as const;
+  readonly outcome = 'async' as const;
+  /** I/O callbacks, settled Promises and threads' results wake the loop from outside. */
+  readonly sealed = false;
   /** Exact: a timer is due when its deadline has passed, never up to a millisecond early. */
   readonly resolution = 0;
   /**
@@ -128,6 +130,20 @@ export class RealHost implements AsyncHost {
       this.#holdOn();
       this.#runBatch();
     });
+  }
+
+  /** `next` (or `fail`) once the Promise `first()` returned settles; what `first()` throws, throws now. */
+  after<A, T>(first: () => Promise<A>, next: (value: A) => T, fail: (err: unknown) => T): Promise<T> {
+    return first().then(next, fail);
+  }
+
+  settled<T>(value: T): Promise<T> {
+    return Promise.resolve(value);
+  }
+
+  /** Never stuck for good: an I/O callback or a settled Promise may still wake the loop. */
+  stuck(): null {
+    return null;
   }
 
   wake(): void {

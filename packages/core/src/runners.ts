@@ -86,25 +86,20 @@ export class Runner<H extends Host = Host> {
       }
       throw err;
     };
-    if (loop.host.synchronous) {
-      let result: T;
-      try {
-        result = (loop.runUntilComplete as (aw: Task<T>) => T)(task);
-      } catch (err) {
-        return onError(err);
-      }
-      removeInterrupt();
-      return result as Completion<H, T>;
-    }
-    return (loop.runUntilComplete(task) as Promise<T>).then((result) => {
-      removeInterrupt();
-      return result;
-    }, onError) as Completion<H, T>;
+    return loop.host.after(
+      () => loop.runUntilComplete(task),
+      (result: T): T => {
+        removeInterrupt();
+        return result;
+      },
+      onError,
+    );
   }
 
   /** Cancel the tasks left, wait for them, close the loop. Closing twice is fine. */
   close(): Completion<H, void> {
-    if (this._state !== 'initialized') return (this._loop?.host.synchronous === false ? Promise.resolve() : undefined) as Completion<H, void>;
+    // No loop (never made, or closed already), so no host to ask: nothing to wait for.
+    if (this._state !== 'initialized') return undefined as Completion<H, void>;
     const loop = this._loop!;
     const finish = (): void => {
       setCurrentLoop(null);
@@ -125,13 +120,13 @@ export class Runner<H extends Host = Host> {
     }
     if (shutdown instanceof Promise) return shutdown.finally(finish) as Completion<H, void>;
     finish();
-    return (loop.host.synchronous ? undefined : Promise.resolve()) as Completion<H, void>;
+    return loop.host.settled(undefined);
   }
 
   /** `using runner = new Runner(...)`: closes on scope exit (synchronous loops only). */
   [Symbol.dispose](): void {
     if (this._state !== 'initialized') return;
-    if (!this._loop!.host.synchronous && this._loop!._taskCount > 0) {
+    if (this._loop!.host.outcome !== 'sync' && this._loop!._taskCount > 0) {
       throw new InvalidStateError(
         'Runner[Symbol.dispose](): tasks are still running and the real clock cannot wait synchronously; use `await using` or `await runner.close()`',
       );
@@ -150,7 +145,7 @@ export class Runner<H extends Host = Host> {
     this._loop = this.#loopFactory ? this.#loopFactory() : (newEventLoop() as unknown as EventLoop<H>);
     if (this.#debug !== undefined) this._loop.setDebug(this.#debug);
     this.#context = copyContext();
-    setCurrentLoop(this._loop as EventLoop);
+    setCurrentLoop(this._loop);
     this._state = 'initialized';
   }
 
@@ -192,19 +187,17 @@ function cancelAllTasks<H extends Host>(loop: EventLoop<H>): Completion<H, void>
   const giveUp = (): void => {
     // On the virtual clock, nothing else pending means the grace timer alone kept the
     // loop going: the tasks left wait on each other, which DeadlockError says better.
-    if (loop.host.synchronous && loop.nextDeadline() === Infinity) {
-      finished.setException(loop.deadlockError());
+    const stuck = loop.host.stuck(loop);
+    if (stuck !== null) {
+      finished.setException(stuck);
       return;
     }
     for (const task of toCancel) if (!task.done()) reportIgnoredCancellation(loop, task);
     finished.setResult(undefined);
   };
-  // On the virtual clock, decide one pass later: timers due with ours (a retry loop's
-  // sleep) have run by then and scheduled what follows, so "nothing pending" is true.
-  const grace = loop.callLater(SHUTDOWN_GRACE, () => {
-    if (loop.host.synchronous) loop.callLater(0, giveUp);
-    else giveUp();
-  });
+  // Decide one pass later: timers due with ours (a retry loop's sleep) have run by then
+  // and scheduled what follows, so "nothing pending" (host.stuck) is true.
+  const grace = loop.callLater(SHUTDOWN_GRACE, () => loop.callLater(0, giveUp));
   const report = (): void => {
     grace.cancel();
     for (const task of toCancel) {
@@ -215,10 +208,11 @@ function cancelAllTasks<H extends Host>(loop: EventLoop<H>): Completion<H, void>
       }
     }
   };
-  const done = loop.runUntilComplete(finished);
-  if (done instanceof Promise) return done.then(report) as Completion<H, void>;
-  report();
-  return undefined as Completion<H, void>;
+  return loop.host.after(() => loop.runUntilComplete(finished), report, rethrow);
+}
+
+function rethrow(err: unknown): never {
+  throw err;
 }
 
 /** How long run() waits for the default executor's threads at the end (asyncio 3.12 `constants.THREAD_JOIN_TIMEOUT`). */

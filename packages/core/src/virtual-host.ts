@@ -67,19 +67,15 @@ export type NetworkOptions = Readonly<Record<string, unknown>>;
  */
 export type NetworkFactory = (host: VirtualHost, options: NetworkOptions | undefined) => Network;
 
-/** What the loop supplies for the errors the virtual host raises. */
-export interface StuckReporter extends LoopDriver {
-  deadlockError(): Error;
-  untilError(until: number): Error;
-}
-
 /** The virtual clock's host, which `simulate()` runs on (no asyncio counterpart; Trio's `MockClock(autojump_threshold=0)` is the nearest). */
 export class VirtualHost implements SyncHost {
   /** Set by `@yieldio/sim` when imported: every virtual host then gets a simulated network. */
   static networkFactory: NetworkFactory | null = null;
 
   readonly kind = 'virtual' as const;
-  readonly synchronous = true as const;
+  readonly outcome = 'sync' as const;
+  /** Nothing outside a pass can make work: a Promise, thread or socket event never arrives. */
+  readonly sealed = true;
   readonly resolution = 0;
   /** The scheduler, or a spin watch near the livelock limit; undefined for plain FIFO. */
   permute?: (batch: unknown[], length: number) => void;
@@ -174,16 +170,15 @@ export class VirtualHost implements SyncHost {
 
   /** Drive the loop synchronously, jumping the clock, until it stops. */
   run(driver: LoopDriver): void {
-    const reporter = driver as StuckReporter;
     const stream = this.decisions;
     if (stream.trace !== null) stream.who = () => describeCurrent(driver);
     for (;;) {
       const deadline = driver.nextDeadline();
-      if (deadline === Infinity) throw reporter.deadlockError();
+      if (deadline === Infinity) throw driver.deadlockError();
       if (deadline > this.#now) {
         if (deadline > this.until) {
           this.#now = this.until;
-          throw reporter.untilError(this.until);
+          throw driver.untilError(this.until);
         }
         this.#now = deadline; // the jump
         this.#steps = 0;
@@ -220,6 +215,26 @@ export class VirtualHost implements SyncHost {
     this.permute = this.#scheduler;
   }
 
+  /** Synchronous: `first()` has run by the time this returns, and so has `next` or `fail`. */
+  after<A, T>(first: () => A, next: (value: A) => T, fail: (err: unknown) => T): T {
+    let value: A;
+    try {
+      value = first();
+    } catch (err) {
+      return fail(err);
+    }
+    return next(value);
+  }
+
+  settled<T>(value: T): T {
+    return value;
+  }
+
+  /** Nothing ready and no timer pending: nothing ever will be, so that is a deadlock. */
+  stuck(driver: LoopDriver): Error | null {
+    return driver.nextDeadline() === Infinity ? driver.deadlockError() : null;
+  }
+
   wake(): void {
     // Nothing outside a pass can schedule work on a synchronous host.
   }
@@ -230,7 +245,7 @@ export class VirtualHost implements SyncHost {
 }
 
 function describeCurrent(driver: LoopDriver): string {
-  const task = (driver as { _currentTask?: { getName(): string } | null })._currentTask;
+  const task = driver._currentTask;
   return task ? `task ${JSON.stringify(task.getName())}` : 'the loop (ordering a pass, or a callback)';
 }
 

@@ -442,3 +442,59 @@ describe('tasks and contexts', () => {
     }
   });
 });
+
+describe('contexts (test_context.py, events.Handle)', () => {
+  test('a callback scheduled with callSoon runs in a copy of the context', () => {
+    // CPython events.Handle.__init__: `if context is None: context =
+    // contextvars.copy_context()`, so a ContextVar.set() inside a call_soon / call_later
+    // callback never reaches the code that scheduled it. We used to run the callback in
+    // the scheduler's own Context object (loop.callSoon passed currentContext()), so the
+    // set leaked into the task that scheduled it (and, outside any task, into the root
+    // context for everyone).
+    const loop = newVirtualEventLoop();
+    const v = new ContextVar('v', { default: 'nope' });
+    function* main(): Coro<string> {
+      v.set('task');
+      getRunningLoop().callSoon(() => void v.set('callback'));
+      getRunningLoop().callLater(0.001, () => void v.set('timer'));
+      yield* sleep(0.01);
+      return v.get();
+    }
+    try {
+      expect(loop.runUntilComplete(main())).toBe('task');
+    } finally {
+      loop.close();
+    }
+  });
+
+  test('a callback scheduled outside any task does not change the root context', () => {
+    const loop = newVirtualEventLoop();
+    const v = new ContextVar('root-leak', { default: 'nope' });
+    loop.callSoon(() => {
+      v.set('leaked');
+      loop.stop();
+    });
+    loop.runForever();
+    loop.close();
+    expect(v.get()).toBe('nope');
+  });
+
+  test('a ContextVar name is read-only', () => {
+    // CPython test_context_var_new_1: `c.name = 'bbb'` raises AttributeError. Ours is
+    // `readonly` for TypeScript only; plain assignment renames the variable.
+    const c = new ContextVar('aaa');
+    expect(() => ((c as { name: string }).name = 'bbb')).toThrow(TypeError);
+    expect(c.name).toBe('aaa');
+  });
+});
+
+describe('Token', () => {
+  it('names its variable var, as contextvars does, and variable still works', () => {
+    const v = new ContextVar<number>('v');
+    const token = v.set(1);
+    expect(token.var).toBe(v);
+    expect(token.variable).toBe(v);
+    v.reset(token);
+    expect(v.get(7)).toBe(7);
+  });
+});

@@ -460,3 +460,25 @@ describe('eager tasks on the real clock', () => {
     }
   });
 });
+
+describe('eager tasks (test_eager_task_factory.py)', () => {
+  test('a task is in allTasks during its eager step', () => {
+    // CPython test_all_tasks_with_eager_completion: Task.__eager_start registers the
+    // task (_register_eager_task) before the first step, so all_tasks() inside the step
+    // contains it. Our _eagerStart registers the task only after the step, and only if
+    // it is still pending.
+    const loop = newVirtualEventLoop();
+    loop.setTaskFactory(eagerTaskFactory);
+    let captured: Set<Task<unknown>> | null = null;
+    function* coro(): Coro<void> {
+      captured = allTasks();
+    }
+    function* main(): Coro<void> {
+      const t = createTask(coro());
+      expect(captured!.has(t as Task<unknown>)).toBe(true);
+      expect(allTasks().has(t as Task<unknown>)).toBe(false);
+    }
+    loop.runUntilComplete(main());
+    loop.close();
+  });
+});

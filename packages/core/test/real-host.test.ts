@@ -12,7 +12,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { createTask, newEventLoop, run, sleep, wrapPromise, type Coro, type EventLoop } from '@yieldio/core';
+import {
+  createTask,
+  newEventLoop,
+  run,
+  sleep,
+  wrapPromise,
+  type Coro,
+  type EventLoop,
+  Handle,
+  VirtualHost,
+  logger,
+} from '@yieldio/core';
+import { captureLog, type VirtualLoop } from './fixtures/helpers';
 
 /** Count the passes a loop runs and how often its host asks for the next deadline. */
 function countPasses(loop: EventLoop): { passes: number; deadlines: number } {
@@ -133,5 +145,60 @@ describe('the real host in a process of its own', () => {
     expect(report.wallMs as number).toBeGreaterThanOrEqual(350);
     // A busy wait would burn the whole 400 ms; an idle Node process uses a few ms.
     expect(report.cpuMs as number).toBeLessThan(150);
+  });
+});
+
+let loop: VirtualLoop;
+
+describe('the real host', () => {
+  test('a Promise settled outside the loop wakes it (wrapPromise)', async () => {
+    const real = newEventLoop();
+    function* main(): Coro<number> {
+      const settled = new Promise<number>((resolve) => setTimeout(() => resolve(5), 2));
+      return yield* wrapPromise(settled);
+    }
+    try {
+      expect(await real.runUntilComplete(main())).toBe(5);
+    } finally {
+      real.close();
+    }
+  });
+
+  test('the loop clock is monotonic and in seconds', async () => {
+    const real = newEventLoop();
+    try {
+      const t0 = real.time();
+      await real.runUntilComplete(sleep(0.003));
+      const t1 = real.time();
+      expect(t1 - t0).toBeGreaterThanOrEqual(0.002);
+      expect(t1 - t0).toBeLessThan(1);
+    } finally {
+      real.close();
+    }
+  });
+
+  test('in debug mode a callback that blocks the thread is logged as slow', async () => {
+    const real = newEventLoop({ debug: true });
+    // Thresholds far apart, so a loaded machine that slows `quick` down a few ms does
+    // not make it slow too.
+    real.slowCallbackDuration = 0.025;
+    const log = captureLog();
+    try {
+      real.callSoon(function busy() {
+        const end = performance.now() + 50;
+        while (performance.now() < end) {
+          // block the thread, as a CPU-bound callback would
+        }
+      });
+      real.callSoon(function quick() {});
+      await real.runUntilComplete(sleep(0));
+    } finally {
+      log.restore();
+      real.close();
+    }
+    expect(log.warnings).toHaveLength(1);
+    const took = /^Executing <Handle busy\(\)> took (\d+\.\d{3}) seconds$/.exec(log.warnings[0]);
+    expect(took).not.toBeNull();
+    expect(Number(took![1])).toBeGreaterThanOrEqual(0.05);
   });
 });

@@ -25,11 +25,13 @@ import {
   simulate,
   sleep,
   type Coro,
-  type EventLoop,
+  EventLoop,
   type ExceptionContext,
   type Task,
+  rethrowIfCancelled,
+  VirtualHost,
 } from '@yieldio/core';
-import { ZeroDivisionError } from './fixtures/helpers';
+import { ZeroDivisionError, raises, thrownBy, type VirtualLoop, collectReports } from './fixtures/helpers';
 import { buildSigintChild, type ChildEvent, type ChildOutcome, type SigintChild } from './fixtures/sigint';
 
 function* returnAfterPass<T>(value: T): Coro<T> {
@@ -444,5 +446,219 @@ describe('Ctrl-C (SIGINT) while run() runs', () => {
     const outcome = await child.run('ownHandler');
     expect(outcome.events.map((e) => e.event)).toEqual(['ready', 'own handler', 'resolved']);
     expect(last(outcome)).toEqual({ event: 'resolved', value: 'handled by the program', listeners: 1 });
+  });
+});
+
+describe('Runner keeps one context for all its runs (3.11 Runner._context)', () => {
+  // CPython: Runner._lazy_init takes `contextvars.copy_context()` once, and every run()
+  // without an explicit context runs its main task in that same context, so a variable
+  // set by one run is seen by the next (test_runners.py test_run_keeps_context). Our
+  // Runner.run creates each main task in a fresh copy of the current context.
+  test('a ContextVar set by one run is seen by the next run of the same runner', () => {
+    const cvar = new ContextVar<number>('cvar', { default: -1 });
+    function* f(value: number): Coro<number> {
+      const old = cvar.get();
+      yield* sleep(0);
+      cvar.set(value);
+      return old;
+    }
+    const runner = new Runner({ loopFactory: () => newVirtualEventLoop() });
+    expect(runner.run(f(1))).toBe(-1);
+    expect(runner.run(f(2))).toBe(1);
+    runner.close();
+  });
+});
+
+describe('Runner.run() while the same runner already runs on the real clock (runners.ts)', () => {
+  // CPython: Runner.run() refuses to run while its loop runs, before anything starts
+  // ("Runner.run() cannot be called from a running event loop", test_recursive_run; the
+  // coroutine is never awaited). On the real clock the first run() returns a Promise at
+  // once, so a second call comes between passes, where no loop counts as running. The bug:
+  // we created and started the second main task, and only then runUntilComplete() threw.
+  test('the second call is refused before its coroutine starts', async () => {
+    const runner = new Runner();
+    let started = false;
+    function* f(): Coro<void> {
+      started = true;
+    }
+    const first = runner.run(sleep(0.005, 'first'));
+    expect(() => runner.run(f())).toThrow(/^Runner\.run\(\): /);
+    expect(await first).toBe('first');
+    expect(started).toBe(false);
+    await runner.close();
+  });
+});
+
+describe('run() and Ctrl-C, in a child process', () => {
+  let child: SigintChild;
+  beforeAll(() => {
+    child = buildSigintChild();
+  });
+  afterAll(() => child?.cleanup());
+
+  // CPython: asyncio.run(main()) where main awaits a future nothing completes blocks in
+  // select() until Ctrl-C, then raises KeyboardInterrupt ("serve until Ctrl-C", as in
+  // test_interrupt_wait). Our RealHost arms no Node timer when no loop timer is pending,
+  // and a SIGINT listener does not keep Node alive: the process exits with code 0 at
+  // once, run() never settles, no finally runs, and Ctrl-C can never reach the task.
+  test('run() keeps the process waiting while the main task waits on a future', async () => {
+    // The limit counts from the spawn: it must leave room for Node to start on a busy
+    // machine (300 ms did not, and the child was killed before it said "waiting").
+    const outcome = await child.run('waitForever', 1500);
+    expect(outcome.events.map((e) => e.event)).toEqual(['waiting']);
+    expect(outcome.timedOut).toBe(true);
+  });
+
+  // CPython: a second Ctrl-C raises KeyboardInterrupt at once (Runner._on_sigint). Ours
+  // (runners.ts #onInterrupt) re-sent SIGINT to the process while the runner's own
+  // listener was still installed, so the listener got it again, and again: an endless
+  // loop of signals (over 10,000 a second); the process never ended. Fixed.
+  test('a second Ctrl-C ends a program whose main task ignored the first', async () => {
+    const outcome = await child.run('stubborn', 2000);
+    expect(outcome.timedOut).toBe(false);
+    const last = outcome.events[outcome.events.length - 1];
+    expect(outcome.signal === 'SIGINT' || last.name === 'KeyboardInterrupt').toBe(true);
+  });
+});
+
+describe('a task that ignores its cancellation at shutdown', () => {
+  function* retriesForever(): Coro<void> {
+    for (;;) {
+      try {
+        yield* sleep(1);
+      } catch {
+        // swallows everything, CancelledError too
+      }
+    }
+  }
+
+  test('is reported by name after the grace period, and the run ends instead of hanging', () => {
+    const reports: ExceptionContext[] = [];
+    const result = simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(retriesForever(), { name: 'retrier' });
+        yield* sleep(0.5);
+        return 'main done';
+      })(),
+    );
+    expect(result).toBe('main done');
+    expect(reports.map((r) => r.message)).toEqual([
+      '<Task cancelling name="retrier" waiting for <SleepFuture pending sleep()>> ignored its cancellation: 5 seconds after the tasks ' +
+        'left at the end were cancelled, it has not finished (a catch that swallows CancelledError in a loop? a cleanup that ' +
+        'waits for ever?); it is left behind and the loop closed. Let cancellations through: catch (e) { rethrowIfCancelled(e); ... }; ' +
+        'run with { debug: true } to see where the task was created',
+    ]);
+  });
+
+  test('in debug mode the report says where the task was created', () => {
+    const reports: ExceptionContext[] = [];
+    simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(retriesForever(), { name: 'retrier' });
+        yield* sleep(0.5);
+      })(),
+      { debug: true },
+    );
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.message).not.toContain('run with { debug: true }');
+    expect(String(reports[0]!.sourceTraceback)).toContain('runners.test.ts');
+  });
+
+  test('a task whose cleanup is slow but finishes within the grace period is not reported', () => {
+    const reports: ExceptionContext[] = [];
+    let cleanedUp = false;
+    simulate(
+      (function* () {
+        yield* collectReports(reports);
+        createTask(
+          (function* () {
+            try {
+              yield* sleep(100);
+            } finally {
+              yield* sleep(4);
+              cleanedUp = true;
+            }
+          })(),
+        );
+        yield* sleep(0.5);
+      })(),
+    );
+    expect(cleanedUp).toBe(true);
+    expect(reports).toEqual([]);
+  });
+});
+
+describe('run() on the real clock', () => {
+  // loop.test.ts's setup, which these tests came from: a fresh virtual loop each.
+  let loop: VirtualLoop;
+  beforeEach(() => {
+    loop = newVirtualEventLoop();
+  });
+  afterEach(() => {
+    if (!loop.isRunning() && !loop.isClosed()) loop.close();
+  });
+
+  test('run() returns a Promise of the result and closes its loop', async () => {
+    let used: EventLoop | null = null;
+    function* main(): Coro<string> {
+      used = getRunningLoop();
+      yield* sleep(0.001);
+      return 'done';
+    }
+    const pending = run(main());
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe('done');
+    expect(used!.isClosed()).toBe(true);
+    expect(used!.host.kind).toBe('real');
+  });
+
+  test('run() cancels the tasks left over when main returns', async () => {
+    let leftover: Task<void> | null = null;
+    let cleanedUp = false;
+    function* background(): Coro<void> {
+      try {
+        yield* sleep(10);
+      } finally {
+        cleanedUp = true;
+      }
+    }
+    function* main(): Coro<void> {
+      leftover = createTask(background());
+      yield* sleep(0);
+    }
+    await run(main());
+    expect(leftover!.cancelled()).toBe(true);
+    expect(cleanedUp).toBe(true);
+  });
+
+  test('run() rejects with the exception of main', async () => {
+    function* main(): Coro<void> {
+      yield* sleep(0.001);
+      throw new RangeError('from main');
+    }
+    await expect(run(main())).rejects.toThrow(new RangeError('from main'));
+  });
+
+  test('run() refuses to start inside a running loop', () => {
+    let exc: unknown = null;
+    function* noop(): Coro<void> {}
+    function* main(): Coro<void> {
+      exc = thrownBy(() => run(noop()));
+    }
+    loop.runUntilComplete(main());
+    expect(exc).toBeInstanceOf(InvalidStateError);
+    expect((exc as Error).message).toMatch(/^run\(\): cannot be called from a running event loop/);
+  });
+
+  test('an EventLoop on a VirtualHost built by hand is synchronous', () => {
+    const manual = new EventLoop(new VirtualHost());
+    function* main(): Coro<number> {
+      yield* sleep(60);
+      return getRunningLoop().time();
+    }
+    expect(manual.runUntilComplete(main())).toBe(60);
+    manual.close();
   });
 });

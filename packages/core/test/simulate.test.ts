@@ -19,10 +19,9 @@ import {
   newVirtualEventLoop,
   simulate,
   sleep,
-  taskGroup,
-  wrapPromise,
   type Coro,
   type VirtualHost,
+  NondeterminismError,
 } from '@yieldio/core';
 import { thrownBy } from './fixtures/helpers';
 
@@ -63,120 +62,6 @@ describe('the virtual clock', () => {
       return getRunningLoop().time();
     }
     expect([simulate(now()), simulate(now())]).toEqual([5, 5]);
-  });
-});
-
-describe('DeadlockError', () => {
-  test('names each blocked task and what it waits for: a future, another task, a gather', () => {
-    const exc = thrownBy(() =>
-      simulate(
-        (function* (): Coro<void> {
-          const loop = getRunningLoop();
-          const reply = loop.createFuture({ description: 'a reply that nobody sends' });
-          const consumer = createTask((function* (): Coro<void> {
-            yield* reply;
-          })(), { name: 'consumer' });
-          const waiter = createTask((function* (): Coro<void> {
-            yield* consumer;
-          })(), { name: 'waiter' });
-          yield* sleep(2);
-          yield* gather(consumer, waiter);
-        })(),
-      ),
-    );
-    expect(exc).toBeInstanceOf(DeadlockError);
-    const deadlock = exc as DeadlockError;
-    expect(deadlock.name).toBe('DeadlockError');
-    expect(deadlock.time).toBe(2);
-    expect(deadlock.message).toBe(
-      [
-        'deadlock at virtual time 2: nothing is ready, no timer is pending, and 3 task(s) wait on something no one will complete:',
-        '  task "Task-1" waits for <GatheringFuture pending gather(2)>',
-        '  task "consumer" waits for <Future pending a reply that nobody sends>',
-        '  task "waiter" waits for task "consumer"',
-      ].join('\n'),
-    );
-    expect(deadlock.blocked.map(({ task }) => task.getName())).toEqual(['Task-1', 'consumer', 'waiter']);
-    expect(deadlock.blocked[2].waitsFor).toBe(deadlock.blocked[1].task);
-  });
-
-  test('a wrapPromise inside simulate() is named as a Promise that cannot settle there', () => {
-    const exc = thrownBy(() =>
-      simulate(
-        (function* (): Coro<void> {
-          yield* wrapPromise(Promise.resolve(1));
-        })(),
-      ),
-    );
-    expect((exc as Error).message).toBe(
-      'deadlock at virtual time 0: nothing is ready, no timer is pending, and 1 task(s) wait on something no one will complete:\n' +
-        '  task "Task-1" waits for <Future pending wrapPromise(): a Promise cannot settle inside simulate(), which runs synchronously>',
-    );
-  });
-
-  test('a child stuck in a task group is named, and so is the group its parent waits in', () => {
-    const exc = thrownBy(() =>
-      simulate(
-        (function* (): Coro<void> {
-          yield* taskGroup(function* (tg) {
-            tg.createTask((function* (): Coro<void> {
-              yield* getRunningLoop().createFuture({ description: 'never' });
-            })(), { name: 'child' });
-          });
-        })(),
-      ),
-    );
-    expect((exc as Error).message.split('\n').slice(1)).toEqual([
-      '  task "Task-1" waits for <Future pending taskGroup() waiting for its tasks>',
-      '  task "child" waits for <Future pending never>',
-    ]);
-  });
-
-  test('a cancelled timer does not postpone the deadlock: the clock does not jump to it', () => {
-    const exc = thrownBy(() =>
-      simulate(
-        (function* (): Coro<void> {
-          const loop = getRunningLoop();
-          loop.callLater(100, () => undefined).cancel();
-          yield* loop.createFuture({ description: 'never' });
-        })(),
-      ),
-    );
-    expect(exc).toBeInstanceOf(DeadlockError);
-    expect((exc as DeadlockError).time).toBe(0);
-  });
-
-  test('the blocked tasks are cancelled afterwards, so their finally blocks run', () => {
-    const cleanedUp: string[] = [];
-    const exc = thrownBy(() =>
-      simulate(
-        (function* (): Coro<void> {
-          const never = getRunningLoop().createFuture();
-          createTask((function* (): Coro<void> {
-            try {
-              yield* never;
-            } catch (err) {
-              cleanedUp.push((err as Error).name);
-              throw err;
-            }
-          })(), { name: 'stuck' });
-          yield* never;
-        })(),
-      ),
-    );
-    expect(exc).toBeInstanceOf(DeadlockError);
-    expect(cleanedUp).toEqual(['CancelledError']);
-  });
-
-  test('a deadlock inside main leaves no current event loop behind', () => {
-    thrownBy(() =>
-      simulate(
-        (function* (): Coro<void> {
-          yield* getRunningLoop().createFuture();
-        })(),
-      ),
-    );
-    expect(() => getEventLoop()).toThrow(/^getEventLoop\(\): there is no current event loop/);
   });
 });
 
@@ -445,5 +330,51 @@ describe('the simulator seam: a network factory and the run\'s decisions', () =>
     expect(draws(7)).not.toEqual(draws(8));
     expect(draws(7)[0]).toBe(0);
     expect(draws(7).every((n) => Number.isInteger(n) && n >= 0 && n < 1000)).toBe(true);
+  });
+});
+
+describe('checkDeterminism', () => {
+  test('a deterministic program passes and returns its result', () => {
+    expect(
+      simulate(
+        () =>
+          (function* (): Coro<number> {
+            yield* sleep(1);
+            return Math.floor(Math.random() * 1000);
+          })(),
+        { seed: 3, checkDeterminism: true, scheduler: 'random' },
+      ),
+    ).toBe(simulate((function* (): Coro<number> { yield* sleep(1); return Math.floor(Math.random() * 1000); })(), { seed: 3, scheduler: 'random' }));
+  });
+
+  test('a module-level counter that survives between runs is caught, naming the first difference and the task', () => {
+    let calls = 0;
+    function* main(): Coro<void> {
+      calls++;
+      const worker = createTask(
+        (function* (): Coro<void> {
+          for (let i = 0; i < calls; i++) yield;
+        })(),
+        { name: 'worker' },
+      );
+      yield* worker;
+    }
+    expect(() => simulate(main, { checkDeterminism: true })).toThrow(
+      new NondeterminismError(
+        'simulate(): the same seed gave two different runs (checkDeterminism): event #3 differs:\n' +
+          '  first run:  step of task "Task-1" at virtual time 0\n' +
+          '  second run: step of task "worker" at virtual time 0\n' +
+          'the program reads something that outlives a run (a module-level variable, a cache, real time or entropy from before simulate()): reset it at the start of main()',
+      ),
+    );
+  });
+
+  test('a coroutine instead of a function is refused, saying what to pass', () => {
+    function* main(): Coro<void> {}
+    expect(() => simulate(main(), { checkDeterminism: true } as never)).toThrow(
+      new TypeError(
+        'simulate(): checkDeterminism runs the program twice, so it needs a function that makes the coroutine, got a coroutine (a generator object); pass simulate(() => main(), { checkDeterminism: true })',
+      ),
+    );
   });
 });

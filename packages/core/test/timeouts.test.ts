@@ -108,11 +108,14 @@ describe('timeout() basics', () => {
     loop.close();
   });
 
-  test('timeout(null) has no deadline', () => {
+  test.each([
+    ['timeout', timeout],
+    ['timeoutAt', timeoutAt],
+  ] as const)('%s(null) has no deadline', (_, scopeOf) => {
     simulate(
       (function* (): Coro<void> {
         let scope: Timeout | undefined;
-        yield* timeout(null, function* (cm) {
+        yield* scopeOf(null, function* (cm) {
           scope = cm;
           yield* sleep(1000);
         });
@@ -130,20 +133,6 @@ describe('timeout() basics', () => {
           return cm.when();
         });
         expect(when).toBeNull();
-      })(),
-    );
-  });
-
-  test('timeoutAt(null) has no deadline', () => {
-    simulate(
-      (function* (): Coro<void> {
-        let scope: Timeout | undefined;
-        yield* timeoutAt(null, function* (cm) {
-          scope = cm;
-          yield* sleep(1000);
-        });
-        expect(scope!.expired()).toBe(false);
-        expect(scope!.when()).toBeNull();
       })(),
     );
   });

@@ -20,6 +20,7 @@ import {
   waitFor,
   type Coro,
   type Future,
+  type Task,
 } from '@yieldio/core';
 import { MyError, SlowTask, raises } from './fixtures/helpers';
 
@@ -512,6 +513,38 @@ describe('waitFor() bad input', () => {
       new InvalidStateError(
         'waitFor(): there is no current event loop; run this from a coroutine (run(main())), or create a loop first: setEventLoop(newEventLoop())',
       ),
+    );
+  });
+});
+
+describe('waitFor() awaits a coroutine in the calling task (3.12 `async with timeout(): return await fut`)', () => {
+  // CPython 3.12+: wait_for(coro, timeout > 0 or None) awaits the coroutine directly in
+  // the caller's task. The bug: we wrapped it in a new task (ensure-future.ts toFuture), so it
+  // started a pass later, ran as another task, and could be cancelled before it ran.
+  test('cancelling waitFor waits until the inner coroutine has really exited (test_asyncio_wait_for_cancelled)', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const slow = new SlowTask();
+        const waiting = createTask(waitFor(slow.run(), SlowTask.TASK_TIMEOUT * 2));
+        yield* sleep(0);
+        waiting.cancel();
+        yield* wait([waiting]);
+        expect(slow.exited).toBe(true);
+        expect(getRunningLoop().time()).toBeCloseTo(SlowTask.TASK_TIMEOUT, 9);
+      })(),
+    );
+  });
+
+  test('the coroutine given to waitFor runs as the calling task', () => {
+    simulate(
+      (function* (): Coro<void> {
+        function* whoRunsMe(): Coro<Task<unknown> | null> {
+          return currentTask();
+        }
+        const me = currentTask()!;
+        const runner = yield* waitFor(whoRunsMe(), 1);
+        expect(runner?.getName()).toBe(me.getName());
+      })(),
     );
   });
 });

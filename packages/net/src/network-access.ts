@@ -12,7 +12,7 @@ import type { EventLoop, Network } from '@yieldio/core';
 export function networkOf(loop: EventLoop, caller: string): Network {
   const network = loop.host.network;
   if (network !== null) return network;
-  if (loop.host.kind === 'virtual') {
+  if (loop.host.sealed) {
     throw new NondeterminismError(
       `${caller}: real I/O is not available inside simulate(): the virtual clock has no network ` +
         'until a simulated one exists; run this under run(), or pass one: simulate(main(), { network })',

@@ -1,8 +1,9 @@
 /**
  * Node's network: core's `Network` seam (packages/core/src/network.ts) implemented with
- * node:net, node:tls, node:dgram and node:dns. This is the only module of the package
- * that imports Node's networking; everything above it (transports, protocols, streams)
- * speaks the seam, so a simulated network can replace this one under unchanged code.
+ * node:net, node:tls, node:dgram and node:dns. With node-tls-options.ts (the seam's TLS
+ * settings in node:tls's terms) it is the only module of the package that imports Node's
+ * networking; everything above it (transports, protocols, streams) speaks the seam, so a
+ * simulated network can replace this one under unchanged code.
  *
  * Each wrapper turns Node's EventEmitter events into the seam's handler calls and keeps
  * the seam's promises: handlers are never called synchronously from our own methods (Node
@@ -44,51 +45,9 @@ import type {
   StreamHandlers,
   StreamSocket,
   TlsInfo,
-  TlsOptions,
   TlsUpgrade,
 } from '@yieldio/core';
-
-type Pem = string | Buffer | Array<string | Buffer>;
-
-function pem(value: TlsOptions['ca']): Pem | undefined {
-  if (value === undefined) return undefined;
-  const one = (v: string | Uint8Array): string | Buffer => (typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-  return Array.isArray(value) ? (value as Array<string | Uint8Array>).map(one) : one(value as string | Uint8Array);
-}
-
-/** Node's options common to both sides, from the seam's plain settings. */
-function contextOptions(o: TlsOptions): tls.SecureContextOptions & tls.CommonConnectionOptions {
-  return {
-    ca: pem(o.ca),
-    cert: pem(o.cert),
-    key: pem(o.key),
-    passphrase: o.passphrase,
-    ALPNProtocols: o.alpnProtocols ? [...o.alpnProtocols] : undefined,
-    minVersion: o.minimumVersion,
-  };
-}
-
-/** A client's: verification as Python's `verify_mode` and `check_hostname` say. */
-function clientOptions(upgrade: TlsUpgrade): tls.ConnectionOptions {
-  const o = upgrade.tls;
-  const options: tls.ConnectionOptions = { ...contextOptions(o), rejectUnauthorized: o.verifyMode !== 'none' };
-  const name = upgrade.serverName;
-  if (!o.checkHostname) {
-    options.checkServerIdentity = () => undefined;
-  } else if (name) {
-    // We connect to a resolved address; the certificate must name what the caller asked for.
-    options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(name, cert);
-  }
-  // SNI must not carry an IP address (RFC 6066).
-  if (name && net.isIP(name) === 0) options.servername = name;
-  return options;
-}
-
-/** A server's: ask for a client certificate unless verify_mode is CERT_NONE. */
-function serverOptions(upgrade: TlsUpgrade): tls.TlsOptions {
-  const o = upgrade.tls;
-  return { ...contextOptions(o), requestCert: o.verifyMode !== 'none', rejectUnauthorized: o.verifyMode === 'required' };
-}
+import { clientOptions, serverOptions } from './node-tls-options';
 
 function ignoreError(): void {}
 

@@ -55,7 +55,7 @@ export function checkSignal(caller: string, sig: unknown): string {
 }
 
 function checkRealHost(loop: EventLoop, caller: string): void {
-  if (loop.host.kind === 'virtual') {
+  if (loop.host.sealed) {
     throw new InvalidStateError(`${caller}: signals are not available inside simulate(): the virtual clock has no process to signal; run this under run()`);
   }
 }

@@ -288,7 +288,7 @@ function spawnError(caller: string, what: string, cwd: string | undefined, err: 
 
 function* spawnProcess(caller: string, file: string, args: string[], rawOptions: unknown, what: string): Coro<Process> {
   const loop = getRunningLoop(caller.slice(0, -2));
-  if (loop.host.kind === 'virtual') {
+  if (loop.host.sealed) {
     throw new NondeterminismError(`${caller}: subprocesses are not available inside simulate(): the virtual clock has no processes; run this under run()`);
   }
   const options = checkOptions(caller, rawOptions);

@@ -129,16 +129,6 @@ describe('StreamReader.read', () => {
     });
   });
 
-  it('read raises the exception set on the stream', () => {
-    sim(function* () {
-      const stream = new StreamReader();
-      stream.feedData(bytes('line\n'));
-      expect(text(yield* stream.read(2))).toBe('li');
-      stream.setException(new Error('boom'));
-      expect(() => simulateStep(stream.read(2))).toThrow('boom');
-    });
-  });
-
   it('read is not limited by the limit', () => {
     sim(function* () {
       const stream = new StreamReader({ limit: 3 });
@@ -335,16 +325,6 @@ describe('StreamReader.readline', () => {
       yield* stream.readline();
       expect(text(yield* stream.read(7))).toBe('line2\nl');
       expect(buffered(stream)).toBe('ine3\n');
-    });
-  });
-
-  it('readline raises the exception set on the stream', () => {
-    sim(function* () {
-      const stream = new StreamReader();
-      stream.feedData(bytes('line\n'));
-      expect(text(yield* stream.readline())).toBe('line\n');
-      stream.setException(new Error('boom'));
-      expect(() => simulateStep(stream.readline())).toThrow('boom');
     });
   });
 });
@@ -611,16 +591,6 @@ describe('StreamReader.readexactly', () => {
     });
   });
 
-  it('readexactly raises the exception set on the stream', () => {
-    sim(function* () {
-      const stream = new StreamReader();
-      stream.feedData(bytes('line\n'));
-      expect(text(yield* stream.readexactly(2))).toBe('li');
-      stream.setException(new Error('boom'));
-      expect(() => simulateStep(stream.readexactly(2))).toThrow('boom');
-    });
-  });
-
   it('a cancelled readexactly leaves the partial bytes for the next read', () => {
     sim(function* () {
       const stream = new StreamReader();
@@ -637,6 +607,21 @@ describe('StreamReader.readexactly', () => {
 });
 
 describe('StreamReader exceptions and waiters', () => {
+  // Each read, then the same read once setException was called: the error, at once.
+  it.each([
+    ['read', (stream: StreamReader) => stream.read(2), 'li'],
+    ['readline', (stream: StreamReader) => stream.readline(), 'line\n'],
+    ['readexactly', (stream: StreamReader) => stream.readexactly(2), 'li'],
+  ] as const)('%s raises the exception set on the stream', (_, readFrom, first) => {
+    sim(function* () {
+      const stream = new StreamReader();
+      stream.feedData(bytes('line\n'));
+      expect(text(yield* readFrom(stream))).toBe(first);
+      stream.setException(new Error('boom'));
+      expect(() => simulateStep(readFrom(stream))).toThrow('boom');
+    });
+  });
+
   it('exception() returns what setException set', () => {
     sim(function* () {
       const stream = new StreamReader();

@@ -18,6 +18,10 @@
  * Like a generator, nothing happens until the first `next()`, a finished operation
  * answers `{ done: true }`, and `throw()` into a waiting one runs the cleanup that a
  * `catch` would (a cancelled get passes its claim on; a cancelled put its slot).
+ * What the two share (the states, leaving, the iterator protocol's other methods) is
+ * `leaving`, put on both prototypes; each keeps its own `next()`, the body of
+ * asyncio's `get` or `put`. Rejected: a base class. It reads better, but a derived
+ * class's constructor made each operation, two an item, about 40% dearer in bench W3.
  */
 import type { Coro, Future } from '@yieldio/core';
 import type { Queue } from './queue';
@@ -26,12 +30,61 @@ export type OperationState = 'created' | 'waiting' | 'finished';
 
 type Step<T> = IteratorResult<Future<unknown> | undefined, T>;
 
+/** What `GetOperation` and `PutOperation` share: a queue, a state, the future waited on. */
+interface Operation {
+  readonly _queue: Queue<never>;
+  _state: OperationState;
+  _waiter: Future<boolean> | null;
+  /** A waiting operation leaves: the queue drops its waiter, or passes on a claim or slot. */
+  _abandon(waiter: Future<boolean>): void;
+}
+
+/**
+ * Leaving (`throw`, `return`, `Symbol.dispose`), the same for both: the waiter goes back to
+ * the queue, to be dropped or to pass on what it was woken with. And the iterator
+ * protocol's `[Symbol.iterator]`.
+ */
+interface Leaving<R> {
+  throw(exc: unknown): Step<R>;
+  return(value: R): Step<R>;
+  _leave(): void;
+  [Symbol.iterator](): this;
+  [Symbol.dispose](): void;
+}
+
+const leaving: Leaving<unknown> & ThisType<Operation & Leaving<unknown>> = {
+  throw(exc: unknown): Step<unknown> {
+    this._leave();
+    throw exc;
+  },
+
+  return(value: unknown): Step<unknown> {
+    this._leave();
+    return { done: true, value };
+  },
+
+  _leave(): void {
+    if (this._state === 'waiting') this._abandon(this._waiter!);
+    this._state = 'finished';
+    this._waiter = null;
+  },
+
+  [Symbol.iterator]() {
+    return this;
+  },
+
+  [Symbol.dispose](): void {
+    this._leave();
+  },
+};
+
 /** `queue.get()`. */
+export interface GetOperation<T> extends Leaving<T> {}
 export class GetOperation<T> implements Coro<T> {
   readonly _queue: Queue<T>;
   _state: OperationState = 'created';
   /** The future we wait on, while waiting. */
-  _getter: Future<boolean> | null = null;
+  _waiter: Future<boolean> | null = null;
 
   constructor(queue: Queue<T>) {
     this._queue = queue;
@@ -42,55 +95,36 @@ export class GetOperation<T> implements Coro<T> {
     if (this._state === 'created') {
       this._state = 'finished';
       if (queue._items.length > queue._claimed) return { done: true, value: queue._take() };
-      this._getter = queue._startWaitToGet();
+      this._waiter = queue._startWaitToGet();
       this._state = 'waiting';
-      return { done: false, value: this._getter };
+      return { done: false, value: this._waiter };
     }
     if (this._state === 'waiting') {
       this._state = 'finished';
-      this._getter = null;
+      this._waiter = null;
       return { done: true, value: queue._finishGet(woken) };
     }
     return { done: true, value: undefined as T };
   }
 
-  throw(exc: unknown): Step<T> {
-    this._leave();
-    throw exc;
-  }
-
-  return(value: T): Step<T> {
-    this._leave();
-    return { done: true, value };
-  }
-
-  _leave(): void {
-    if (this._state === 'waiting') this._queue._abandonGetter(this._getter!);
-    this._state = 'finished';
-    this._getter = null;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
+  _abandon(waiter: Future<boolean>): void {
+    this._queue._abandonGetter(waiter);
   }
 
   /** What a bad `yield queue.get()` (no star) is called in its error. */
   toString(): string {
     return '<coroutine queue.get()>';
   }
-
-  [Symbol.dispose](): void {
-    this._leave();
-  }
 }
 
 /** `queue.put(item)`. */
+export interface PutOperation<T> extends Leaving<void> {}
 export class PutOperation<T> implements Coro<void> {
   readonly _queue: Queue<T>;
   readonly _item: T;
   _state: OperationState = 'created';
   /** The future we wait on, while waiting. */
-  _putter: Future<boolean> | null = null;
+  _waiter: Future<boolean> | null = null;
 
   constructor(queue: Queue<T>, item: T) {
     this._queue = queue;
@@ -105,44 +139,31 @@ export class PutOperation<T> implements Coro<void> {
         queue._insert(this._item);
         return { done: true, value: undefined };
       }
-      this._putter = queue._startWaitToPut();
+      this._waiter = queue._startWaitToPut();
       this._state = 'waiting';
-      return { done: false, value: this._putter };
+      return { done: false, value: this._waiter };
     }
     if (this._state === 'waiting') {
       this._state = 'finished';
-      this._putter = null;
+      this._waiter = null;
       queue._finishPut(this._item);
     }
     return { done: true, value: undefined };
   }
 
-  throw(exc: unknown): Step<void> {
-    this._leave();
-    throw exc;
-  }
-
-  return(): Step<void> {
-    this._leave();
-    return { done: true, value: undefined };
-  }
-
-  _leave(): void {
-    if (this._state === 'waiting') this._queue._abandonPutter(this._putter!);
-    this._state = 'finished';
-    this._putter = null;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
+  _abandon(waiter: Future<boolean>): void {
+    this._queue._abandonPutter(waiter);
   }
 
   /** What a bad `yield queue.put()` (no star) is called in its error. */
   toString(): string {
     return '<coroutine queue.put()>';
   }
+}
 
-  [Symbol.dispose](): void {
-    this._leave();
+// Non-enumerable, as a class's own methods are.
+for (const proto of [GetOperation.prototype, PutOperation.prototype]) {
+  for (const key of Reflect.ownKeys(leaving)) {
+    Object.defineProperty(proto, key, { value: leaving[key as keyof typeof leaving], writable: true, configurable: true });
   }
 }

@@ -85,13 +85,8 @@ export class Condition extends LoopBound {
     this._lock.release();
     try {
       try {
-        this._waiters.push(fut);
-        try {
-          yield fut;
-          return true;
-        } finally {
-          this._waiters.remove(fut);
-        }
+        yield* this._waiters.wait(fut);
+        return true;
       } finally {
         // Re-acquire, even if cancelled, as often as it takes. Only CancelledError is
         // retried: any other error from acquire is a bug that must not spin here.

@@ -51,13 +51,8 @@ export class Event extends LoopBound {
   *#wait(): Coro<true> {
     if (this._state === 'set') return true;
     const fut = bindLoop(this, 'Event.wait').createFuture<boolean>({ description: 'Event.wait()', waiterOf: this });
-    this._waiters.push(fut);
-    try {
-      yield fut;
-      return true;
-    } finally {
-      this._waiters.remove(fut);
-    }
+    yield* this._waiters.wait(fut);
+    return true;
   }
 
   override toString(): string {

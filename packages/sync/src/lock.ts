@@ -68,6 +68,8 @@ export class Lock extends LoopBound {
       return true;
     }
     const fut = bindLoop(this, 'Lock.acquire').createFuture<boolean>({ description: 'Lock.acquire()', waiterOf: this });
+    // WaiterQueue.wait(fut) inline: the hot path of every lock, where the delegating
+    // generator measured 20-40% slower per contended acquire (bench W7).
     this._waiters.push(fut);
     try {
       try {

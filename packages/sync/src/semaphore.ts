@@ -61,13 +61,8 @@ export class Semaphore extends LoopBound {
       return true;
     }
     const fut = bindLoop(this, `${this._name}.acquire`).createFuture<boolean>({ description: this._acquireDescription, waiterOf: this });
-    this._waiters.push(fut);
     try {
-      try {
-        yield fut;
-      } finally {
-        this._waiters.remove(fut);
-      }
+      yield* this._waiters.wait(fut);
     } catch (exc) {
       // Woken (a slot reserved for us) but cancelled before we ran: give the slot back.
       if (exc instanceof CancelledError && fut.done() && !fut.cancelled()) this._value++;

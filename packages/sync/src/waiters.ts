@@ -9,10 +9,23 @@
  * cancelled waiter) shifts the entries behind it, O(n), which is what asyncio's
  * `deque.remove` costs too.
  *
+ * `wait(fut)` is the one wait idiom of semaphore, condition and event (Lock writes it
+ * inline, on its hot path: see lock.ts), asyncio's
+ *
+ *     self._waiters.append(fut)
+ *     try:
+ *         await fut
+ *     finally:
+ *         self._waiters.remove(fut)
+ *
+ * Each primitive makes its own future (its description and `waiterOf` name it in a
+ * DeadlockError) and keeps what it does after the wait, or on a cancellation, in its
+ * own file, beside its asyncio original.
+ *
  * Rejected: a plain array with `shift()`, whose cost V8 does not promise (it copies
  * unless it can trim the backing store in place).
  */
-import type { Future } from '@yieldio/core';
+import type { Coro, Future } from '@yieldio/core';
 
 export class WaiterQueue {
   /** Capacity is a power of two; the waiters are slots head .. head+length-1 (mod capacity). */
@@ -51,6 +64,20 @@ export class WaiterQueue {
     for (; i < this._length - 1; i++) slots[(this._head + i) & mask] = slots[(this._head + i + 1) & mask];
     slots[(this._head + i) & mask] = undefined;
     this._length--;
+  }
+
+  /**
+   * Queue `fut`, wait until it is done (woken, or cancelled with the waiting task), and
+   * leave the queue either way. Awaited with a bare `yield fut`: the wake-up carries no
+   * value, so no iterator is made for the future.
+   */
+  *wait(fut: Future<boolean>): Coro<void> {
+    this.push(fut);
+    try {
+      yield fut;
+    } finally {
+      this.remove(fut);
+    }
   }
 
   /** True when no waiter is left that could still be woken (all cancelled, or none). */

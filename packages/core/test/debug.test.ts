@@ -6,7 +6,22 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { Coro, EventLoop, ExceptionContext } from '@yieldio/core';
-import { createTask, gather, getRunningLoop, run, simulate, sleep, taskGroup, timeout, trackCoro, wait, waitFor } from '@yieldio/core';
+import {
+  createTask,
+  gather,
+  getRunningLoop,
+  run,
+  simulate,
+  sleep,
+  taskGroup,
+  timeout,
+  trackCoro,
+  wait,
+  waitFor,
+  CancelledError,
+  rethrowIfCancelled,
+} from '@yieldio/core';
+import { raises, collectReports } from './fixtures/helpers';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -39,7 +54,7 @@ describe('never awaited', () => {
     const trace = String(reports[0]!.sourceTraceback);
     expect(trace).toMatch(/^Error: coroutine created here\n\s+at sleep /);
     expect(trace).toContain('forgetful');
-    expect(trace).toContain('never-awaited.test.ts');
+    expect(trace).toContain('debug.test.ts');
   });
 
   test('a coroutine never awaited and garbage collected is reported while the loop runs', async () => {
@@ -77,7 +92,7 @@ describe('never awaited', () => {
     expect(reports.map((r) => r.message)).toEqual([
       'gather() was never awaited, so its results and errors went nowhere; await it: yield* gather(...)',
     ]);
-    expect(String(reports[0]!.sourceTraceback)).toContain('never-awaited.test.ts');
+    expect(String(reports[0]!.sourceTraceback)).toContain('debug.test.ts');
   });
 
   test('a gather() awaited, or whose outcome was taken, is not reported', () => {
@@ -152,5 +167,69 @@ describe('never awaited', () => {
       if (previous === undefined) delete process.env.YIELDIO_DEBUG;
       else process.env.YIELDIO_DEBUG = previous;
     }
+  });
+});
+
+describe('timeout() and taskGroup warn in debug mode when the body swallowed their cancellation', () => {
+  function* swallowingBody(): Coro<string> {
+    try {
+      yield* sleep(10);
+    } catch {
+      // swallowed
+    }
+    return 'went on';
+  }
+
+  test('timeout(): the body that catches the deadline goes on, and debug mode says so', () => {
+    const reports: ExceptionContext[] = [];
+    const result = simulate(
+      (function* () {
+        yield* collectReports(reports);
+        return yield* timeout(1, swallowingBody);
+      })(),
+      { debug: true },
+    );
+    expect(result).toBe('went on');
+    expect(reports.map((r) => r.message)).toEqual([
+      'timeout(): the body caught the CancelledError that its deadline sent and went on, so timeout() could not stop it; ' +
+        'let cancellations through: catch (e) { rethrowIfCancelled(e); ... }',
+    ]);
+  });
+
+  test('timeout(): outside debug mode nothing is reported', () => {
+    const reports: ExceptionContext[] = [];
+    simulate(
+      (function* () {
+        yield* collectReports(reports);
+        yield* timeout(1, swallowingBody);
+      })(),
+    );
+    expect(reports).toEqual([]);
+  });
+
+  test('taskGroup: the body that catches the cancellation a failing child sent goes on, and debug mode says so', () => {
+    const reports: ExceptionContext[] = [];
+    const exc = simulate(
+      (function* () {
+        yield* collectReports(reports);
+        return yield* raises(() =>
+          taskGroup(function* (tg) {
+            tg.createTask(
+              (function* () {
+                yield* sleep(1);
+                throw new Error('child failed');
+              })(),
+            );
+            return yield* swallowingBody();
+          }),
+        );
+      })(),
+      { debug: true },
+    );
+    expect((exc as Error).message).toBe('unhandled errors in a TaskGroup (1 sub-exception): Error: child failed');
+    expect(reports.map((r) => r.message)).toEqual([
+      'taskGroup(): the body caught the CancelledError that the group sent when a child failed and went on, so taskGroup() ' +
+        'could not stop it; let cancellations through: catch (e) { rethrowIfCancelled(e); ... }',
+    ]);
   });
 });

@@ -31,10 +31,14 @@ import {
   type EventLoop,
   type ExceptionContext,
   type VirtualHost,
+  Runner,
+  FIRST_EXCEPTION,
+  ExceptionGroup,
+  gather,
+  taskGroup,
+  simulate,
 } from '@yieldio/core';
-import { thrownBy } from './fixtures/helpers';
-
-type VirtualLoop = EventLoop<VirtualHost>;
+import { thrownBy, raises, type VirtualLoop } from './fixtures/helpers';
 
 /** asyncio's `test_utils.run_briefly`: run a task that does nothing to completion. */
 function runBriefly(loop: VirtualLoop): void {
@@ -46,7 +50,6 @@ function reportsOf(loop: EventLoop): ExceptionContext[] {
   loop.setExceptionHandler((_loop, context) => reports.push(context));
   return reports;
 }
-
 
 let loop: VirtualLoop;
 beforeEach(() => {
@@ -1004,7 +1007,7 @@ describe('a task exception no one retrieved', () => {
     runBriefly(loop);
     loop.close();
     expect(reports).toHaveLength(1);
-    expect(reports[0].sourceTraceback).toMatch(/tasks\.test\.ts/);
+    expect(reports[0].sourceTraceback).toMatch(/task\.test\.ts/);
   });
 
   test('is not reported once awaited, or read with exception()', () => {
@@ -1086,5 +1089,170 @@ describe('tasks on the real clock', () => {
     function* main(): Coro<void> {}
     expect(() => run(main as never)).toThrow(TypeError);
     expect(() => run(main as never)).toThrow(/^run\(\): expected a coroutine, got generator function main; call it to get a coroutine: main\(\)$/);
+  });
+});
+
+describe('describing a Future passed where a coroutine is expected (repr.ts / task.ts describeCoroArgument)', () => {
+  // CPython: Runner.run(fut) raises "a coroutine was expected" (test_runners.py
+  // test_run_future). The bug: we checked isThenable first, and a Future is a
+  // thenable, so the message called the Future a Promise and said to wrap it in
+  // wrapPromise(), which is wrong advice: the right fix is to pass a coroutine, or to
+  // await the future inside one.
+  test('Runner.run(future) names the future, not a Promise', () => {
+    const loop = newVirtualEventLoop();
+    const runner = new Runner({ loopFactory: () => loop });
+    const fut = loop.createFuture();
+    expect(() => runner.run(fut as unknown as Coro<unknown>)).toThrow(/^run\(\): expected a coroutine, got <Future pending>/);
+    runner.close();
+  });
+
+  test('TaskGroup.createTask(future) names the future, not a Promise', () => {
+    simulate(
+      (function* (): Coro<void> {
+        yield* taskGroup(function* (tg) {
+          const fut = getRunningLoop().createFuture();
+          expect(() => tg.createTask(fut as unknown as Coro<unknown>)).toThrow(
+            /^TaskGroup\.createTask\(\): expected a coroutine \(a generator object\), got <Future pending>/,
+          );
+        });
+      })(),
+    );
+  });
+});
+
+describe('a task that throws null', () => {
+  // exception() answers null for "no exception", so a thrown null could not be told from
+  // success (gather would resolve, a group end normally). CPython cannot raise None at
+  // all; we turn it into a TypeError that says what happened, and everyone sees that.
+  function* throwsNull(): Coro<void> {
+    yield* sleep(0.1);
+    throw null;
+  }
+
+  test('a thrown null becomes a TypeError, and gather() rejects with it', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const t = createTask(throwsNull());
+        const exc = yield* raises(() => t);
+        expect(exc).toBeInstanceOf(TypeError);
+        expect((exc as Error).message).toBe('<Task pending name="Task-2"> threw null; throw an Error instead');
+        expect(yield* raises(() => gather(t))).toBe(exc);
+      })(),
+    );
+  });
+
+  test('a task group counts a child that threw null as failed', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const exc = yield* raises(() =>
+          taskGroup(function* (tg) {
+            tg.createTask(throwsNull());
+          }),
+        );
+        expect(exc).toBeInstanceOf(ExceptionGroup);
+        expect((exc as ExceptionGroup).exceptions).toHaveLength(1);
+        expect((exc as ExceptionGroup).exceptions[0]).toBeInstanceOf(TypeError);
+      })(),
+    );
+  });
+
+  test('wait(FIRST_EXCEPTION) returns when a task throws null', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const t = createTask(throwsNull());
+        const slow = createTask(sleep(5));
+        const [done] = yield* wait([t, slow], { returnWhen: FIRST_EXCEPTION });
+        expect(done.size).toBe(1);
+        expect(getRunningLoop().time()).toBe(0.1);
+        slow.cancel();
+      })(),
+    );
+  });
+});
+
+describe('tasks (test_tasks.py)', () => {
+  test('a cancelled task that has not finished yet shows as cancelling', () => {
+    // CPython test_cancelling: after t.cancel(), repr(t) has " cancelling " (and
+    // test_task_repr: '<Task cancelling name=...>'). We used to keep printing "pending".
+    const loop = newVirtualEventLoop();
+    const t = loop.createTask(sleep(10), { name: 'T' });
+    expect(String(t)).not.toMatch(/ cancelling /);
+    t.cancel();
+    expect(String(t)).toMatch(/^<Task cancelling name="T"/);
+    expect(() => loop.runUntilComplete(t)).toThrow();
+    loop.close();
+  });
+
+  test('a finished task shows its result', () => {
+    // CPython test_task_repr: "<Task finished name='TestTask' coro=<...> result='abc'>".
+    const loop = newVirtualEventLoop();
+    function* notmuch(): Coro<string> {
+      return 'abc';
+    }
+    const t = loop.createTask(notmuch(), { name: 'TestTask' });
+    loop.runUntilComplete(t);
+    expect(String(t)).toMatch(/result="abc"/);
+    loop.close();
+  });
+
+  test('new Task() outside a loop names the call once', () => {
+    // getRunningLoop('Task()') appends "()" again: "Task()(): no running event loop".
+    function* noop(): Coro<void> {}
+    expect(() => new Task(noop())).toThrow(/^Task\(\): no running event loop/);
+  });
+});
+
+describe('Task._kill', () => {
+  it('stops a waiting task without its finally; an awaiter gets CancelledError', () => {
+    const log = simulate(
+      (function* (): Coro<string[]> {
+        const log: string[] = [];
+        const victim = createTask(
+          (function* () {
+            try {
+              yield* sleep(10);
+              log.push('woke');
+            } finally {
+              log.push('finally');
+            }
+          })(),
+        );
+        yield* sleep(1);
+        log.push(`killed: ${victim._kill('crash')}`);
+        log.push(`cancelled: ${victim.cancelled()}, pending tasks: ${allTasks().size}`);
+        try {
+          yield* victim;
+        } catch (exc) {
+          log.push(`awaiter: ${exc instanceof CancelledError ? 'CancelledError' : String(exc)}`);
+        }
+        yield* sleep(20); // the sleep it waited for fires; nothing wakes
+        return [...log];
+      })(),
+    );
+    expect(log).toEqual(['killed: true', 'cancelled: true, pending tasks: 1', 'awaiter: CancelledError']);
+  });
+
+  it('skips a step already queued, and refuses a done task and the running one', () => {
+    const result = simulate(
+      (function* () {
+        let steps = 0;
+        const victim = createTask(
+          (function* () {
+            for (;;) {
+              steps++;
+              yield; // always on the ready queue
+            }
+          })(),
+        );
+        yield* sleep(0);
+        const before = steps;
+        const killed = victim._kill();
+        yield* sleep(0);
+        yield* sleep(0);
+        const me = getRunningLoop()._currentTask!;
+        return { stepsAfter: steps - before, killed, again: victim._kill(), self: me._kill() };
+      })(),
+    );
+    expect(result).toEqual({ stepsAfter: 0, killed: true, again: false, self: false });
   });
 });

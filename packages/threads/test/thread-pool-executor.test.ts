@@ -450,7 +450,7 @@ describe('inside simulate()', () => {
 
 describe('process exit', () => {
   test('a program that used toThread exits once run() returns', async () => {
-    const root = join(__dirname, '..');
+    const root = join(__dirname, '../../..');
     const dir = mkdtempSync(join(tmpdir(), 'yieldio-threads-'));
     try {
       const script = join(dir, 'main.cjs');

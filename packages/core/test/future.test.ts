@@ -20,6 +20,9 @@ import {
   type Coro,
   type EventLoop,
   type ExceptionContext,
+  Task,
+  getRunningLoop,
+  type DoneCallback,
 } from '@yieldio/core';
 
 /** Run the loop until `aw` is done, on either host (a Promise on the real one). */
@@ -596,5 +599,112 @@ describe('a future whose loop is closed refuses callbacks that could never run',
     expect(() => fut.addDoneCallback(() => undefined)).toThrow(
       new InvalidStateError('addDoneCallback(): the event loop of <Future finished reply result=1> is closed; a callback added now could never run'),
     );
+  });
+});
+
+describe('futures (test_futures.py)', () => {
+
+  test('the no-loop error names the call once: "Future(): ..."', () => {
+    // Future passes 'Future()' as the caller to getEventLoop, which appends '()' again:
+    // "Future()(): there is no current event loop". Task does the same with
+    // getRunningLoop('Task()') -> "Task()(): no running event loop".
+    setEventLoop(null);
+    expect(() => new Future()).toThrow(/^Future\(\): there is no current event loop/);
+  });
+
+  test('toString of a future with a result shows the result', () => {
+    // CPython: repr(f) == '<Future finished result=4>'. We used to print '<Future finished>'.
+    const loop = newVirtualEventLoop();
+    const f = new Future<number>({ loop });
+    f.setResult(4);
+    expect(String(f)).toBe('<Future finished result=4>');
+    loop.close();
+  });
+});
+
+describe('a Future subclass that overrides addDoneCallback', () => {
+  // test_step_result_future: the task waits on the future through the override.
+  class Fut<T> extends Future<T> {
+    cbAdded = 0;
+    override addDoneCallback(fn: DoneCallback<this>, options?: Parameters<Future<T>['addDoneCallback']>[1]): void {
+      this.cbAdded++;
+      super.addDoneCallback(fn, options);
+    }
+  }
+
+  it('sees the task wait on it, and the task gets its result', () => {
+    const loop = newVirtualEventLoop();
+    const fut = new Fut<string>({ loop });
+    let result: string | null = null;
+    const task = loop.createTask((function* (): Coro<void> {
+      result = yield* fut;
+    })());
+    loop.runUntilComplete(sleep(0));
+    expect(fut.cbAdded).toBe(1);
+    fut.setResult('res');
+    loop.runUntilComplete(sleep(0));
+    expect(result).toBe('res');
+    expect(task.done()).toBe(true);
+    loop.close();
+  });
+
+  it('passes its exception and a cancellation of the waiting task through', () => {
+    const loop = newVirtualEventLoop();
+    const failing = new Fut<string>({ loop });
+    const failed = loop.createTask((function* (): Coro<string> {
+      return yield* failing;
+    })());
+    const waiting = new Fut<string>({ loop });
+    const cancelled = loop.createTask((function* (): Coro<string> {
+      return yield* waiting;
+    })());
+    loop.runUntilComplete(sleep(0));
+    failing.setException(new RangeError('boom'));
+    cancelled.cancel();
+    loop.runUntilComplete(sleep(0));
+    expect(failed.exception()).toEqual(new RangeError('boom'));
+    expect(cancelled.cancelled()).toBe(true);
+    expect(waiting.cancelled()).toBe(true);
+    loop.close();
+  });
+});
+
+describe("a future's iterator after a throw", () => {
+  // test_futureiter_send_after_throw_no_crash: the iterator is finished, not stuck.
+  it('is finished: next() returns done, and a new yield* gets a fresh iterator', () => {
+    const loop = newVirtualEventLoop();
+    const fut = loop.createFuture<number>();
+    const it = fut[Symbol.iterator]();
+    const first = it.next();
+    expect([first.done, first.value === fut]).toEqual([false, true]);
+    const exc = new RangeError('thrown in');
+    expect(() => it.throw!(exc)).toThrow(exc);
+    expect(it.next()).toEqual({ done: true, value: undefined });
+    const fresh = fut[Symbol.iterator]();
+    expect(fresh).not.toBe(it);
+    const again = fresh.next();
+    expect([again.done, again.value === fut]).toEqual([false, true]);
+    fut.setResult(5);
+    expect(fresh.next()).toEqual({ done: true, value: 5 });
+    loop.close();
+  });
+
+  it('still gives the result to another task that awaited the future through it', () => {
+    const loop = newVirtualEventLoop();
+    const fut = loop.createFuture<string>();
+    const cancelledOne = loop.createTask((function* (): Coro<string> {
+      return yield* fut;
+    })());
+    const patient = loop.createTask((function* (): Coro<string> {
+      return yield* fut;
+    })());
+    loop.runUntilComplete(sleep(0));
+    // Done and cancelled in one pass: the first task is thrown into, the second resumed.
+    fut.setResult('shared');
+    cancelledOne.cancel();
+    loop.runUntilComplete(sleep(0));
+    expect(cancelledOne.cancelled()).toBe(true);
+    expect(patient.result()).toBe('shared');
+    loop.close();
   });
 });
