@@ -58,6 +58,8 @@ export type LoopState = 'idle' | 'running' | 'closed';
 // asyncio's thresholds for rebuilding the heap instead of popping cancelled timers.
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
+/** What `createTask(coro)` passes its Task when given no options. */
+const NO_TASK_OPTIONS: TaskOptions = Object.freeze({});
 /** The keys of `createFuture()`'s options. */
 const CREATE_FUTURE_OPTIONS: readonly string[] = ['description', 'waiterOf'];
 
@@ -391,14 +393,16 @@ export class EventLoop<H extends Host = Host> {
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
-  createTask<T>(coro: Coro<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
     this._checkClosed('createTask');
     if (!isGenerator(coro)) {
       throw new TypeError(`createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
     checkOptions('createTask()', options, TASK_OPTIONS);
     const factory = this._taskFactory;
-    if (factory === null) return new Task(coro, options, this as EventLoop);
+    // W2: no `{}` per task when no options are given (plain code: `options: TaskOptions = {}`).
+    if (factory === null) return new Task(coro, options ?? NO_TASK_OPTIONS, this as EventLoop);
+    options ??= {};
     const task = factory(this as EventLoop, coro, options) as Task<T>;
     if (options.name !== undefined) task.setName(options.name);
     return task;

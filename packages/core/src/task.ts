@@ -24,11 +24,11 @@
  * Where we differ: bad yields throw `TypeError` (asyncio: `RuntimeError`), because the
  * mistake is a wrong value; and the loop holds pending tasks strongly.
  */
-import type { Context } from './context';
-import { copyContext, enterContext, leaveContext } from './context';
+import type { Context, Vars } from './context';
+import { currentVars, enterTaskContext, leaveTaskContext, promote } from './context';
 import type { Coro } from './coro';
 import { CancelledError, InvalidStateError } from './errors';
-import { Future, NO_EXCEPTION } from './future';
+import { Future, NO_EXCEPTION, TASK_BASE } from './future';
 import type { EventLoop } from './loop';
 import type { Runnable } from './handle';
 import { describe, describeResult, isGenerator, isGeneratorFunction, isThenable } from './repr';
@@ -54,7 +54,8 @@ export const TASK_OPTIONS: readonly string[] = ['name', 'context', 'eagerStart']
 /** A future that runs a coroutine (asyncio `Task`). */
 export class Task<T = unknown> extends Future<T> implements Runnable {
   readonly _coro: Coro<T>;
-  readonly _context: Context;
+  /** The task's Context, or until one is needed the variables it was created with (context.ts, W2/W4). */
+  _context: Context | Vars;
   /** The name, or the task's number until a name is needed (formatting it costs a string per task). */
   _name: string | number;
   /** The future this task waits on, or null while it is ready or running. */
@@ -80,10 +81,10 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     }
     if (ownerLoop === undefined) checkOptions('Task()', options, ['loop', ...TASK_OPTIONS]);
     const loop = ownerLoop ?? options.loop ?? getRunningLoop('Task');
-    super({ loop });
+    super(undefined, TASK_BASE, loop);
     loop._checkClosed('createTask');
     this._coro = coro;
-    this._context = options.context ?? copyContext();
+    this._context = options.context ?? currentVars();
     this._name = options.name === undefined ? loop._nextTaskNumber() : String(options.name);
     if (loop._debug) sourceTracebacks.set(this, new Error('task created here').stack ?? '');
 
@@ -102,7 +103,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
 
   /** The context the task runs in (asyncio `Task.get_context`). */
   getContext(): Context {
-    return this._context;
+    return promote(this);
   }
 
   /** The task's name (asyncio `Task.get_name`); `Task-N` unless one was given. */
@@ -201,11 +202,11 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     loop._currentTask = this as Task<unknown>;
     const onStep = loop.host.onStep;
     if (onStep !== undefined) onStep(this.getName(), loop.time());
-    const prevContext = enterContext(this._context);
+    const prevContext = enterTaskContext(this);
     try {
       this._runStep(exc, value);
     } finally {
-      leaveContext(this._context, prevContext);
+      leaveTaskContext(this, prevContext);
       loop._currentTask = null;
     }
   }
