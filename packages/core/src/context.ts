@@ -126,26 +126,36 @@ export interface ContextHolder {
 const taskStepContext = new Context();
 /** The task whose step `taskStepContext` serves now, or null. */
 let stepOwner: ContextHolder | null = null;
+/** Whether `stepOwner` got its own Context during this step (see `promote`). */
+let stepPromoted = false;
 
 /** Enter `owner`'s context for a step; returns the context to restore with `leaveTaskContext`. */
 export function enterTaskContext(owner: ContextHolder): Context {
   const ctx = owner._context;
   if (ctx instanceof Context) return enterContext(ctx);
   if (taskStepContext._entered) return enterContext(promote(owner));
+  // enterContext(taskStepContext), inlined: this runs at every step of most tasks.
   taskStepContext._vars = ctx;
+  taskStepContext._entered = true;
   stepOwner = owner;
-  return enterContext(taskStepContext);
+  const prev = current;
+  current = taskStepContext;
+  return prev;
 }
 
 /** Leave the context `enterTaskContext(owner)` entered (even if the step promoted it). */
 export function leaveTaskContext(owner: ContextHolder, prev: Context): void {
-  const ctx = owner._context;
   if (stepOwner === owner) {
     stepOwner = null;
     taskStepContext._entered = false;
-    taskStepContext._vars = EMPTY;
+    // Promoted during the step: its own context was entered in place of the shared one.
+    if (stepPromoted) {
+      stepPromoted = false;
+      (owner._context as Context)._entered = false;
+    }
+  } else {
+    (owner._context as Context)._entered = false;
   }
-  if (ctx instanceof Context) ctx._entered = false;
   current = prev;
 }
 
@@ -158,6 +168,7 @@ export function promote(owner: ContextHolder): Context {
   if (stepOwner === owner) {
     // Its step is running in the shared context: the new one takes its place.
     ctx._entered = true;
+    stepPromoted = true;
     if (current === taskStepContext) current = ctx;
   }
   return ctx;
@@ -171,7 +182,6 @@ function promoteStepContext(): Context {
   return ctx;
 }
 
-const EMPTY: Vars = new Map();
 
 const MISSING: unique symbol = Symbol('MISSING');
 

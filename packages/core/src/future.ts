@@ -129,11 +129,20 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   /** The iterator `yield*` uses; stateless, so one per future serves every awaiter. */
   _iterator: FutureIterator<T> | null = null;
 
-  constructor(options?: FutureOptions, checked?: typeof CHECKED_OPTIONS | typeof TASK_BASE, taskLoop?: EventLoop) {
+  constructor(options?: FutureOptions, checked?: typeof CHECKED_OPTIONS | typeof TASK_BASE, loop?: EventLoop) {
     if (checked === TASK_BASE) {
       // A Task passes its loop alone: no options object per task (W2), and no
       // description nor waiterOf field (see `description`).
-      this._loop = taskLoop!;
+      this._loop = loop!;
+      return;
+    }
+    if (checked === CHECKED_OPTIONS && loop !== undefined) {
+      // createFuture passes its caller's options and its loop beside them, rather than a
+      // copy of the options with the loop added: one object fewer per wait of a lock or a
+      // queue (W3, W7). Plain code: `new Future({ loop, description, waiterOf })`.
+      this._loop = loop;
+      this.description = options?.description;
+      this._waiterOf = options?.waiterOf;
       return;
     }
     // Subclasses (GatheringFuture, sleep's) pass their own, known options, and

@@ -389,7 +389,7 @@ export class EventLoop<H extends Host = Host> {
   /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports, `waiterOf` the primitive it waits on. */
   createFuture<T = unknown>(options?: { description?: string; waiterOf?: object }): Future<T> {
     if (options !== undefined) checkOptions('createFuture()', options, CREATE_FUTURE_OPTIONS);
-    return new Future<T>({ loop: this as EventLoop, description: options?.description, waiterOf: options?.waiterOf }, CHECKED_OPTIONS);
+    return new Future<T>(options, CHECKED_OPTIONS, this as EventLoop);
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */

@@ -250,7 +250,11 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
 
     const yielded = step.value;
     const loop = this._loop;
-    if (yielded instanceof Future) {
+    if (yielded === undefined) {
+      // Case 2, tested first as the commonest (W1: every sleep(0) and bare yield): a bare
+      // `yield`. Give up control for one pass.
+      loop._schedule(this);
+    } else if (yielded instanceof Future) {
       // Case 1: a future. Wait until it is done, then `_wakeup` steps us again.
       if (yielded._loop !== loop) {
         this._throwInSoon(new TypeError(`${this} yielded ${yielded}, which belongs to another event loop; await futures of this loop only`));
@@ -269,9 +273,6 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
         // A cancel() during this step: pass it on to what we now wait on.
         if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
       }
-    } else if (yielded === undefined) {
-      // Case 2: a bare `yield`. Give up control for one pass.
-      loop._schedule(this);
     } else if (isGenerator(yielded)) {
       // Case 3: a coroutine yielded rather than delegated to.
       this._throwInSoon(yieldedCoroutineError(this as Task<unknown>, yielded));

@@ -108,6 +108,8 @@ describe('a task context copied on first use', () => {
     );
     expect(other.get(v)).toBe('in other');
     expect(own!.get(v)).toBe('in task');
+    // Left when the task's step ended: it can be entered again.
+    expect(own!.run(() => v.get())).toBe('in task');
   });
 
   test('a token set in one task cannot be reset in another, as with copies made at creation', () => {
