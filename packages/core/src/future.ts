@@ -79,8 +79,11 @@ const FUTURE_OPTIONS = ['loop', 'description', 'waiterOf'];
  * every wait of a lock or a queue makes one).
  */
 export const CHECKED_OPTIONS: unique symbol = Symbol('yieldio.checkedOptions');
-/** Passed by the Task constructor, with its loop (see the Future constructor). */
-export const TASK_BASE: unique symbol = Symbol('yieldio.taskBase');
+/**
+ * Passed, with the loop, by the subclasses that never have a description nor waiterOf of
+ * their own (Task, sleep's future): see the Future constructor and `description`.
+ */
+export const LOOP_ONLY: unique symbol = Symbol('yieldio.loopOnly');
 /**
  * `Future` itself, set below the class. Not named inside the class body: esbuild renames
  * a class that refers to itself (`class _Future`), and the name shows in `toString()`.
@@ -115,9 +118,10 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   _awaitedBy: Future<unknown> | Future<unknown>[] | null = null;
   /**
    * What the future stands for (`FutureOptions.description`). This and `_waiterOf` are
-   * own fields of every future but a task, which never has either: left out of a task's
-   * shape they save 16 bytes a task (W4 in bench/), and reading one on a task gives
-   * undefined all the same. Plain code: both as class fields, assigned for every future.
+   * own fields of every future but a task or a sleep's, which never have their own: left
+   * out of their shape they save 16 bytes a task (W4 in bench/) or a sleep (W5), and
+   * reading one gives undefined (a sleep's description comes from its prototype). Plain
+   * code: both as class fields, assigned for every future.
    */
   declare description: string | undefined;
   /**
@@ -129,10 +133,10 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
   /** The iterator `yield*` uses; stateless, so one per future serves every awaiter. */
   _iterator: FutureIterator<T> | null = null;
 
-  constructor(options?: FutureOptions, checked?: typeof CHECKED_OPTIONS | typeof TASK_BASE, loop?: EventLoop) {
-    if (checked === TASK_BASE) {
-      // A Task passes its loop alone: no options object per task (W2), and no
-      // description nor waiterOf field (see `description`).
+  constructor(options?: FutureOptions, checked?: typeof CHECKED_OPTIONS | typeof LOOP_ONLY, loop?: EventLoop) {
+    if (checked === LOOP_ONLY) {
+      // A Task or a sleep passes its loop alone: no options object per task (W2) or sleep
+      // (W5), and no description nor waiterOf field (see `description`).
       this._loop = loop!;
       return;
     }

@@ -20,7 +20,6 @@
  * (Node cannot block its thread), and the loop keeps every pending task alive in
  * its task list (asyncio holds them weakly, so an unreferenced task can vanish mid-flight).
  */
-import { Heap } from 'heap-js';
 import type { Context } from './context';
 import { copyContext } from './context';
 import { InvalidStateError } from './errors';
@@ -43,6 +42,7 @@ import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
 import { checkOptions } from './options';
 import { installProvidedMethods, runCloseHooks } from './provided-methods';
+import { TimerHeap } from './timer-heap';
 
 /** A loop's exception handler (asyncio `loop.set_exception_handler`'s `handler(loop, context)`). */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
@@ -63,10 +63,6 @@ const NO_TASK_OPTIONS: TaskOptions = Object.freeze({});
 /** The keys of `createFuture()`'s options. */
 const CREATE_FUTURE_OPTIONS: readonly string[] = ['description', 'waiterOf'];
 
-function compareTimers(a: Timer, b: Timer): number {
-  return a._when - b._when || a._seq - b._seq;
-}
-
 /** The event loop: a ready queue, a timer heap and the pass that runs them, on a real or a virtual host (asyncio `BaseEventLoop`). */
 export class EventLoop<H extends Host = Host> {
   /** The seam to time and I/O; see host.ts. */
@@ -76,7 +72,7 @@ export class EventLoop<H extends Host = Host> {
   _ready = new ReadyQueue();
   _spare = new ReadyQueue();
   /** Timers, earliest first. Invariant: `_timerCancelledCount` counts the cancelled ones in it. */
-  _scheduled = new Heap<Timer>(compareTimers);
+  _scheduled = new TimerHeap();
   _timerCancelledCount = 0;
   /** The next timer's tie-breaker (`Timer._seq`): a counter per loop, so the order is the same every run. */
   _timerSeq = 0;

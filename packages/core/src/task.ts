@@ -28,7 +28,7 @@ import type { Context, Vars } from './context';
 import { currentVars, enterTaskContext, leaveTaskContext, promote } from './context';
 import type { Coro } from './coro';
 import { CancelledError, InvalidStateError } from './errors';
-import { Future, NO_EXCEPTION, TASK_BASE } from './future';
+import { Future, NO_EXCEPTION, LOOP_ONLY } from './future';
 import type { EventLoop } from './loop';
 import type { Runnable } from './handle';
 import { describe, describeResult, isGenerator, isGeneratorFunction, isThenable } from './repr';
@@ -81,7 +81,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     }
     if (ownerLoop === undefined) checkOptions('Task()', options, ['loop', ...TASK_OPTIONS]);
     const loop = ownerLoop ?? options.loop ?? getRunningLoop('Task');
-    super(undefined, TASK_BASE, loop);
+    super(undefined, LOOP_ONLY, loop);
     loop._checkClosed('createTask');
     this._coro = coro;
     this._context = options.context ?? currentVars();
