@@ -132,10 +132,12 @@ let stepPromoted = false;
 /** Enter `owner`'s context for a step; returns the context to restore with `leaveTaskContext`. */
 export function enterTaskContext(owner: ContextHolder): Context {
   const ctx = owner._context;
-  if (ctx instanceof Context) return enterContext(ctx);
+  // `ctx instanceof Context`, spelt as a field test: instanceof on a Map walks its
+  // prototype chain, a few ns at every step (W1).
+  if ((ctx as Context)._entered !== undefined) return enterContext(ctx as Context);
   if (taskStepContext._entered) return enterContext(promote(owner));
   // enterContext(taskStepContext), inlined: this runs at every step of most tasks.
-  taskStepContext._vars = ctx;
+  taskStepContext._vars = ctx as Vars;
   taskStepContext._entered = true;
   stepOwner = owner;
   const prev = current;
