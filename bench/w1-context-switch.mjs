@@ -10,6 +10,18 @@
 //   effection sync  `yield* action((resolve) => { resolve(); ... })`: a handoff through
 //                   its reducer queue without a timer (its cheapest switch)
 //   asyncio         `await asyncio.sleep(0)`
+//
+// Where the time goes (#15, whose target is sleep(0) at most 2.2x the floor, native's
+// ratio). `yield* sleep(0)` is a bare yield plus V8's `yield*` over an iterator object,
+// and that delegation alone costs about half the floor: driving generators with no loop
+// at all, a bare yield measured 22 ns, `yield* iter` 44 ns (34 ns with a shared iterator,
+// no allocation). An experiment that stripped the task step of every asyncio duty (no
+// current task, no context, no cancellation checks, no error handling; not shippable)
+// measured 1.5x the floor for a bare yield and 2.7x for sleep(0): so 2.2x for sleep(0) is
+// out of reach while it is spelt `yield*`, whatever the loop does. The duties that remain
+// cost about 0.7x the floor: entering and leaving the task's context is the largest
+// (about 15 ns a step: removing it alone took the bare yield from 2.5x to 1.6x in that
+// experiment), then the current task, the cancellation checks and try/finally.
 import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, Ring, join } from './floor.mjs';
@@ -124,7 +136,8 @@ export default async function ({ python, quick }) {
           .replace('%ROUNDS%', quick ? 1 : 3),
       )
     : null;
-  const goals = [{ maxRatio: 3 }, { minRatioOf: 'asyncio', min: 10 }];
+  // #15: at most native's ratio (2.2x); see "Where the time goes" above for why sleep(0) is not.
+  const goals = [{ maxRatio: 2.2 }, { minRatioOf: 'asyncio', min: 10 }];
   const rows = [
     row('W1 switch', 'floor', perSwitch(best.floor), 'ns/switch', { note: `${tasks} tasks x ${yields} yields` }),
     row('W1 switch', 'yieldio', perSwitch(best.yieldio), 'ns/switch', { target: goals, note: 'bare yield' }),

@@ -14,6 +14,14 @@
 //   core: 2 passes/op, no lock   one task, two bare yields per pair: the loop passes
 //                                alone (a bare yield, and a wake-up, each cost a pass)
 // The figure is nanoseconds per acquire/release pair (the best of several runs).
+//
+// Where the time goes (#15, target 3x the floor): the row "core: futures, inline lock"
+// is the least any lock built on futures can cost under asyncio's rules (a future per
+// blocked acquire, the wake-up a pass later): it measures at or above 3x by itself, so
+// the 3x target cannot be met by @yieldio/sync's Lock without leaving asyncio's
+// semantics (the promise mutex hands over through one microtask, with no pass between).
+// The Lock's own share (a generator per acquire, the options check of createFuture, the
+// waiter queue, try/finally) is the gap between that row and "yieldio Lock".
 import { Mutex } from 'async-mutex';
 import { createTask, gather, getRunningLoop, run, simulate } from '@yieldio/core';
 import { Lock } from '@yieldio/sync';
@@ -254,7 +262,7 @@ export default async function w7({ python, quick }) {
     { rounds: quick ? 2 : { default: 7, asyncMutex: 3 } },
   );
   const ns = (name) => (best[name] * 1e6) / pairs;
-  const target = { maxRatio: 6 };
+  const target = { maxRatio: 3 }; // #15; see "Where the time goes" above
   const rows = [
     row(W, 'floor', ns('floor'), 'ns/op'),
     row(W, 'yieldio Lock, run()', ns('run'), 'ns/op', { target }),

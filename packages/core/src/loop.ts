@@ -27,7 +27,6 @@
  * provided-methods) take the loop, or a task that names it, so they sit in that cycle
  * too. Handles (`HandleOwner`), hosts and the executor seam (executor-seam.ts) do not.
  */
-import { Heap } from 'heap-js';
 import type { Context } from './context';
 import { copyContext } from './context';
 import { InvalidStateError } from './errors';
@@ -50,6 +49,7 @@ import { checkExecutor, checkNotSimulated, runInExecutor } from './executor';
 import { wrapPromise } from './promise';
 import { checkOptions } from './options';
 import { installProvidedMethods, runCloseHooks } from './provided-methods';
+import { TimerHeap } from './timer-heap';
 
 /** A loop's exception handler (asyncio `loop.set_exception_handler`'s `handler(loop, context)`). */
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
@@ -65,12 +65,10 @@ export type LoopState = 'idle' | 'running' | 'closed';
 // asyncio's thresholds for rebuilding the heap instead of popping cancelled timers.
 const MIN_SCHEDULED_TIMER_HANDLES = 100;
 const MIN_CANCELLED_TIMER_HANDLES_FRACTION = 0.5;
+/** What `createTask(coro)` passes its Task when given no options. */
+const NO_TASK_OPTIONS: TaskOptions = Object.freeze({});
 /** The keys of `createFuture()`'s options. */
 const CREATE_FUTURE_OPTIONS: readonly string[] = ['description', 'waiterOf'];
-
-function compareTimers(a: Timer, b: Timer): number {
-  return a._when - b._when || a._seq - b._seq;
-}
 
 /** The event loop: a ready queue, a timer heap and the pass that runs them, on a real or a virtual host (asyncio `BaseEventLoop`). */
 export class EventLoop<H extends Host = Host> {
@@ -81,7 +79,7 @@ export class EventLoop<H extends Host = Host> {
   _ready = new ReadyQueue();
   _spare = new ReadyQueue();
   /** Timers, earliest first. Invariant: `_timerCancelledCount` counts the cancelled ones in it. */
-  _scheduled = new Heap<Timer>(compareTimers);
+  _scheduled = new TimerHeap();
   _timerCancelledCount = 0;
   /** The next timer's tie-breaker (`Timer._seq`): a counter per loop, so the order is the same every run. */
   _timerSeq = 0;
@@ -384,18 +382,20 @@ export class EventLoop<H extends Host = Host> {
   /** A new pending future on this loop (asyncio `loop.create_future`); `description` names it in messages and deadlock reports, `waiterOf` the primitive it waits on. */
   createFuture<T = unknown>(options?: { description?: string; waiterOf?: object }): Future<T> {
     if (options !== undefined) checkOptions('createFuture()', options, CREATE_FUTURE_OPTIONS);
-    return new Future<T>({ loop: this, description: options?.description, waiterOf: options?.waiterOf }, CHECKED_OPTIONS);
+    return new Future<T>(options, CHECKED_OPTIONS, this);
   }
 
   /** Wrap a coroutine in a task that starts on the next pass (or now, if eager). */
-  createTask<T>(coro: Coro<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
     this._checkClosed('createTask');
     if (!isGenerator(coro)) {
       throw new TypeError(`createTask(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
     }
     checkOptions('createTask()', options, TASK_OPTIONS);
     const factory = this._taskFactory;
-    if (factory === null) return new Task(coro, options, this);
+    // W2: no `{}` per task when no options are given (plain code: `options: TaskOptions = {}`).
+    if (factory === null) return new Task(coro, options ?? NO_TASK_OPTIONS, this);
+    options ??= {};
     const task = factory(this, coro, options) as Task<T>;
     if (options.name !== undefined) task.setName(options.name);
     return task;

@@ -21,7 +21,7 @@
  * delay fails at the call.
  */
 import type { Coro } from './coro';
-import { Future } from './future';
+import { Future, LOOP_ONLY } from './future';
 import type { Timer } from './handle';
 import type { EventLoop } from './loop';
 import { describe } from './repr';
@@ -152,7 +152,7 @@ export class SleepFuture<T> extends Future<T> implements Timer {
   readonly #value: T;
 
   constructor(loop: EventLoop, when: number, value: T) {
-    super({ loop, description: 'sleep()' });
+    super(undefined, LOOP_ONLY, loop);
     this._when = when;
     this._seq = loop._timerSeq++;
     this.#value = value;
@@ -173,3 +173,6 @@ export class SleepFuture<T> extends Future<T> implements Timer {
     return true;
   }
 }
+// Every sleep's future has the same description: one on the prototype, not a field in
+// each (W5; plain code: `super({ loop, description: 'sleep()' })`).
+Object.defineProperty(SleepFuture.prototype, 'description', { value: 'sleep()', writable: true, configurable: true });

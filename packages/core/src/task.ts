@@ -24,11 +24,11 @@
  * Where we differ: bad yields throw `TypeError` (asyncio: `RuntimeError`), because the
  * mistake is a wrong value; and the loop holds pending tasks strongly.
  */
-import type { Context } from './context';
-import { copyContext, enterContext, leaveContext } from './context';
+import type { Context, Vars } from './context';
+import { currentVars, enterTaskContext, leaveTaskContext, promote } from './context';
 import type { Coro } from './coro';
 import { CancelledError, InvalidStateError } from './errors';
-import { Future, NO_EXCEPTION } from './future';
+import { Future, NO_EXCEPTION, LOOP_ONLY } from './future';
 import type { EventLoop } from './loop';
 import type { Runnable } from './handle';
 import { describe, describeResult, isGenerator, isGeneratorFunction, isThenable } from './repr';
@@ -54,7 +54,8 @@ export const TASK_OPTIONS: readonly string[] = ['name', 'context', 'eagerStart']
 /** A future that runs a coroutine (asyncio `Task`). */
 export class Task<T = unknown> extends Future<T> implements Runnable {
   readonly _coro: Coro<T>;
-  readonly _context: Context;
+  /** The task's Context, or until one is needed the variables it was created with (context.ts, W2/W4). */
+  _context: Context | Vars;
   /** The name, or the task's number until a name is needed (formatting it costs a string per task). */
   _name: string | number;
   /** The future this task waits on, or null while it is ready or running. */
@@ -80,10 +81,10 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     }
     if (ownerLoop === undefined) checkOptions('Task()', options, ['loop', ...TASK_OPTIONS]);
     const loop = ownerLoop ?? options.loop ?? getRunningLoop('Task');
-    super({ loop });
+    super(undefined, LOOP_ONLY, loop);
     loop._checkClosed('createTask');
     this._coro = coro;
-    this._context = options.context ?? copyContext();
+    this._context = options.context ?? currentVars();
     this._name = options.name === undefined ? loop._nextTaskNumber() : String(options.name);
     if (loop._debug) sourceTracebacks.set(this, new Error('task created here').stack ?? '');
 
@@ -102,7 +103,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
 
   /** The context the task runs in (asyncio `Task.get_context`). */
   getContext(): Context {
-    return this._context;
+    return promote(this);
   }
 
   /** The task's name (asyncio `Task.get_name`); `Task-N` unless one was given. */
@@ -201,77 +202,98 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
     loop._currentTask = this as Task<unknown>;
     const onStep = loop.host.onStep;
     if (onStep !== undefined) onStep(this.getName(), loop.time());
-    const prevContext = enterContext(this._context);
+    const prevContext = enterTaskContext(this);
     try {
       this._runStep(exc, value);
     } finally {
-      leaveContext(this._context, prevContext);
+      leaveTaskContext(this, prevContext);
       loop._currentTask = null;
     }
   }
 
-  /** Resume the generator, then deal with what it did: asyncio `__step_run_and_handle_result`. */
+  /**
+   * Resume the generator, then deal with what it did: asyncio `__step_run_and_handle_result`.
+   * The common cases (a bare yield, waiting on a future) stay here and the rest goes to
+   * the methods below, so the step is small enough for V8 to inline (W1 in bench/).
+   */
   _runStep(exc: unknown, value: unknown): void {
     let step: IteratorResult<unknown, T>;
     try {
       step = exc === NO_EXCEPTION ? this._coro.next(value) : this._coro.throw(exc);
     } catch (err) {
-      // The coroutine ended with an exception.
-      this._finish();
-      if (err === null || err === undefined) {
-        // Python refuses to raise a non-exception; here `exception()` could not tell it from
-        // "no exception", so it becomes a TypeError that says what happened.
-        this._setExceptionUnchecked(new TypeError(`${this} threw ${err}; throw an Error instead`));
-      } else if (err instanceof CancelledError) {
-        // ...by letting the cancellation through: the task is cancelled.
-        super.cancel(err.message);
-        // result() throws this very error (once), as asyncio keeps `_cancelled_exc`.
-        this._exception = err;
-      } else {
-        this._setExceptionUnchecked(explainNotIterable(this as Task<unknown>, err));
-      }
+      this._stepThrew(err);
       return;
     }
-
     if (step.done) {
-      // The coroutine returned. A cancel() that came in during this last step still wins.
-      this._finish();
-      if (this._mustCancel) {
-        this._mustCancel = false;
-        super.cancel(this._cancelMessage);
-      } else {
-        this._state = 'finished';
-        this._result = step.value;
-        this._scheduleCallbacks();
-      }
+      this._stepReturned(step.value);
       return;
     }
-
     const yielded = step.value;
-    const loop = this._loop;
-    if (yielded instanceof Future) {
-      // Case 1: a future. Wait until it is done, then `_wakeup` steps us again.
-      if (yielded._loop !== loop) {
-        this._throwInSoon(new TypeError(`${this} yielded ${yielded}, which belongs to another event loop; await futures of this loop only`));
-      } else if (yielded === (this as Future<unknown>)) {
-        this._throwInSoon(new TypeError(`${this} awaited itself, which can never finish`));
+    if (yielded === undefined) {
+      // Case 2, tested first as the commonest (W1: every sleep(0) and bare yield): a bare
+      // `yield`. Give up control for one pass.
+      this._loop._schedule(this);
+    } else if (yielded instanceof Future) {
+      this._waitOn(yielded);
+    } else {
+      this._badYield(yielded);
+    }
+  }
+
+  /** The coroutine ended with an exception. */
+  _stepThrew(err: unknown): void {
+    this._finish();
+    if (err === null || err === undefined) {
+      // Python refuses to raise a non-exception; here `exception()` could not tell it from
+      // "no exception", so it becomes a TypeError that says what happened.
+      this._setExceptionUnchecked(new TypeError(`${this} threw ${err}; throw an Error instead`));
+    } else if (err instanceof CancelledError) {
+      // ...by letting the cancellation through: the task is cancelled.
+      super.cancel(err.message);
+      // result() throws this very error (once), as asyncio keeps `_cancelled_exc`.
+      this._exception = err;
+    } else {
+      this._setExceptionUnchecked(explainNotIterable(this as Task<unknown>, err));
+    }
+  }
+
+  /** The coroutine returned. A cancel() that came in during this last step still wins. */
+  _stepReturned(value: T): void {
+    this._finish();
+    if (this._mustCancel) {
+      this._mustCancel = false;
+      super.cancel(this._cancelMessage);
+    } else {
+      this._state = 'finished';
+      this._result = value;
+      this._scheduleCallbacks();
+    }
+  }
+
+  /** Case 1: a future. Wait until it is done, then `_wakeup` steps us again. */
+  _waitOn(yielded: Future<unknown>): void {
+    if (yielded._loop !== this._loop) {
+      this._throwInSoon(new TypeError(`${this} yielded ${yielded}, which belongs to another event loop; await futures of this loop only`));
+    } else if (yielded === (this as Future<unknown>)) {
+      this._throwInSoon(new TypeError(`${this} awaited itself, which can never finish`));
+    } else {
+      if (yielded.addDoneCallback === futureAddDoneCallback) {
+        yielded._addWaiter(this);
       } else {
-        if (yielded.addDoneCallback === futureAddDoneCallback) {
-          yielded._addWaiter(this);
-        } else {
-          // A subclass that overrides addDoneCallback sees the wait through it, as asyncio's
-          // task adds its wakeup with add_done_callback (test_step_result_future). Rare, so
-          // the closure is allocated only here; the common path above allocates nothing.
-          yielded.addDoneCallback(() => this._run());
-        }
-        this._futWaiter = yielded;
-        // A cancel() during this step: pass it on to what we now wait on.
-        if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
+        // A subclass that overrides addDoneCallback sees the wait through it, as asyncio's
+        // task adds its wakeup with add_done_callback (test_step_result_future). Rare, so
+        // the closure is allocated only here; the common path above allocates nothing.
+        yielded.addDoneCallback(() => this._run());
       }
-    } else if (yielded === undefined) {
-      // Case 2: a bare `yield`. Give up control for one pass.
-      loop._schedule(this);
-    } else if (isGenerator(yielded)) {
+      this._futWaiter = yielded;
+      // A cancel() during this step: pass it on to what we now wait on.
+      if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
+    }
+  }
+
+  /** Cases 3 to 5: anything but a future or a bare yield is a mistake, thrown back in. */
+  _badYield(yielded: unknown): void {
+    if (isGenerator(yielded)) {
       // Case 3: a coroutine yielded rather than delegated to.
       this._throwInSoon(yieldedCoroutineError(this as Task<unknown>, yielded));
     } else if (isThenable(yielded)) {
