@@ -58,7 +58,11 @@ function writeNodeWrapper(dir, base) {
  * - CommonJS (and Node's import, through the .node.mjs wrappers): dist/shared.cjs bundles
  *   both entries' modules; dist/index.cjs and dist/internal.cjs each re-export their own
  *   names from it (the names the ESM entries export), so the public entry shows no
- *   internal name at run time either.
+ *   internal name at run time either. Each name is copied once, as a data property:
+ *   esbuild's re-export would make it a getter over shared.cjs's getter (on an object
+ *   too big for V8's fast properties), and every call a sibling package makes into core
+ *   (`(0, import_internal.scheduleTimer)(...)`) would pay both, a few percent of a
+ *   simulation's time. A copy is safe because no core export is a `let` that changes.
  * Rejected: each entry bundled whole (two copies of every module); the public entry
  * exporting the internal names too (they would show in `require('@yieldio/core')`).
  */
@@ -84,13 +88,14 @@ function buildWithInternal(srcDir, packageDir, platform, external) {
   });
   for (const base of bases) {
     const [, output] = Object.entries(esm.metafile.outputs).find(([file]) => basename(file) === `${base}.mjs`);
-    buildSync({
-      stdin: { contents: `export { ${output.exports.join(', ')} } from './shared.cjs';\n`, resolveDir: dist, sourcefile: `${base}.ts` },
-      outfile: join(dist, `${base}.cjs`),
-      format: 'cjs',
-      platform,
-      logLevel: 'warning',
-    });
+    writeFileSync(
+      join(dist, `${base}.cjs`),
+      `// @yieldio/${basename(packageDir)}'s ${base} entry: its names from shared.cjs, as data properties.\n` +
+        `'use strict';\n` +
+        `const shared = require('./shared.cjs');\n` +
+        `Object.defineProperty(exports, '__esModule', { value: true });\n` +
+        output.exports.map((name) => `exports.${name} = shared.${name};\n`).join(''),
+    );
     writeNodeWrapper(packageDir, base);
   }
 }
