@@ -22,7 +22,7 @@ const sources = {
 const cases = [
   ['@yieldio/core, everything', "export * from '@yieldio/core';"],
   ['@yieldio/core, run + sleep + gather', "export { run, sleep, gather } from '@yieldio/core';"],
-  ["yieldio's browser entry (core, sync, queues)", "export * from 'yieldio';"],
+  ["yieldio's browser entry (core, sync, queues, sim)", "export * from 'yieldio';"],
 ];
 for (const [label, contents] of cases) {
   const result = await build({
