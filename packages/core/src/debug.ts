@@ -111,7 +111,7 @@ export function trackCoro<C extends Coro<unknown>>(coro: C, what: string): C {
   if (!anyDebug) return coro;
   const loop = getRunningLoopOrNull();
   if (loop === null ? !environmentDebug : !loop._debug) return coro;
-  return new CoroWrapper(coro, what, loop) as unknown as C;
+  return CoroWrapper.watch(coro, what, loop) as unknown as C;
 }
 
 /**
@@ -120,7 +120,7 @@ export function trackCoro<C extends Coro<unknown>>(coro: C, what: string): C {
  */
 export function watchNeverAwaited(obj: object, what: string, kind: 'coroutine' | 'future', loop: EventLoop | null): CoroRecord {
   const stack = new Error(`${kind} created here`).stack ?? '';
-  // Drop the first frames (watchNeverAwaited and its caller's constructor): the trace starts at the call that made it.
+  // Drop the first frames (watchNeverAwaited and its caller: CoroWrapper.watch and trackCoro, or gather): the trace starts at the call that made it.
   const lines = stack.split('\n');
   const sourceTraceback = [lines[0], ...lines.slice(kind === 'coroutine' ? 4 : 3)].join('\n');
   const record: CoroRecord = { what, kind, sourceTraceback, loop: loop === null ? null : new WeakRef(loop), state: 'created' };
@@ -151,11 +151,22 @@ export type { CoroRecord };
  */
 export class CoroWrapper<T> {
   readonly #coro: Coro<T>;
-  readonly #record: CoroRecord;
+  #record!: CoroRecord;
 
-  constructor(coro: Coro<T>, what: string, loop: EventLoop | null) {
+  private constructor(coro: Coro<T>) {
     this.#coro = coro;
-    this.#record = watchNeverAwaited(this, what, 'coroutine', loop);
+  }
+
+  /**
+   * A wrapper around `coro`, watched. The creation stack is taken here, not in the
+   * constructor: a constructor's frame has the new wrapper as its receiver, and a stack
+   * trace's frames hold their receivers, so anything that keeps the frames (a test
+   * runner's source-map hook) would keep the wrapper alive and it would never be reported.
+   */
+  static watch<T>(coro: Coro<T>, what: string, loop: EventLoop | null): CoroWrapper<T> {
+    const wrapper = new CoroWrapper(coro);
+    wrapper.#record = watchNeverAwaited(wrapper, what, 'coroutine', loop);
+    return wrapper;
   }
 
   /** The call that made this coroutine, for messages: `sleep`, `lock.acquire`. */

@@ -66,8 +66,11 @@ describe('never awaited', () => {
           sleep(0.2);
           wait([]);
         })();
-        // GC and the finalization callbacks are asynchronous: give them a few turns.
-        for (let turn = 0; turn < 100 && reports.length < 2; turn++) {
+        // GC and the finalization callbacks are asynchronous: give them a few turns, for at
+        // most 10 s (a gc() takes 0.1 to 0.3 s in a loaded jest worker), so that a miss fails
+        // on the count below rather than on jest's timeout.
+        const start = getRunningLoop().time();
+        for (let turn = 0; turn < 100 && reports.length < 2 && getRunningLoop().time() - start < 10; turn++) {
           gc();
           yield* sleep(0.001);
         }
