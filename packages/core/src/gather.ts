@@ -14,7 +14,7 @@
  */
 import type { AwaitedOf, Awaitable, Coro } from './coro';
 import { CancelledError } from './errors';
-import { Future, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
+import { Future, cancelMessageOf, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 import type { DoneCallback, FutureWaiter } from './future';
 import type { Context } from './context';
 import type { CoroRecord } from './debug';
@@ -118,7 +118,7 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
     }
     if (nfinished === nfuts) {
       const results = children.map((child) => {
-        if (child.cancelled()) return new CancelledError(child._cancelMessage ?? '');
+        if (child.cancelled()) return new CancelledError(cancelMessageOf(child) ?? '');
         const exc = child.exception();
         return exc === null ? child._result : exc;
       });
