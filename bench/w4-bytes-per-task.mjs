@@ -15,13 +15,14 @@
 //
 // What a waiting task costs (#15, target 320 bytes): about 169 bytes are the coroutine's
 // own generator object (suspended inside `yield*`, measured alone), 8 its slot in the
-// future's list of waiters, and about 160 the Task: 17 fields and a header. #15 took out
-// a Context copy per task (40 bytes: a task keeps its creator's variables and gets a
+// future's list of waiters, and the Task: its fields and a header. #15 took out a
+// Context copy per task (40 bytes: a task keeps its creator's variables and gets a
 // Context when first observed, context.ts), the description and waiterOf fields (16) and
-// made createTask allocate no options: 405 -> 343 bytes. 320 would need three more
-// fields out of Task: `_iterator` (then an iterator per `yield* task`), `_cancelMessage`
-// and `_unretrieved` (used only once done), or `_killed` (its state test broke the
-// pinned report of a task stepped after being completed behind its back).
+// made createTask allocate no options: 405 -> 349 bytes. Then five fields more (40
+// bytes, 349 -> about 315): `_mustCancel`, `_killed` and `_numCancelsRequested` became
+// one small integer (task.ts `_cancelState`); `_cancelMessage` and `_unretrieved` live in
+// `_result`, free in the states where they are used (future.ts); and a task caches no
+// `_iterator` (an iterator per `yield* task` instead, future.ts). 13 fields are left.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { row, runNode, runPython } from './lib.mjs';
 
