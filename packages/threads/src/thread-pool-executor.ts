@@ -39,9 +39,19 @@ export interface ThreadPoolExecutorOptions {
   maxWorkers?: number;
 }
 
+/** What `submit` learns once per function value (W8: it read and checked the source text on every call). */
+interface FnInfo {
+  readonly source: string;
+  /** The pool's number for `source`: a thread that has compiled it gets this instead of the text. */
+  readonly sourceId: number;
+  /** How errors name the function: `function heavy`. */
+  readonly label: string;
+}
+
 interface Job {
   readonly id: number;
   readonly source: string;
+  readonly sourceId: number;
   readonly args: unknown[];
   /** How errors name the function: `function heavy`. */
   readonly label: string;
@@ -53,6 +63,12 @@ interface PoolThread {
   readonly worker: Worker;
   /** Invariant: null exactly when the thread is in `#idle` (or has exited). */
   job: Job | null;
+  /**
+   * W8: the source ids this thread has been sent, so a job carries `{ fn: sourceId }`
+   * instead of the whole text each time (the plain code: `{ source, args }` on every job).
+   * Cleared of an id whose source failed to compile, so the next job sends the text again.
+   */
+  readonly sent: Set<number>;
 }
 
 /** What worker-source.ts posts for a failed job. */
@@ -100,6 +116,10 @@ export class ThreadPoolExecutor implements Executor {
   /** Jobs waiting for a thread, oldest first. */
   readonly #queue: Job[] = [];
   #nextId = 0;
+  /** W8: function value -> source, id and label, read once (plain code: `toString` and the checks per call). */
+  readonly #fnInfo = new WeakMap<Function, FnInfo>();
+  /** Source text -> its id, shared by every thread (the thread keeps compiled functions by id). */
+  readonly #sourceIds = new Map<string, number>();
   #shutdown: Promise<void> | null = null;
   #drained: (() => void) | null = null;
 
@@ -136,6 +156,17 @@ export class ThreadPoolExecutor implements Executor {
     if (!Array.isArray(args)) {
       throw new TypeError(`ThreadPoolExecutor.submit(): expected an array of arguments, got ${describeValue(args)}`);
     }
+    const { source, sourceId, label } = this.#fnInfo.get(fn) ?? this.#learn(fn);
+    return new Promise<Awaited<R>>((resolve, reject) => {
+      const job: Job = { id: this.#nextId++, source, sourceId, args, label, resolve: resolve as (value: unknown) => void, reject };
+      const thread = this.#idle.pop() ?? (this.#threads.size < this.maxWorkers ? this.#startThread() : null);
+      if (thread === null) this.#queue.push(job);
+      else this.#send(thread, job);
+    });
+  }
+
+  /** Read `fn`'s source once, check it can be sent, and remember it (W8). */
+  #learn(fn: Function): FnInfo {
     const source = Function.prototype.toString.call(fn);
     const name = fn.name.replace(/^bound /, '').trim();
     const label = name ? `function ${name}` : 'the function';
@@ -145,12 +176,14 @@ export class ThreadPoolExecutor implements Executor {
           'wrap it in a self-contained function: (x) => Math.sqrt(x)',
       );
     }
-    return new Promise<Awaited<R>>((resolve, reject) => {
-      const job: Job = { id: this.#nextId++, source, args, label, resolve: resolve as (value: unknown) => void, reject };
-      const thread = this.#idle.pop() ?? (this.#threads.size < this.maxWorkers ? this.#startThread() : null);
-      if (thread === null) this.#queue.push(job);
-      else this.#send(thread, job);
-    });
+    let sourceId = this.#sourceIds.get(source);
+    if (sourceId === undefined) {
+      sourceId = this.#sourceIds.size;
+      this.#sourceIds.set(source, sourceId);
+    }
+    const info: FnInfo = { source, sourceId, label };
+    this.#fnInfo.set(fn, info);
+    return info;
   }
 
   /** Take no new work, let submitted work finish, then terminate the threads. */
@@ -172,7 +205,7 @@ export class ThreadPoolExecutor implements Executor {
 
   #startThread(): PoolThread {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const thread: PoolThread = { worker, job: null };
+    const thread: PoolThread = { worker, job: null, sent: new Set() };
     this.#threads.add(thread);
     worker.on('message', (reply: Reply) => this.#onReply(thread, reply));
     // An error no job caught (thrown from a timer the function left behind): the thread dies.
@@ -184,8 +217,11 @@ export class ThreadPoolExecutor implements Executor {
   #send(thread: PoolThread, job: Job): void {
     thread.job = job;
     thread.worker.ref();
+    const known = thread.sent.has(job.sourceId);
     try {
-      thread.worker.postMessage({ id: job.id, source: job.source, args: job.args });
+      // W8: the text only the first time this thread sees it (plain code: `source: job.source` always).
+      thread.worker.postMessage({ id: job.id, fn: job.sourceId, source: known ? null : job.source, args: job.args });
+      if (!known) thread.sent.add(job.sourceId);
     } catch (exc) {
       thread.job = null;
       job.reject(
@@ -203,6 +239,8 @@ export class ThreadPoolExecutor implements Executor {
       throw new Error(`ThreadPoolExecutor: a reply for job ${reply.id} came while ${job === null ? 'no job' : `job ${job.id}`} ran; this is a bug in @yieldio/threads`);
     }
     thread.job = null;
+    // The thread keeps no function whose source failed to compile: send the text again next time.
+    if (!reply.ok && reply.error.isError && reply.error.compile) thread.sent.delete(job.sourceId);
     if (reply.ok) job.resolve(reply.value);
     else job.reject(rebuildError(job, reply.error));
     this.#next(thread);

@@ -2,7 +2,8 @@
  * The program each pool thread runs, as source text (a `Worker` with `eval: true`), so the
  * package needs no separate file on disk to find at run time, bundled or not.
  *
- * A job arrives as `{ id, source, args }`: the thread compiles `source` once (indirect
+ * A job arrives as `{ id, fn, source, args }`: `fn` numbers the function's source text,
+ * which comes along (`source`) only the first time this thread sees it. The thread compiles it once (indirect
  * `eval`, so the function sees only the thread's globals, never this module's scope),
  * calls it with the structured-cloned `args`, awaits a returned Promise, and posts back
  * `{ id, ok: true, value }` or `{ id, ok: false, error }`. An error crosses as plain data
@@ -21,11 +22,13 @@
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort } = require('node:worker_threads');
-const compiled = new Map();
+// W8: compiled functions by the pool's source id, so a job after the first carries the id
+// only (plain code: a Map keyed by the source text, sent and looked up on every job).
+const compiled = [];
 const MISSING = /^(\S+) is not defined$/;
 
-function compile(source) {
-  let fn = compiled.get(source);
+function compile(id, source) {
+  let fn = compiled[id];
   if (fn === undefined) {
     try {
       fn = (0, eval)('(' + source + '\n)');
@@ -33,7 +36,7 @@ function compile(source) {
       exc.compile = true;
       throw exc;
     }
-    compiled.set(source, fn);
+    compiled[id] = fn;
   }
   return fn;
 }
@@ -79,20 +82,40 @@ function describeNested(value, depth) {
   }
 }
 
-parentPort.on('message', async (job) => {
-  let reply;
+function isThenable(value) {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function';
+}
+
+// W8: a result that is not a thenable is posted at once; the plain code, an async handler
+// that awaited fn(...args), spent a Promise and a microtask on every job for the same value.
+parentPort.on('message', (job) => {
+  let value;
+  let thenable;
   try {
-    reply = { id: job.id, ok: true, value: await compile(job.source)(...job.args) };
+    value = compile(job.fn, job.source)(...job.args);
+    thenable = isThenable(value);
   } catch (exc) {
-    reply = { id: job.id, ok: false, error: describeError(exc, 0) };
+    reply(job, { id: job.id, ok: false, error: describeError(exc, 0) });
+    return;
   }
+  if (!thenable) {
+    reply(job, { id: job.id, ok: true, value });
+    return;
+  }
+  Promise.resolve(value).then(
+    (settled) => reply(job, { id: job.id, ok: true, value: settled }),
+    (exc) => reply(job, { id: job.id, ok: false, error: describeError(exc, 0) }),
+  );
+});
+
+function reply(job, message) {
   try {
-    parentPort.postMessage(reply);
+    parentPort.postMessage(message);
   } catch (exc) {
     // The result (or a thrown non-Error) cannot be structured-cloned: send why instead.
     const error = describeError(exc, 0);
-    error.uncloned = reply.ok ? 'result' : 'exception';
+    error.uncloned = message.ok ? 'result' : 'exception';
     parentPort.postMessage({ id: job.id, ok: false, error });
   }
-});
+}
 `;

@@ -324,6 +324,44 @@ describe('runInExecutor', () => {
     expect(executor.threadCount).toBe(0);
   });
 
+  test('a thread runs each function by what it was sent first; one that failed to compile fails every time', async () => {
+    // One thread, so every call after the first of a function finds it compiled there.
+    const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const shapes = {
+      area(side: number): number {
+        return side * side;
+      },
+    };
+    const double = (x: number): number => x * 2;
+    const square = (x: number): number => x * x;
+    const sameTextAsDouble = (x: number): number => x * 2;
+    function* main(): Coro<unknown[]> {
+      const loop = getRunningLoop();
+      const call = <A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Coro<unknown> =>
+        (function* () {
+          try {
+            return yield* loop.runInExecutor(executor, fn, ...args);
+          } catch (exc) {
+            return (exc as Error).message.slice(0, 46);
+          }
+        })();
+      return [
+        yield* call(double, 1),
+        yield* call(square, 3),
+        yield* call(shapes.area, 2),
+        yield* call(double, 4),
+        yield* call(shapes.area, 2),
+        yield* call(sameTextAsDouble, 5),
+        yield* call(square, 6),
+      ];
+    }
+    const results = await run(main());
+    const compileFailed = 'function area cannot be compiled from its sour';
+    expect(results).toEqual([2, 9, compileFailed, 8, compileFailed, 10, 36]);
+    expect(executor.threadCount).toBe(1);
+    await executor.shutdown();
+  });
+
   test('run() shuts the default executor down: its threads are gone and it takes no more work', async () => {
     const executor = new ThreadPoolExecutor({ maxWorkers: 1 });
     function* main(): Coro<number> {
