@@ -3,8 +3,23 @@
 //   (b) saturated: many calls in flight, as many threads as the pool has.
 // The floor is a minimal pool written here on worker_threads: the same number of threads,
 // one job per thread at a time, jobs dispatched in order, a fixed function in the thread.
-// yieldio's pool also ships the function's source with each job (it cannot know the
-// function in advance), which is part of what is measured.
+// yieldio's pool cannot know the function in advance: it sends its source text to a thread
+// the first time, an id after that, which is part of what is measured.
+//
+// Where the time goes (issue #15, profiled with --cpu-prof on 20,000 sequential calls, 2
+// cores shared with other work, so figures move by 20% from run to run): most of a round
+// trip is the two postMessage calls and the threads' wake-ups, which the floor pays too.
+// The pool used to add ~10 us of CPU a call: the source text cloned into every job and
+// hashed in the thread to find the compiled function, `toString` and the native-code check
+// in every submit, and an async handler in the thread (a Promise and a microtask per job).
+// Now a function is read once (WeakMap), a thread gets the text once then an id, and a
+// plain result is posted at once (thread-pool-executor.ts, worker-source.ts). Measured
+// interleaved, medians: round trip 1.46-1.96x -> 1.18-1.37x of the floor, saturated
+// 1.17-1.38x -> 0.79-1.10x. What remains is core's, ~4 us of main-thread CPU a call
+// (toThread on an executor that answers at once): the toThread coroutine, runInExecutor's
+// checks, wrapPromise's Future and `then`, the Promise settling in a microtask, and the
+// host's wake-up, a setImmediate hop before the pass that resumes the task (one pass; no
+// extra ones), where the floor posts the next job from the reply's own callback.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { row } from './lib.mjs';
