@@ -6,9 +6,10 @@
  * Threads start lazily, one per job until `maxWorkers` (default
  * `min(os.availableParallelism(), 4)`, Python's `min(32, cpus + 4)` scaled down because a
  * worker thread here is a whole V8 isolate, not a light OS thread); further jobs wait in a
- * FIFO queue. A job is `fn`'s source text plus structured-cloned arguments (see
- * worker-source.ts), the text only the first time a thread sees it, an id after; the reply settles the job's Promise, with an error rebuilt under its
- * own name and message, and the thread takes the next job.
+ * FIFO queue. A job is `fn`'s source text (only the first time a thread sees it, an id
+ * after) plus structured-cloned arguments (see worker-source.ts); the reply settles the
+ * job's Promise, with an error rebuilt under its own name and message, and the thread
+ * takes the next job.
  *
  * A busy thread keeps the process alive (`ref`), an idle one does not (`unref`), so a pool
  * no one shut down never holds the process open. `shutdown()` refuses new work, lets the

@@ -3,9 +3,10 @@
  * package needs no separate file on disk to find at run time, bundled or not.
  *
  * A job arrives as `{ id, fn, source, args }`: `fn` numbers the function's source text,
- * which comes along (`source`) only the first time this thread sees it. The thread compiles it once (indirect
- * `eval`, so the function sees only the thread's globals, never this module's scope),
- * calls it with the structured-cloned `args`, awaits a returned Promise, and posts back
+ * which comes along (`source`) only the first time this thread sees it. The thread
+ * compiles it once (indirect `eval`, so the function sees only the thread's globals, never
+ * this module's scope), calls it with the structured-cloned `args`, awaits a returned
+ * Promise (a thenable; any other result is posted at once), and posts back
  * `{ id, ok: true, value }` or `{ id, ok: false, error }`. An error crosses as plain data
  * (name, message, stack), with its own fields that can be cloned (`code`, `errno`,
  * `path`... of Node's errors, which callers test), its `cause` and an AggregateError's
