@@ -14,6 +14,28 @@
 //   asyncio   Python's asyncio streams doing the same, when python3 is present
 // Targets (issue #6): yieldio at least 0.8x Node net on both (a ratio floor/yieldio of at
 // most 1.25), and at least 3x asyncio on round trips; (c), issue #15: at least 0.8x.
+//
+// Where (c)'s time goes (issue #15, `node --cpu-prof`, 1 connection, sequential round
+// trips, both ends in one process; microseconds per round trip, yieldio / Node):
+//   write() syscall (writeBuffer)     24 / 22   the same syscalls as Node's
+//   idle (epoll_wait)                 14 / 13
+//   JavaScript                        13 /  4   spread thin: no function over 0.8
+//   native outside JS ("program")      5 /  1.5
+//   garbage collection                 1.3 / 0.7
+// Of the extra JavaScript, about 1.5 is net's (transport, reader, writer), 2.5 core's
+// (passes, the task's step, a future per wait), and the rest Node's own stream code,
+// which runs more per message when the writes happen in a later macrotask (the pass)
+// rather than inside the 'data' event: a second nextTick round per hop
+// (processTicksAndRejections, processPromiseRejections) and setImmediate's bookkeeping.
+// Tried and dropped, measured interleaved (medians of 5-6 runs, this 2-core machine):
+//   - running a socket's processing in Node's 'data' event itself, outside a pass (one
+//     pass and one ready-queue trip fewer per hop): no difference above the noise (+-2%);
+//   - waking the real host with queueMicrotask instead of setImmediate (saves the hop
+//     and the second nextTick round): (c) no faster, (a) 30% slower (a pass per event,
+//     as real-host.ts's note says).
+// What remains is per-message JavaScript on both ends of the connection (two hops per
+// round trip), with no single cut above the noise; cheaper passes and futures (core,
+// issue #15's W4 work) are what moves it.
 import * as net from 'node:net';
 import { createTask, gather, run } from '@yieldio/core';
 import { openConnection, startServer } from '@yieldio/net';
