@@ -25,7 +25,7 @@
  * (Python's `__del__`), or at the latest when its loop closes, so a short program does
  * not end with an error no one saw.
  */
-import { CancelledError, InvalidStateError } from './errors';
+import { CancelledError, InvalidStateError, loopCancelledError } from './errors';
 import type { Context } from './context';
 import { copyContext } from './context';
 import { describe, describeResult } from './repr';
@@ -393,14 +393,18 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
     }
   }
 
-  /** The CancelledError that `result()` raises (asyncio `_make_cancelled_error`). */
-  _makeCancelledError(): CancelledError {
+  /**
+   * The CancelledError that `result()` raises (asyncio `_make_cancelled_error`). The
+   * loop's own callers pass `frames: false` (a task's wake-up, gather): see
+   * `loopCancelledError`.
+   */
+  _makeCancelledError(frames = true): CancelledError {
     const exc = this._exception;
     if (exc instanceof CancelledError) {
       this._exception = NO_EXCEPTION;
       return exc;
     }
-    return new CancelledError(cancelMessageOf(this) ?? '');
+    return loopCancelledError(cancelMessageOf(this) ?? '', frames || this._loop._debug);
   }
 
   /** Hand each done callback to the loop, in registration order (asyncio `__schedule_callbacks`). */

@@ -13,7 +13,7 @@
  * takes an array and options.
  */
 import type { AwaitedOf, Awaitable, Coro } from './coro';
-import { CancelledError } from './errors';
+import { loopCancelledError } from './errors';
 import { Future, cancelMessageOf, futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from './future';
 import type { DoneCallback, FutureWaiter } from './future';
 import type { Context } from './context';
@@ -107,7 +107,7 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
       if (fut.cancelled()) {
         // Not outer.cancel(): asyncio ends the gather *with* the CancelledError, so
         // `outer.cancelled()` stays false and awaiting it throws the error.
-        outer._setExceptionUnchecked(fut._makeCancelledError());
+        outer._setExceptionUnchecked(fut._makeCancelledError(false));
         return;
       }
       const exc = fut.exception();
@@ -118,13 +118,13 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
     }
     if (nfinished === nfuts) {
       const results = children.map((child) => {
-        if (child.cancelled()) return new CancelledError(cancelMessageOf(child) ?? '');
+        if (child.cancelled()) return loopCancelledError(cancelMessageOf(child) ?? '', outer._loop._debug);
         const exc = child.exception();
         return exc === null ? child._result : exc;
       });
       if (outer._cancelRequested) {
         // The gather was cancelled: it raises CancelledError whatever returnExceptions says.
-        outer._setExceptionUnchecked(fut.cancelled() ? fut._makeCancelledError() : new CancelledError(''));
+        outer._setExceptionUnchecked(fut.cancelled() ? fut._makeCancelledError(false) : loopCancelledError('', outer._loop._debug));
       } else {
         outer.setResult(results);
       }

@@ -194,7 +194,7 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
       throw new InvalidStateError(`yieldio bug: _step() on ${this}, which is already ${this._state}`);
     }
     if ((this._cancelState & MUST_CANCEL) !== 0) {
-      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
+      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError(false);
       this._cancelState &= ~MUST_CANCEL;
     }
     this._futWaiter = null;
@@ -344,11 +344,17 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
       this._step(NO_EXCEPTION, fut._result);
       return;
     }
+    // `fut.result()` raises what we throw in; a cancellation's error is made here, without
+    // the loop's frames (see loopCancelledError).
     let exc: unknown;
-    try {
-      fut.result();
-    } catch (err) {
-      exc = err;
+    if (fut._state === 'cancelled') {
+      exc = fut._makeCancelledError(false);
+    } else {
+      try {
+        fut.result();
+      } catch (err) {
+        exc = err;
+      }
     }
     this._step(exc);
   }

@@ -334,6 +334,48 @@ describe('cancel()', () => {
     expect(loop.time()).toBe(0);
   });
 
+  test("the CancelledError the loop throws into a task has no frames outside debug mode, the loop's in debug mode", () => {
+    // Its frames would be the loop's own (the waiting coroutine is not on the stack when
+    // the loop makes it), and capturing them was most of a cancellation's cost.
+    function* sleeper(): Coro<unknown> {
+      try {
+        yield* sleep(10);
+      } catch (exc) {
+        return exc;
+      }
+    }
+    for (const debug of [false, true]) {
+      const caught = simulate(
+        (function* () {
+          const t = createTask(sleeper());
+          yield* sleep(1);
+          t.cancel('stop');
+          return yield* t;
+        })(),
+        { debug },
+      ) as Error;
+      expect(caught).toBeInstanceOf(CancelledError);
+      expect(caught.message).toBe('stop');
+      if (debug) expect(caught.stack).toMatch(/^CancelledError: stop\n\s+at /);
+      else expect(caught.stack).toBe('CancelledError: stop');
+    }
+  });
+
+  test("result() of a cancelled future, called by the user, keeps the user's line in the stack", () => {
+    const fut = loop.createFuture<number>();
+    fut.cancel('gone');
+    let caught: unknown;
+    (function userCallsResult() {
+      try {
+        fut.result();
+      } catch (exc) {
+        caught = exc;
+      }
+    })();
+    expect(caught).toBeInstanceOf(CancelledError);
+    expect((caught as Error).stack).toContain('userCallsResult');
+  });
+
   test('a task cancelled between two bare yields is cancelled at the next one', () => {
     // test_cancel_yield
     function* task(): Coro<number> {
