@@ -175,6 +175,12 @@ export type AppState = 'open' | 'closed';
 
 export class TcpSocket implements StreamSocket {
   readonly raw = this;
+  /**
+   * Its handlers run only from loop callbacks (a packet's arrival, a timer, a callSoon),
+   * never from inside one of its methods: net's transport handles an event where it is
+   * reported (net's socket-events.ts), as asyncio reads in the pass the selector says.
+   */
+  readonly eventsInPass = true;
   _handlers: StreamHandlers | null;
   readonly _net: SimNetwork;
   readonly _host: SimHost;
