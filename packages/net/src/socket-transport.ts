@@ -145,9 +145,12 @@ export class SocketTransport extends Transport {
   /** Writes dropped since the connection was lost (asyncio's `_conn_lost` count). */
   _lostWrites = 0;
   readonly _peer: string;
-  readonly _processBound = (): void => this._process();
-  readonly _scheduleBound = (): void => this._schedule();
-  readonly _processNowBound = (): void => this._processNow();
+  // S2 (a world of connections per seed): the bound callbacks are assigned in the
+  // constructor, where a class field `= () => this._process()` gets a name defined on it
+  // per transport (esbuild's keepNames), which cost more than the closure itself.
+  readonly _processBound: () => void;
+  readonly _scheduleBound: () => void;
+  readonly _processNowBound: () => void;
   /** The context protocol callbacks run in (the processing handle's). */
   readonly _context: Context;
   /** True while `_processNow` runs `_process` (a network breaking the seam's rule re-enters). */
@@ -157,6 +160,9 @@ export class SocketTransport extends Transport {
 
   constructor(loop: EventLoop, socket: StreamSocket, events: SocketEvents, protocol: StreamProtocol, options: SocketTransportOptions = {}) {
     super(new Map());
+    this._processBound = () => this._process();
+    this._scheduleBound = () => this._schedule();
+    this._processNowBound = () => this._processNow();
     this._loop = loop;
     this._socket = socket;
     this._events = events;

@@ -757,24 +757,18 @@ export class TcpListener implements Listener, HostResource {
     this._tls = request.tls ?? null;
     this._ipv6Only = request.ipv6Only;
     const local = request.local as IpAddress;
-    const fail = (err: Error): void => {
-      this.#state = 'closed';
-      host._callSoon(() => {
-        handlers.error(err);
-        handlers.close();
-      });
-    };
+    // S2 (servers built per seed): `fail` and `taken` are methods, where closures here had
+    // a name defined on each at every construction (esbuild's keepNames).
     if (!isLocalAddress(host, local.address)) {
-      fail(Object.assign(codeError(`listen EADDRNOTAVAIL ${where(local)}`, 'EADDRNOTAVAIL'), { syscall: 'listen' }));
+      this.#fail(Object.assign(codeError(`listen EADDRNOTAVAIL ${where(local)}`, 'EADDRNOTAVAIL'), { syscall: 'listen' }));
       return;
     }
     const map = listenersOf(host);
-    const taken = (port: number): boolean => (map.get(port) ?? []).some((l) => overlaps(l.#address!.address, l._ipv6Only, local.address, request.ipv6Only));
     let port = local.port;
     if (port === 0) {
-      port = host._ephemeralPort(taken);
-    } else if (taken(port)) {
-      fail(codeError(`listen EADDRINUSE: address already in use ${where(local)}`, 'EADDRINUSE'));
+      port = host._ephemeralPort((p) => TcpListener.#taken(map, p, local.address, request.ipv6Only));
+    } else if (TcpListener.#taken(map, port, local.address, request.ipv6Only)) {
+      this.#fail(codeError(`listen EADDRINUSE: address already in use ${where(local)}`, 'EADDRINUSE'));
       return;
     }
     this.#address = { family: local.family, address: local.address, port };
@@ -783,6 +777,21 @@ export class TcpListener implements Listener, HostResource {
     else list.push(this);
     host._resources.add(this);
     host._callSoon(() => handlers.listening());
+  }
+
+  /** Whether `port` is bound on the host (`map`) in a way that collides with `address`. */
+  static #taken(map: Map<number, TcpListener[]>, port: number, address: string, ipv6Only: boolean): boolean {
+    const list = map.get(port);
+    return list !== undefined && list.some((l) => overlaps(l.#address!.address, l._ipv6Only, address, ipv6Only));
+  }
+
+  #fail(err: Error): void {
+    this.#state = 'closed';
+    const handlers = this.#handlers;
+    this.#host._callSoon(() => {
+      handlers.error(err);
+      handlers.close();
+    });
   }
 
   localAddress(): NetworkAddress | null {
