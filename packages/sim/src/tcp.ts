@@ -253,8 +253,20 @@ export class TcpSocket implements StreamSocket {
     if (this._stale() || this._app === 'closed' || this._state === 'dead' || this._fin !== 'none' || data.length === 0) return;
     // S1/S2: `new Uint8Array(data)` copies a plain Uint8Array in half the time of
     // `data.slice()` (which looks up the species); other kinds (a Buffer) slice as before.
-    this._outbox.push(data.constructor === Uint8Array ? new Uint8Array(data) : data.slice());
-    this._outboxBytes += data.length;
+    const copy = data.constructor === Uint8Array ? new Uint8Array(data) : data.slice();
+    const n = copy.length;
+    if (this._outboxBytes === 0 && this._state === 'established' && n <= MSS && this.#room(this._peer!) >= n) {
+      // S1/S2 (one write, one segment, nothing queued): what `_pump` does with it, without
+      // the trip through the outbox; its FIN and close checks have nothing to do before
+      // `end()`. The plain code is the two lines below.
+      const segment = new Segment(this, this._peer!, this._sndNxt, copy, n, false);
+      this._sndNxt += n;
+      this.#transmit(segment);
+      if (this._watching) this.#scheduleDrain();
+      return;
+    }
+    this._outbox.push(copy);
+    this._outboxBytes += n;
     if (this._state === 'established') this._pump();
   }
 
