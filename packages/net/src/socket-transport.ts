@@ -244,9 +244,9 @@ export class SocketTransport extends Transport {
   /**
    * An `eventsInPass` socket's event, inside a loop callback: process now, in the
    * processing handle's context (sim's S1/S2: one pass per message fewer; the plain code
-   * is `_schedule()`, which the other sockets still use). Before connectionMade, after
-   * close, or with a processing callback queued already, `_process` would do nothing now
-   * that the queued one does not do in order, so that one stays in charge.
+   * is `_schedule()`, which the other sockets still use). Before connectionMade (which
+   * schedules the first processing), or with a processing callback queued already, or
+   * inside `_process` itself, the event waits for a queued callback, as before.
    */
   _processNow(): void {
     if (this._processScheduled || this._processingNow || this._state === 'connecting') {
