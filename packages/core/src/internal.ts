@@ -14,6 +14,7 @@
  *   are what `loop.callSoon`/`callAt` do after checking their arguments, in a context
  *   the caller already holds (asyncio's transports call `loop._call_soon` the same way);
  *   `scheduleHandle` queues a Handle made once and reused (net's socket transport);
+ *   `createFutureUnchecked` is `createFuture` with options its caller made once;
  *   `checkLoopOpen` is the loop's own "the event loop is closed" guard, so a method that
  *   net adds to the loop fails with the loop's words.
  * - `killTask`: a simulated machine crash stops a task without running its `finally`
@@ -34,6 +35,7 @@
 import type { Context } from './context';
 import type { EventLoop } from './loop';
 import { Handle } from './handle';
+import { CHECKED_OPTIONS, Future } from './future';
 import type { Timer, TimerHandle } from './handle';
 import type { Task } from './task';
 import type { LoopBound } from './loop-bound';
@@ -62,6 +64,14 @@ export function callAtWithContext(
   context: Context | null,
 ): TimerHandle {
   return loop._callAt(when, callback, args, context);
+}
+
+/**
+ * `loop.createFuture(options)` without checking `options` (a sibling's own, known
+ * options, made once): net's stream reader waits this way once per message (S1/S2).
+ */
+export function createFutureUnchecked<T>(loop: EventLoop, options: { description?: string; waiterOf?: object }): Future<T> {
+  return new Future<T>(options, CHECKED_OPTIONS, loop);
 }
 
 /** Put `handle` (made once, for `loop`) on the loop's ready queue again: it runs in the loop's next pass. */

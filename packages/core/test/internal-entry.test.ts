@@ -30,6 +30,7 @@ describe('the internal entry', () => {
         'callAtWithContext',
         'callSoonWithContext',
         'checkLoopOpen',
+        'createFutureUnchecked',
         'killTask',
         'pendingCallbacks',
         'scheduleHandle',

@@ -22,7 +22,7 @@
  * fail as unknown options. `reuseAddress` is accepted: Node always sets SO_REUSEADDR.
  */
 import { getRunningLoop } from '@yieldio/core';
-import type { Coro, EventLoop, Future, Network, NetworkAddress, ResolvedAddress, TlsUpgrade } from '@yieldio/core';
+import type { Coro, EventLoop, Future, IncomingStream, ListenerHandlers, Network, NetworkAddress, ResolvedAddress, TlsUpgrade } from '@yieldio/core';
 import { checkHost, checkPath, checkPort, formatAddress } from './addresses';
 import { SSL_HANDSHAKE_TIMEOUT } from './create-connection';
 import { describeValue as describe } from '@yieldio/core';
@@ -121,23 +121,39 @@ function* listenOne(
 ): Coro<void> {
   const where = formatAddress(local);
   const fut: Future<void> = loop.createFuture<void>({ description: `listen on ${where}` });
-  const listener = network.listen(
-    { local, backlog, ipv6Only: local.family === 'IPv6', tls, cleanupSocket },
-    {
-      listening: () => {
-        if (!fut.done() && !loop.isClosed()) fut.setResult(undefined);
-      },
-      connection: (incoming) => server._incoming(incoming),
-      error: (err) => {
-        if (loop.isClosed()) return;
-        if (!fut.done()) fut.setException(fromNodeError(err, `${server._caller}: cannot listen on`, where));
-        else loop.callExceptionHandler({ message: `listening socket ${where} failed`, exception: err, server });
-      },
-      close: () => {},
-    },
-  );
+  const listener = network.listen({ local, backlog, ipv6Only: local.family === 'IPv6', tls, cleanupSocket }, new ListenHandlers(loop, server, fut, where));
   server._listeners.push(listener);
   yield* fut;
+}
+
+/**
+ * What one listening socket reports to. S2 (servers built per seed): a class, where an
+ * object of four arrow functions had a name defined on each (esbuild's keepNames).
+ */
+class ListenHandlers implements ListenerHandlers {
+  constructor(
+    readonly loop: EventLoop,
+    readonly server: Server,
+    readonly fut: Future<void>,
+    readonly where: string,
+  ) {}
+
+  listening(): void {
+    if (!this.fut.done() && !this.loop.isClosed()) this.fut.setResult(undefined);
+  }
+
+  connection(incoming: IncomingStream): void {
+    this.server._incoming(incoming);
+  }
+
+  error(err: Error): void {
+    const { loop, fut, where, server } = this;
+    if (loop.isClosed()) return;
+    if (!fut.done()) fut.setException(fromNodeError(err, `${server._caller}: cannot listen on`, where));
+    else loop.callExceptionHandler({ message: `listening socket ${where} failed`, exception: err, server });
+  }
+
+  close(): void {}
 }
 
 export function* createServerImpl(

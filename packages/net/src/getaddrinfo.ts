@@ -67,12 +67,13 @@ export function* resolveHost(
   family: 'IPv4' | 'IPv6' | null,
   passive: boolean,
 ): Coro<ResolvedAddress[]> {
-  const wanted = (a: ResolvedAddress): boolean => family === null || a.family === family;
+  // S2 (servers and connections built per seed): an inline arrow, where a `const` one had
+  // a name defined on it at every call (esbuild's keepNames).
   if (host === null) {
     const all: ResolvedAddress[] = passive
       ? [{ family: 'IPv4', address: '0.0.0.0' }, { family: 'IPv6', address: '::' }]
       : [{ family: 'IPv6', address: '::1' }, { family: 'IPv4', address: '127.0.0.1' }];
-    return all.filter(wanted);
+    return all.filter((a) => family === null || a.family === family);
   }
   const literal = ipFamily(host);
   if (literal !== null) {
@@ -87,7 +88,7 @@ export function* resolveHost(
     if (err !== null) fut.setException(fromNodeError(err, `${caller}: cannot resolve`, JSON.stringify(host)));
     else fut.setResult(addresses);
   });
-  const addresses = (yield* fut).filter(wanted);
+  const addresses = (yield* fut).filter((a) => family === null || a.family === family);
   if (addresses.length === 0) throw new OSError(`${caller}: getaddrinfo() returned empty list for ${JSON.stringify(host)}`);
   // The resolver may repeat an address (one per socket type); keep the first of each.
   const seen = new Set<string>();

@@ -7,12 +7,24 @@
  * in arrival order, `connect`, `error` and `close` set fields, and each event calls
  * `onEvent`, which the owner points at "schedule one processing callback". So the
  * protocol always runs inside a pass, in order, and a burst of events costs one handle.
+ * A socket that says `eventsInPass` (sim's TCP: its handlers run only from loop
+ * callbacks, never from inside a socket method) is already inside a pass: a transport
+ * points `onEvent` at "process now" instead.
  *
  * One queue outlives its owners: `createConnection` watches it until the socket connects,
  * then the transport takes it over with whatever already arrived; nothing is lost between
  * the two.
  */
-import type { StreamHandlers } from '@yieldio/core';
+import type { StreamHandlers, StreamSocket } from '@yieldio/core';
+
+/**
+ * A stream socket that may say its handlers are called only from loop callbacks (inside
+ * a pass, never from inside one of its own methods), so an event can be handled where it
+ * is reported. Optional: a socket that leaves it out is processed a pass later.
+ */
+export interface InPassSocket extends StreamSocket {
+  readonly eventsInPass?: boolean;
+}
 
 /** The inbox's end-of-stream marker (the peer half-closed). */
 export const EOF: unique symbol = Symbol('EOF');

@@ -5,7 +5,11 @@
  * It sits on a seam `StreamSocket` and its `SocketEvents` queue. Every event is handled in
  * `_process`, one loop callback per burst, in this order: bytes and EOF to the protocol
  * (while it reads), the write buffer shrinking (resume the protocol), a failure (close
- * with the error), the socket closed (`connectionLost`). Three small state machines:
+ * with the error), the socket closed (`connectionLost`). A socket whose network reports
+ * its events from loop callbacks (`eventsInPass`, see socket-events.ts) is processed in
+ * that very callback, as asyncio's `_read_ready` runs in the pass the selector reported
+ * it in; Node's sockets report between passes, so theirs is a callback of its own.
+ * Three small state machines:
  *
  *     state:       connecting --connectionMade--> open --close()--> closing --flushed--> closed
  *                        \                          \________abort()/error/peer closed____/^
@@ -29,7 +33,7 @@
  *   - TLS transports can write EOF (Node half-closes TLS); asyncio's cannot.
  */
 import { Handle, InvalidStateError, copyContext, logger } from '@yieldio/core';
-import type { Coro, EventLoop, Future, NetworkAddress, StreamSocket } from '@yieldio/core';
+import type { Context, Coro, EventLoop, Future, NetworkAddress, StreamSocket } from '@yieldio/core';
 import { callSoonWithContext, scheduleHandle } from '@yieldio/core/internal';
 import { formatAddress, toSockAddr } from './addresses';
 import type { SockAddr } from './addresses';
@@ -37,7 +41,7 @@ import { OSError, fromNodeError } from './errors';
 import { isBufferedProtocol } from './protocols';
 import type { BaseProtocol, BufferedProtocol, Protocol, StreamProtocol } from './protocols';
 import { EOF } from './socket-events';
-import type { SocketEvents } from './socket-events';
+import type { InPassSocket, SocketEvents } from './socket-events';
 import type { SSLContext } from './ssl-context';
 import { Transport, WriteFlowControl, checkBytes } from './transports';
 
@@ -141,13 +145,24 @@ export class SocketTransport extends Transport {
   /** Writes dropped since the connection was lost (asyncio's `_conn_lost` count). */
   _lostWrites = 0;
   readonly _peer: string;
-  readonly _processBound = (): void => this._process();
-  readonly _scheduleBound = (): void => this._schedule();
+  // S2 (a world of connections per seed): the bound callbacks are assigned in the
+  // constructor, where a class field `= () => this._process()` gets a name defined on it
+  // per transport (esbuild's keepNames), which cost more than the closure itself.
+  readonly _processBound: () => void;
+  readonly _scheduleBound: () => void;
+  readonly _processNowBound: () => void;
+  /** The context protocol callbacks run in (the processing handle's). */
+  readonly _context: Context;
+  /** True while `_processNow` runs `_process` (a network breaking the seam's rule re-enters). */
+  _processingNow = false;
   /** One handle, reused: a burst of socket events costs no allocation (as a task's step handle). */
   readonly _processHandle: Handle;
 
   constructor(loop: EventLoop, socket: StreamSocket, events: SocketEvents, protocol: StreamProtocol, options: SocketTransportOptions = {}) {
     super(new Map());
+    this._processBound = () => this._process();
+    this._scheduleBound = () => this._schedule();
+    this._processNowBound = () => this._processNow();
     this._loop = loop;
     this._socket = socket;
     this._events = events;
@@ -158,6 +173,7 @@ export class SocketTransport extends Transport {
     // asyncio's do (its call_soon and add_reader copy the current context): tasks a
     // protocol starts inherit it (a simulated host's, say).
     const context = copyContext();
+    this._context = context;
     this._processHandle = new Handle(this._processBound, null, loop, context);
     const remote = socket.remoteAddress();
     const local = socket.localAddress();
@@ -192,7 +208,7 @@ export class SocketTransport extends Transport {
         if (!waiter.done()) waiter.setResult(undefined);
       }, null, null);
     }
-    events.onEvent = this._scheduleBound;
+    events.onEvent = (socket as InPassSocket).eventsInPass === true ? this._processNowBound : this._scheduleBound;
   }
 
   _connectionMade(): void {
@@ -223,6 +239,26 @@ export class SocketTransport extends Transport {
     }
     this._processScheduled = true;
     scheduleHandle(this._loop, this._processHandle);
+  }
+
+  /**
+   * An `eventsInPass` socket's event, inside a loop callback: process now, in the
+   * processing handle's context (sim's S1/S2: one pass per message fewer; the plain code
+   * is `_schedule()`, which the other sockets still use). Before connectionMade (which
+   * schedules the first processing), or with a processing callback queued already, or
+   * inside `_process` itself, the event waits for a queued callback, as before.
+   */
+  _processNow(): void {
+    if (this._processScheduled || this._processingNow || this._state === 'connecting') {
+      this._schedule();
+      return;
+    }
+    this._processingNow = true;
+    try {
+      this._context.run(this._processBound);
+    } finally {
+      this._processingNow = false;
+    }
   }
 
   /** Handle what the socket reported, in the order the module note gives. */

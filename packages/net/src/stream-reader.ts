@@ -24,6 +24,7 @@
  */
 import { InvalidStateError, StopAsyncIteration, getEventLoop, trackCoro as trackCoroExport } from '@yieldio/core';
 import type { Coro, EventLoop, Future } from '@yieldio/core';
+import { createFutureUnchecked } from '@yieldio/core/internal';
 import { allocBytes, copyBytes } from './bytes';
 import { ChunkBuffer } from './chunk-buffer';
 import { describeValue as describe } from '@yieldio/core';
@@ -46,6 +47,7 @@ const WAIT_DESCRIPTIONS: Record<string, string> = {
   readexactly: 'StreamReader.readexactly()',
   readuntil: 'StreamReader.readuntil()',
 };
+type WaitingRead = 'read' | 'readexactly' | 'readuntil';
 
 /** Options of `new StreamReader(options)` (asyncio `StreamReader(limit=_DEFAULT_LIMIT)`). */
 export interface StreamReaderOptions {
@@ -67,6 +69,12 @@ export class StreamReader extends ChunkBuffer {
   _transport: Transport | null = null;
   /** True while we paused the transport because the buffer was over 2 x limit. */
   _paused = false;
+  /**
+   * The options of a waiting read's future, per kind of read, made at its first wait.
+   * S1/S2 (a wait per message): replaces `loop.createFuture({ description, waiterOf })`,
+   * which built the object and checked its keys at every wait.
+   */
+  _waitOptions: Partial<Record<WaitingRead, { description: string; waiterOf: object }>> | null = null;
 
   constructor(options: StreamReaderOptions = {}) {
     super();
@@ -161,7 +169,7 @@ export class StreamReader extends ChunkBuffer {
    * future rather than a generator: one object less per wait. Whoever completes the
    * waiter clears `_waiter` first; a cancelled waiter is done, so it no longer counts.
    */
-  _waitForData(funcName: 'read' | 'readexactly' | 'readuntil'): Future<void> {
+  _waitForData(funcName: WaitingRead): Future<void> {
     if (this._waiter !== null && !this._waiter.done()) {
       throw new InvalidStateError(`${funcName}() called while another coroutine is already waiting for incoming data; read from one task at a time`);
     }
@@ -171,7 +179,9 @@ export class StreamReader extends ChunkBuffer {
       this._paused = false;
       this._transport!.resumeReading();
     }
-    const waiter = this._loop.createFuture<void>({ description: WAIT_DESCRIPTIONS[funcName], waiterOf: this });
+    const known = (this._waitOptions ??= {});
+    const options = (known[funcName] ??= { description: WAIT_DESCRIPTIONS[funcName], waiterOf: this });
+    const waiter = createFutureUnchecked<void>(this._loop, options);
     this._waiter = waiter;
     return waiter;
   }

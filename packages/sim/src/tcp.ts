@@ -175,6 +175,12 @@ export type AppState = 'open' | 'closed';
 
 export class TcpSocket implements StreamSocket {
   readonly raw = this;
+  /**
+   * Its handlers run only from loop callbacks (a packet's arrival, a timer, a callSoon),
+   * never from inside one of its methods: net's transport handles an event where it is
+   * reported (net's socket-events.ts), as asyncio reads in the pass the selector says.
+   */
+  readonly eventsInPass = true;
   _handlers: StreamHandlers | null;
   readonly _net: SimNetwork;
   readonly _host: SimHost;
@@ -247,8 +253,20 @@ export class TcpSocket implements StreamSocket {
     if (this._stale() || this._app === 'closed' || this._state === 'dead' || this._fin !== 'none' || data.length === 0) return;
     // S1/S2: `new Uint8Array(data)` copies a plain Uint8Array in half the time of
     // `data.slice()` (which looks up the species); other kinds (a Buffer) slice as before.
-    this._outbox.push(data.constructor === Uint8Array ? new Uint8Array(data) : data.slice());
-    this._outboxBytes += data.length;
+    const copy = data.constructor === Uint8Array ? new Uint8Array(data) : data.slice();
+    const n = copy.length;
+    if (this._outboxBytes === 0 && this._state === 'established' && n <= MSS && this.#room(this._peer!) >= n) {
+      // S1/S2 (one write, one segment, nothing queued): what `_pump` does with it, without
+      // the trip through the outbox; its FIN and close checks have nothing to do before
+      // `end()`. The plain code is the two lines below.
+      const segment = new Segment(this, this._peer!, this._sndNxt, copy, n, false);
+      this._sndNxt += n;
+      this.#transmit(segment);
+      if (this._watching) this.#scheduleDrain();
+      return;
+    }
+    this._outbox.push(copy);
+    this._outboxBytes += n;
     if (this._state === 'established') this._pump();
   }
 
@@ -751,24 +769,18 @@ export class TcpListener implements Listener, HostResource {
     this._tls = request.tls ?? null;
     this._ipv6Only = request.ipv6Only;
     const local = request.local as IpAddress;
-    const fail = (err: Error): void => {
-      this.#state = 'closed';
-      host._callSoon(() => {
-        handlers.error(err);
-        handlers.close();
-      });
-    };
+    // S2 (servers built per seed): `fail` and `taken` are methods, where closures here had
+    // a name defined on each at every construction (esbuild's keepNames).
     if (!isLocalAddress(host, local.address)) {
-      fail(Object.assign(codeError(`listen EADDRNOTAVAIL ${where(local)}`, 'EADDRNOTAVAIL'), { syscall: 'listen' }));
+      this.#fail(Object.assign(codeError(`listen EADDRNOTAVAIL ${where(local)}`, 'EADDRNOTAVAIL'), { syscall: 'listen' }));
       return;
     }
     const map = listenersOf(host);
-    const taken = (port: number): boolean => (map.get(port) ?? []).some((l) => overlaps(l.#address!.address, l._ipv6Only, local.address, request.ipv6Only));
     let port = local.port;
     if (port === 0) {
-      port = host._ephemeralPort(taken);
-    } else if (taken(port)) {
-      fail(codeError(`listen EADDRINUSE: address already in use ${where(local)}`, 'EADDRINUSE'));
+      port = host._ephemeralPort((p) => TcpListener.#taken(map, p, local.address, request.ipv6Only));
+    } else if (TcpListener.#taken(map, port, local.address, request.ipv6Only)) {
+      this.#fail(codeError(`listen EADDRINUSE: address already in use ${where(local)}`, 'EADDRINUSE'));
       return;
     }
     this.#address = { family: local.family, address: local.address, port };
@@ -777,6 +789,21 @@ export class TcpListener implements Listener, HostResource {
     else list.push(this);
     host._resources.add(this);
     host._callSoon(() => handlers.listening());
+  }
+
+  /** Whether `port` is bound on the host (`map`) in a way that collides with `address`. */
+  static #taken(map: Map<number, TcpListener[]>, port: number, address: string, ipv6Only: boolean): boolean {
+    const list = map.get(port);
+    return list !== undefined && list.some((l) => overlaps(l.#address!.address, l._ipv6Only, address, ipv6Only));
+  }
+
+  #fail(err: Error): void {
+    this.#state = 'closed';
+    const handlers = this.#handlers;
+    this.#host._callSoon(() => {
+      handlers.error(err);
+      handlers.close();
+    });
   }
 
   localAddress(): NetworkAddress | null {

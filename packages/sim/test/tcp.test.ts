@@ -5,7 +5,7 @@
  */
 import { TimeoutError, getRunningLoop, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
-import { ConnectionRefusedError, ConnectionResetError, openConnection, startServer } from '@yieldio/net';
+import { ConnectionRefusedError, ConnectionResetError, Protocol, openConnection, startServer } from '@yieldio/net';
 import type { StreamReader, StreamWriter } from '@yieldio/net';
 import { getNetwork } from '@yieldio/sim';
 import { bytes, portOf, sim, text, thrownBy } from './helpers';
@@ -40,6 +40,31 @@ describe('TCP over the simulated network', () => {
     );
     expect(times.connected).toBeCloseTo(0.02, 6);
     expect(times.roundTrip).toBeCloseTo(0.02, 6);
+  });
+
+  it('a protocol hears bytes in the pass their packet arrives, before a timer due at that instant', () => {
+    // As asyncio: the selector's reads run before the timers due in the same iteration.
+    const log = sim(
+      function* (): Coro<string[]> {
+        const loop = getRunningLoop();
+        const log: string[] = [];
+        class Recorder extends Protocol {
+          override dataReceived(data: Uint8Array): void {
+            log.push(`data ${text(data)} at ${loop.time()}`);
+          }
+        }
+        const server = yield* loop.createServer(() => new Recorder(), '127.0.0.1', 0);
+        const [, writer] = yield* openConnection('127.0.0.1', portOf(server));
+        writer.write(bytes('ping'));
+        loop.callLater(0.01, () => log.push(`timer at ${loop.time()}`));
+        yield* sleep(1);
+        writer.close();
+        server.close();
+        return log;
+      },
+      { network: { latency: 0.01 } },
+    );
+    expect(log).toEqual(['data ping at 0.03', 'timer at 0.03']);
   });
 
   it('no listener: ConnectionRefusedError after one round trip', () => {
