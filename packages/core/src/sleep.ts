@@ -149,6 +149,7 @@ export class SleepFuture<T> extends Future<T> implements Timer {
   readonly _seq: number;
   _scheduled = true;
   _cancelled = false;
+  _next: Timer | undefined = undefined;
   readonly #value: T;
 
   constructor(loop: EventLoop, when: number, value: T) {
