@@ -38,14 +38,21 @@
  */
 import type { Timer } from './handle';
 
-/** Slots of the `tails` table; a power of two. 64 KiB, in the L2 cache. */
+/** Most slots of the `tails` table; a power of two. 64 KiB, in the L2 cache. */
 const TAIL_SLOTS = 4096;
+/**
+ * Slots a heap starts with, in its key arrays and its `tails` table. Every loop has a
+ * heap, and `explore` makes a loop per run: 8 doubles (64 bytes) are a typed array V8
+ * keeps on its heap, where a larger one is a separate allocation; a heap made with the
+ * full table cost 20-30 us per `simulate()` (S3 in bench/). Both grow as runs come.
+ */
+const INITIAL_SLOTS = 8;
 
 export class TimerHeap {
   /** The runs' first timers, in heap order; `_whens[i]` and `_seqs[i]` are `_items[i]`'s keys. */
   _items: (Timer | undefined)[] = [];
-  _whens = new Float64Array(64);
-  _seqs = new Float64Array(64);
+  _whens = new Float64Array(INITIAL_SLOTS);
+  _seqs = new Float64Array(INITIAL_SLOTS);
   /** How many runs (heap entries). */
   _size = 0;
   /** How many timers, in every run. */
@@ -54,9 +61,12 @@ export class TimerHeap {
    * The last timer of a run still in the heap, by a hash of its `_when`, and that
    * `_when` (packed, so a miss reads no timer). A slot holds the latest timer added at
    * its hash; a collision only starts a new run, which the heap orders as it would.
+   * Twice the heap's capacity, up to `TAIL_SLOTS`; growing empties it (a forgotten tail
+   * only starts a new run too).
    */
-  readonly _tails: (Timer | undefined)[] = new Array<undefined>(TAIL_SLOTS).fill(undefined);
-  readonly _tailWhens = new Float64Array(TAIL_SLOTS);
+  _tails: (Timer | undefined)[] = new Array<undefined>(INITIAL_SLOTS).fill(undefined);
+  _tailWhens = new Float64Array(INITIAL_SLOTS);
+  _tailMask = INITIAL_SLOTS - 1;
 
   /** The earliest timer, or undefined when there is none. */
   peek(): Timer | undefined {
@@ -67,7 +77,7 @@ export class TimerHeap {
     this.length++;
     timer._next = undefined;
     const when = timer._when;
-    const slot = tailSlot(when);
+    const slot = tailHash(when) & this._tailMask;
     const tail = this._tails[slot];
     this._tails[slot] = timer;
     if (tail !== undefined && this._tailWhens[slot] === when && tail._seq < timer._seq) {
@@ -117,7 +127,7 @@ export class TimerHeap {
       this._siftDown(0, this._size);
       return top;
     }
-    const slot = tailSlot(top._when);
+    const slot = tailHash(top._when) & this._tailMask;
     if (this._tails[slot] === top) this._tails[slot] = undefined;
     const last = --this._size;
     if (last > 0) {
@@ -171,6 +181,12 @@ export class TimerHeap {
     const seqs = new Float64Array(this._seqs.length * 2);
     seqs.set(this._seqs);
     this._seqs = seqs;
+    const slots = Math.min(TAIL_SLOTS, 2 * whens.length);
+    if (slots > this._tails.length) {
+      this._tails = new Array<undefined>(slots).fill(undefined);
+      this._tailWhens = new Float64Array(slots);
+      this._tailMask = slots - 1;
+    }
   }
 
   /** The timers, run by run in heap order (not sorted across runs). */
@@ -207,10 +223,10 @@ export class TimerHeap {
 const HASH_DOUBLE = new Float64Array(1);
 const HASH_WORDS = new Uint32Array(HASH_DOUBLE.buffer);
 
-/** The `tails` slot of `when`: a mix of its 64 bits (`+ 0` makes -0 hash as 0, which it equals). */
-function tailSlot(when: number): number {
+/** A hash of `when` for the `tails` table: a mix of its 64 bits (`+ 0` makes -0 hash as 0, which it equals). */
+function tailHash(when: number): number {
   HASH_DOUBLE[0] = when + 0;
   let h = HASH_WORDS[0]! ^ Math.imul(HASH_WORDS[1]!, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return (h ^ (h >>> 13)) & (TAIL_SLOTS - 1);
+  return h ^ (h >>> 13);
 }
