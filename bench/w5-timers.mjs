@@ -35,6 +35,11 @@
 // in W5b: each timer costs two passes (the due timer sets its future's result, the task
 // wakes a pass later, as asyncio's call_soon makes it; the floor wakes the fiber in the
 // same pass), and two objects per sleep (the `sleep()` coroutine and its future).
+// Since #15's W9 work the heap keeps runs of timers due at the same instant, found
+// through a 4096-slot table by deadline; W5's deadlines are all distinct, so that is one
+// table look-up per timer here, and a sleeping task is 32 bytes lighter. Interleaved
+// A/B against the heap of single timers, medians of 3 (CPU): W5a 7.5 to 6.6 us a timer,
+// W5b 6.3 to 6.4 s (unchanged within the noise).
 import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, TimerRing, join } from './floor.mjs';

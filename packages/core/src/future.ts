@@ -100,6 +100,7 @@ export class Future<T = unknown> implements Iterable<Future<T>, T, unknown>, Pro
    * an `_unretrieved` field beside this one):
    *
    *     pending, cancelled           the cancel message (see `cancelMessageOf`)
+   *     pending (a sleep's future)   the sleep's result, until it is due (sleep.ts)
    *     finished with an exception   its UnretrievedError record, or null once retrieved
    *                                  (see `_markRetrieved`)
    */

@@ -58,6 +58,8 @@ export interface Timer extends Runnable {
   _scheduled: boolean;
   /** Cancelled: the loop drops it from the heap when it gets there, without running it. */
   _cancelled: boolean;
+  /** The next timer of its run in the heap: same `_when`, a later `_seq` (timer-heap.ts). */
+  _next?: Timer | undefined;
 }
 
 /** A callback scheduled with `callSoon` (asyncio `Handle`); `cancel()` drops it. */
@@ -137,6 +139,7 @@ export class TimerHandle extends Handle implements Timer {
   readonly _seq: number;
   /** True while the handle sits in the loop's heap. */
   _scheduled = true;
+  _next: Timer | undefined = undefined;
 
   constructor(
     when: number,

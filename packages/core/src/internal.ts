@@ -41,6 +41,8 @@ import type { Task } from './task';
 import type { LoopBound } from './loop-bound';
 
 export { LoopBound } from './loop-bound';
+/** The shape `scheduleTimer` takes: what the loop's timer heap holds (handle.ts). */
+export type { Timer } from './handle';
 
 /**
  * `loop.callSoon(callback, ...args)` without its checks, in `context` (null: the

@@ -96,28 +96,32 @@ class YieldOnce<T> {
  * cancelled, or the coroutine closed) cancel the future, and with it the timer.
  */
 class SleepFor<T> {
-  readonly #delay: number;
+  /**
+   * The delay until the first `next`, then the future. One field for both (W9's W5b: 8
+   * bytes and the delay's 16-byte number box less per sleeping task, as a number field
+   * boxes its own copy). Plain code: `#delay: number` and `#fut: SleepFuture | null`.
+   */
+  #delayOrFut: number | SleepFuture<T>;
   readonly #result: T;
-  #fut: SleepFuture<T> | null = null;
 
   constructor(delay: number, result: T) {
-    this.#delay = delay;
+    this.#delayOrFut = delay;
     this.#result = result;
   }
 
   next(): IteratorResult<Future<T>, T> {
-    let fut = this.#fut;
-    if (fut === null) {
+    let fut = this.#delayOrFut;
+    if (typeof fut === 'number') {
       const loop = getRunningLoop('sleep');
-      fut = this.#fut = new SleepFuture(loop, loop.time() + this.#delay, this.#result);
+      fut = this.#delayOrFut = new SleepFuture(loop, loop.time() + fut, this.#result);
     }
     if (fut._state === 'pending') return { done: false, value: fut };
     return { done: true, value: fut.result() };
   }
 
   throw(exc: unknown): IteratorResult<Future<T>, T> {
-    const fut = this.#fut;
-    if (fut !== null) {
+    const fut = this.#delayOrFut;
+    if (typeof fut !== 'number') {
       fut.cancel();
       if (fut._loop._debug) addYieldChain(exc);
     }
@@ -125,7 +129,8 @@ class SleepFor<T> {
   }
 
   return(value: T): IteratorResult<Future<T>, T> {
-    this.#fut?.cancel();
+    const fut = this.#delayOrFut;
+    if (typeof fut !== 'number') fut.cancel();
     return { done: true, value };
   }
 
@@ -149,19 +154,21 @@ export class SleepFuture<T> extends Future<T> implements Timer {
   readonly _seq: number;
   _scheduled = true;
   _cancelled = false;
-  readonly #value: T;
+  _next: Timer | undefined = undefined;
 
   constructor(loop: EventLoop, when: number, value: T) {
     super(undefined, LOOP_ONLY, loop);
     this._when = when;
     this._seq = loop._timerSeq++;
-    this.#value = value;
+    // The sleep's result waits in `_result`, which a pending sleep does not use (W9's
+    // W5b: 8 bytes less per sleeping task; plain code: a `#value` field).
+    this._result = value;
     loop._addTimer(this);
   }
 
   /** The timer is due: the sleep is over (unless it was cancelled meanwhile). */
   _run(): void {
-    if (this._state === 'pending') this.setResult(this.#value);
+    if (this._state === 'pending') this.setResult(this._result as T);
   }
 
   override cancel(msg?: string): boolean {

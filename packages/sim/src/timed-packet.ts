@@ -12,6 +12,7 @@
  * datagrams are TimedPackets). The second copy of a duplicated packet, and a packet sent
  * again while still in the heap, take that plain path.
  */
+import type { Timer } from '@yieldio/core/internal';
 import type { SimHost } from './host';
 import type { Packet, SimNetwork } from './network';
 
@@ -27,6 +28,7 @@ export abstract class TimedPacket implements Packet {
   /** True while it sits in the loop's heap (the loop clears it when it pops it). */
   _scheduled = false;
   readonly _cancelled = false;
+  _next: Timer | undefined = undefined;
   _net: SimNetwork | null = null;
 
   /** Due: as `arrive(net, packet)` run by a TimerHandle, which reports what it throws. */
