@@ -6,14 +6,21 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-// A forced GC between timed runs, so one implementation's garbage is not collected on
-// the next one's clock (works without `node --expose-gc`).
+// A forced young-generation GC between timed runs, so one implementation's short-lived
+// garbage is not collected on the next one's clock (works without `node --expose-gc`).
+// Not a full GC: a full collection frees the previous run's objects that V8's optimized
+// code had embedded (a closure it called, a map it checked), and every such function is
+// deoptimized and must warm up again. A full GC before each run measured S1 at 112k
+// round trips/s, a young one at 365k, with the same code in the same minute; W2 2.8x
+// against 2.1x of its floor; floors, small and quick to optimize, moved little. A program
+// meets a full GC only when its old generation grows, so the warm figure is the one a
+// long run sees; S1's "cold" row shows a first run in a fresh process.
 setFlagsFromString('--expose-gc');
 const gcNow = runInNewContext('gc');
 
-/** Collect garbage now (full GC). */
+/** Collect the young generation's garbage now (a scavenge): see above. */
 export function forceGc() {
-  gcNow();
+  gcNow({ type: 'minor' });
 }
 
 /** Best wall time (ms) of `repeat` runs of `fn` (async or not), after one warm-up. */
@@ -44,8 +51,8 @@ export async function bestCpuOf(fn, { repeat = 3, warmup = 1 } = {}) {
 /**
  * Time several implementations in interleaved rounds (a, b, c, a, b, c, ...) and keep
  * each one's best time (ms): on a shared machine a burst of load then hits every
- * implementation alike, rather than whichever ran during it. A GC is forced before each
- * run. `impls` maps a name to a function (sync or async); `rounds` may be a number or a
+ * implementation alike, rather than whichever ran during it. A young-generation GC is
+ * forced before each run (forceGc). `impls` maps a name to a function (sync or async); `rounds` may be a number or a
  * map name -> number (with `default`), so slow peers run fewer rounds; `warmup` untimed
  * runs each first. `clock` is 'wall' (performance.now) or 'cpu' (user + system time of
  * this process, all threads). Returns name -> { ms, value }, where `value` is what the

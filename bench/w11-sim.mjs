@@ -12,11 +12,14 @@
 //       line, and as bare back-to-back simulate() calls, each installing and removing
 //       the globals (a dozen defineProperty pairs per seed).
 import * as net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { holdSimulatedGlobals, simulate } from '@yieldio/core';
 import { gather, sleep } from '@yieldio/core';
 import { openConnection, startServer } from '@yieldio/net';
 import { getNetwork } from '@yieldio/sim';
-import { interleavedBest, row } from './lib.mjs';
+import { interleavedBest, row, runNode } from './lib.mjs';
+
+const self = fileURLToPath(import.meta.url);
 
 const MSG = 64;
 
@@ -120,8 +123,17 @@ function heldSeeds(count) {
   }
 }
 
+// S1 cold: one run in a fresh process (`node bench/w11-sim.mjs cold TRIPS`), as a single
+// test meets it: most of its time is V8 optimizing the code, as it does for any program.
+if (process.argv[1] === self && process.argv[2] === 'cold') {
+  const t0 = performance.now();
+  simulate(simPingPong(Number(process.argv[3])));
+  console.log(JSON.stringify({ ms: performance.now() - t0 }));
+}
+
 export default async function w11({ quick }) {
   const trips = quick ? 2000 : 20000;
+  const cold = runNode(self, ['cold', trips]);
   const seedCount = quick ? 50 : 500;
   const best = await interleavedBest(
     {
@@ -140,6 +152,7 @@ export default async function w11({ quick }) {
     row(S1, 'floor', perSecond(best.node), 'trips/s', { higherIsBetter, note: 'plain Node net, real loopback' }),
     // Ratios are floor / figure, so "10x faster than the floor" is a ratio of at most 0.1.
     row(S1, 'yieldio sim', perSecond(best.sim), 'trips/s', { higherIsBetter, target: { maxRatio: 0.1 }, note: 'wall clock, under simulate()' }),
+    row(S1, 'yieldio sim, cold', perSecond(cold.ms), 'trips/s', { higherIsBetter, note: 'one run in a fresh process, the JIT warming up' }),
     row(S2, 'yieldio sim', seedCount / (best.seeds / 1000), 'seeds/s', {
       higherIsBetter,
       target: { min: 1000 },
