@@ -18,6 +18,8 @@
  *   net adds to the loop fails with the loop's words.
  * - `killTask`: a simulated machine crash stops a task without running its `finally`
  *   (sim's `SimHost.crash()`); asyncio has no such thing, and no user code should.
+ * - `createFutureUnchecked`: `loop.createFuture(options)` without checking the options'
+ *   keys, for a primitive that passes its own literal on every wait (sync's Lock).
  * - `LoopBound` and `bindLoop`: the base of sync's and queues' primitives, which bind
  *   to the first loop that waits on them (asyncio `mixins._LoopBoundMixin`); a class
  *   whose one method is internal has nothing to show in the public API.
@@ -33,6 +35,8 @@
  */
 import type { Context } from './context';
 import type { EventLoop } from './loop';
+import { CHECKED_OPTIONS, Future } from './future';
+import type { FutureOptions } from './future';
 import { Handle } from './handle';
 import type { Timer, TimerHandle } from './handle';
 import type { Task } from './task';
@@ -111,6 +115,15 @@ export function checkLoopOpen(loop: EventLoop, method: string): void {
  */
 export function killTask(task: Task<unknown>, msg?: string): boolean {
   return task._kill(msg);
+}
+
+/**
+ * `loop.createFuture(options)` without its check of `options`' keys, which costs a
+ * contended acquire more than making the future (W7 in bench/): for a primitive whose
+ * options are one literal of its own, made once (`{ description, waiterOf }`).
+ */
+export function createFutureUnchecked<T>(loop: EventLoop, options: Pick<FutureOptions, 'description' | 'waiterOf'>): Future<T> {
+  return new Future<T>(options, CHECKED_OPTIONS, loop);
 }
 
 /**
