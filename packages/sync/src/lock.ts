@@ -78,14 +78,14 @@ export class Lock extends LoopBound {
   /**
    * `using _ = yield* lock.hold();`: acquire now, release when the block is left. W7:
    * acquire's own iterator, finishing with the Hold. Plain code, and still the code in
-   * debug mode (where `acquire()` is wrapped to be reported if never awaited):
+   * debug mode (whose wrapper, debug.ts, lacks the Symbol.dispose guard of hold.ts):
    * `holdOf(this, this.acquire())`, a generator around acquire's, one resume more at
    * every wake-up.
    */
   hold(): HoldCoro {
-    const acquire = this.acquire();
-    if (!(acquire instanceof Acquire)) return holdOf(this, acquire);
-    return new AcquireHold(this) as unknown as HoldCoro;
+    const hold = new AcquireHold(this) as unknown as Coro<Hold>;
+    const tracked = trackCoro(hold, 'lock.acquire');
+    return tracked === hold ? (hold as unknown as HoldCoro) : holdOf(this, tracked);
   }
 
   /**
