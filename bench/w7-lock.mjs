@@ -17,11 +17,26 @@
 //
 // Where the time goes (#15, target 3x the floor): the row "core: futures, inline lock"
 // is the least any lock built on futures can cost under asyncio's rules (a future per
-// blocked acquire, the wake-up a pass later): it measures at or above 3x by itself, so
-// the 3x target cannot be met by @yieldio/sync's Lock without leaving asyncio's
-// semantics (the promise mutex hands over through one microtask, with no pass between).
-// The Lock's own share (a generator per acquire, the options check of createFuture, the
-// waiter queue, try/finally) is the gap between that row and "yieldio Lock".
+// blocked acquire, the wake-up a pass later): it measures at or above 3x by itself, and
+// "core: 2 passes/op, no lock" (the two task steps a hand-over takes, and nothing else)
+// about 2.4x, so the 3x target cannot be met by @yieldio/sync's Lock without leaving
+// asyncio's semantics (the promise mutex hands over through one microtask, with no pass
+// between). The second round of #15 measured instructions per acquire/release pair
+// (valgrind, deterministic where wall time on this machine moved by 2x; 30,000 pairs,
+// about +-10% between runs): floor 1,600; inline futures lock 2,580; Lock 4,100;
+// Lock.hold() 4,960. Two changes took the Lock to 3,000-3,360 and hold() to 3,590:
+//   - acquire() and hold() return a hand-written iterator (lock.ts `Acquire`, asyncio's
+//     generator kept as its plain code): no generator object per acquire, no resume
+//     through one at the wake-up, and hold() no longer wraps a second generator around
+//     acquire's; the waiter's options are made once per lock and not checked on every
+//     wait (createFuture's check was 4-6% of the profile).
+//   - the real host reads the clock once per 64 callbacks, not every 8 passes (a read
+//     costs more than a one-task pass; 5% of this workload's time): this helps every
+//     row on run(), the inline lock's too (2,580 to 1,960).
+// What is left between the Lock and the inline lock (about 1,000 instructions) is
+// mostly `yield* lock.acquire()` itself: V8's delegation to an iterator costs about 450
+// instructions a resume over a bare `yield` (W1 measures the same for `yield* sleep(0)`),
+// then the Acquire object, the waiter queue and the holder's bookkeeping.
 import { Mutex } from 'async-mutex';
 import { createTask, gather, getRunningLoop, run, simulate } from '@yieldio/core';
 import { Lock } from '@yieldio/sync';
