@@ -28,7 +28,10 @@
 // loop, callbacks, awaited-by, coroutine, context, name, waited-on future,
 // cancellation count, and the pending-task list's two links). The CPU part lost a
 // second coroutine check per task (loop.createTask checks; the Task constructor
-// trusted it).
+// trusted it). Measured on the way: returning to Node's event loop between the two
+// passes of 100,000 steps (a real host that read its clock every 64 callbacks, and so
+// yielded after each long pass) cost a third more CPU, GC work done at the macrotask
+// boundary; the host yields after 8 passes at the soonest, as it always did.
 import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, Ring, join } from './floor.mjs';
