@@ -30,9 +30,10 @@
 //     through one at the wake-up, and hold() no longer wraps a second generator around
 //     acquire's; the waiter's options are made once per lock and not checked on every
 //     wait (createFuture's check was 4-6% of the profile).
-//   - the real host reads the clock once per 64 callbacks, not every 8 passes (a read
-//     costs more than a one-task pass; 5% of this workload's time): this helps every
-//     row on run(), the inline lock's too (2,580 to 1,960).
+//   - the real host reads the clock every 8 passes only once 64 callbacks ran since the
+//     last read, here every 32 passes (a read costs more than a one-task pass; it was
+//     5% of this workload's time): this helps every row on run(), the inline lock's
+//     too (2,580 to 1,960).
 // In CPU time (medians of 4 interleaved runs against a build of the round's start, at
 // load 10, ratios to the floor of each run): Lock on run() 5.7x -> 4.1x, on simulate()
 // 5.3x -> 4.1x, hold() 7.3x -> 4.9x (from 29% to 19% above acquire/release), inline
