@@ -34,10 +34,11 @@
 //     last read, here every 32 passes (a read costs more than a one-task pass; it was
 //     5% of this workload's time): this helps every row on run(), the inline lock's
 //     too (2,580 to 1,960).
-// In CPU time (medians of 4 interleaved runs against a build of the round's start, at
-// load 10, ratios to the floor of each run): Lock on run() 5.7x -> 4.1x, on simulate()
-// 5.3x -> 4.1x, hold() 7.3x -> 4.9x (from 29% to 19% above acquire/release), inline
-// futures lock 3.4x -> 3.2x, two passes alone 2.4x -> 2.0x.
+// In CPU time (two sets of 4 runs interleaved with a build of the round's start, at
+// load 8 to 11; medians of the ratios to the floor of each run): Lock on run() 5.7-7.1x
+// -> 4.1-4.2x, on simulate() 5.3-6.2x -> 4.1x, hold() 7.3-8.3x -> 4.9-5.0x (19% above
+// acquire/release; it was 18-28%), inline futures lock 3.2-3.4x before and after, two
+// passes alone 2.4x -> 2.0-2.3x.
 // What is left between the Lock and the inline lock (about 1,000 instructions) is
 // mostly `yield* lock.acquire()` itself: V8's delegation to an iterator costs about 450
 // instructions a resume over a bare `yield` (W1 measures the same for `yield* sleep(0)`),

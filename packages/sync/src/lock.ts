@@ -47,7 +47,7 @@ export class Lock extends LoopBound {
   _holder: Task<unknown> | null = null;
   readonly _waiters = new WaiterQueue();
   /** The options of every waiter's future (a DeadlockError shows them): made once, not per wait (W7). */
-  readonly _waiterOptions = { description: 'Lock.acquire()', waiterOf: this };
+  readonly _waiterOptions: { readonly description: string; readonly waiterOf: object } = { description: 'Lock.acquire()', waiterOf: this };
 
   /** Whether the lock is held (asyncio `Lock.locked`). */
   locked(): boolean {
