@@ -17,11 +17,32 @@
 //
 // Where the time goes (#15, target 3x the floor): the row "core: futures, inline lock"
 // is the least any lock built on futures can cost under asyncio's rules (a future per
-// blocked acquire, the wake-up a pass later): it measures at or above 3x by itself, so
-// the 3x target cannot be met by @yieldio/sync's Lock without leaving asyncio's
-// semantics (the promise mutex hands over through one microtask, with no pass between).
-// The Lock's own share (a generator per acquire, the options check of createFuture, the
-// waiter queue, try/finally) is the gap between that row and "yieldio Lock".
+// blocked acquire, the wake-up a pass later): it measures at or above 3x by itself, and
+// "core: 2 passes/op, no lock" (the two task steps a hand-over takes, and nothing else)
+// about 2.4x, so the 3x target cannot be met by @yieldio/sync's Lock without leaving
+// asyncio's semantics (the promise mutex hands over through one microtask, with no pass
+// between). The second round of #15 measured instructions per acquire/release pair
+// (valgrind, deterministic where wall time on this machine moved by 2x; 30,000 pairs,
+// about +-10% between runs): floor 1,600; inline futures lock 2,580; Lock 4,100;
+// Lock.hold() 4,960. Two changes took the Lock to 3,000-3,360 and hold() to 3,590:
+//   - acquire() and hold() return a hand-written iterator (lock.ts `Acquire`, asyncio's
+//     generator kept as its plain code): no generator object per acquire, no resume
+//     through one at the wake-up, and hold() no longer wraps a second generator around
+//     acquire's; the waiter's options are made once per lock and not checked on every
+//     wait (createFuture's check was 4-6% of the profile).
+//   - the real host reads the clock every 8 passes only once 64 callbacks ran since the
+//     last read, here every 32 passes (a read costs more than a one-task pass; it was
+//     5% of this workload's time): this helps every row on run(), the inline lock's
+//     too (2,580 to 1,960).
+// In CPU time (two sets of 4 runs interleaved with a build of the round's start, at
+// load 8 to 11; medians of the ratios to the floor of each run): Lock on run() 5.7-7.1x
+// -> 4.1-4.2x, on simulate() 5.3-6.2x -> 4.1x, hold() 7.3-8.3x -> 4.9-5.0x (19% above
+// acquire/release; it was 18-28%), inline futures lock 3.2-3.4x before and after, two
+// passes alone 2.4x -> 2.0-2.3x.
+// What is left between the Lock and the inline lock (about 1,000 instructions) is
+// mostly `yield* lock.acquire()` itself: V8's delegation to an iterator costs about 450
+// instructions a resume over a bare `yield` (W1 measures the same for `yield* sleep(0)`),
+// then the Acquire object, the waiter queue and the holder's bookkeeping.
 import { Mutex } from 'async-mutex';
 import { createTask, gather, getRunningLoop, run, simulate } from '@yieldio/core';
 import { Lock } from '@yieldio/sync';

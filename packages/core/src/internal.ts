@@ -14,11 +14,13 @@
  *   are what `loop.callSoon`/`callAt` do after checking their arguments, in a context
  *   the caller already holds (asyncio's transports call `loop._call_soon` the same way);
  *   `scheduleHandle` queues a Handle made once and reused (net's socket transport);
- *   `createFutureUnchecked` is `createFuture` with options its caller made once;
  *   `checkLoopOpen` is the loop's own "the event loop is closed" guard, so a method that
  *   net adds to the loop fails with the loop's words.
  * - `killTask`: a simulated machine crash stops a task without running its `finally`
  *   (sim's `SimHost.crash()`); asyncio has no such thing, and no user code should.
+ * - `createFutureUnchecked`: `loop.createFuture(options)` without checking the options'
+ *   keys, for a primitive that passes its own literal on every wait (sync's Lock, net's
+ *   stream reader).
  * - `LoopBound` and `bindLoop`: the base of sync's and queues' primitives, which bind
  *   to the first loop that waits on them (asyncio `mixins._LoopBoundMixin`); a class
  *   whose one method is internal has nothing to show in the public API.
@@ -34,8 +36,9 @@
  */
 import type { Context } from './context';
 import type { EventLoop } from './loop';
-import { Handle } from './handle';
 import { CHECKED_OPTIONS, Future } from './future';
+import type { FutureOptions } from './future';
+import { Handle } from './handle';
 import type { Timer, TimerHandle } from './handle';
 import type { Task } from './task';
 import type { LoopBound } from './loop-bound';
@@ -66,14 +69,6 @@ export function callAtWithContext(
   context: Context | null,
 ): TimerHandle {
   return loop._callAt(when, callback, args, context);
-}
-
-/**
- * `loop.createFuture(options)` without checking `options` (a sibling's own, known
- * options, made once): net's stream reader waits this way once per message (S1/S2).
- */
-export function createFutureUnchecked<T>(loop: EventLoop, options: { description?: string; waiterOf?: object }): Future<T> {
-  return new Future<T>(options, CHECKED_OPTIONS, loop);
 }
 
 /** Put `handle` (made once, for `loop`) on the loop's ready queue again: it runs in the loop's next pass. */
@@ -123,6 +118,16 @@ export function checkLoopOpen(loop: EventLoop, method: string): void {
  */
 export function killTask(task: Task<unknown>, msg?: string): boolean {
   return task._kill(msg);
+}
+
+/**
+ * `loop.createFuture(options)` without its check of `options`' keys, which costs a
+ * contended acquire more than making the future (W7 in bench/), and net's stream reader
+ * a few percent of a simulated round trip (S1): for a primitive whose options are
+ * literals of its own, made once (`{ description, waiterOf }`).
+ */
+export function createFutureUnchecked<T>(loop: EventLoop, options: Pick<FutureOptions, 'description' | 'waiterOf'>): Future<T> {
+  return new Future<T>(options, CHECKED_OPTIONS, loop);
 }
 
 /**

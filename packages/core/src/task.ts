@@ -82,13 +82,17 @@ export class Task<T = unknown> extends Future<T> implements Runnable {
    * every task spawned (W2 in bench/).
    */
   constructor(coro: Coro<T>, options: TaskOptions & { loop?: EventLoop } = {}, ownerLoop?: EventLoop) {
-    if (!isGenerator(coro)) {
-      throw new TypeError(`Task(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
+    // `loop.createTask`, which passes `ownerLoop`, has checked all this already (W2: the
+    // checks once a task, not twice; plain code: the three checks, unconditionally).
+    if (ownerLoop === undefined) {
+      if (!isGenerator(coro)) {
+        throw new TypeError(`Task(): expected a coroutine (a generator object), got ${describeCoroArgument(coro)}`);
+      }
+      checkOptions('Task()', options, ['loop', ...TASK_OPTIONS]);
     }
-    if (ownerLoop === undefined) checkOptions('Task()', options, ['loop', ...TASK_OPTIONS]);
     const loop = ownerLoop ?? options.loop ?? getRunningLoop('Task');
     super(undefined, LOOP_ONLY, loop);
-    loop._checkClosed('createTask');
+    if (ownerLoop === undefined) loop._checkClosed('createTask');
     this._coro = coro;
     this._context = options.context ?? currentVars();
     this._name = options.name === undefined ? loop._nextTaskNumber() : String(options.name);

@@ -11,7 +11,18 @@ import * as core from '@yieldio/core';
 import { ContextVar, CancelledError, Handle, InvalidStateError, createTask, getRunningLoop, newVirtualEventLoop, simulate, sleep } from '@yieldio/core';
 import type { Coro } from '@yieldio/core';
 import * as internal from '@yieldio/core/internal';
-import { LoopBound, bindLoop, callAtWithContext, callSoonWithContext, checkLoopOpen, killTask, pendingCallbacks, scheduleHandle, scheduleTimer } from '@yieldio/core/internal';
+import {
+  LoopBound,
+  bindLoop,
+  callAtWithContext,
+  callSoonWithContext,
+  checkLoopOpen,
+  createFutureUnchecked,
+  killTask,
+  pendingCallbacks,
+  scheduleHandle,
+  scheduleTimer,
+} from '@yieldio/core/internal';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { internalMembers, stripText } = require('../../../scripts/strip-internals.cjs') as {
@@ -155,6 +166,19 @@ describe('the internal entry', () => {
     expect(() => checkLoopOpen(loop, 'createConnection')).toThrow(
       new InvalidStateError('createConnection(): the event loop is closed; create a new one (newEventLoop()) or use run()'),
     );
+  });
+
+  it('makes a pending future of the loop that carries its description and waiter-of, as createFuture does', () => {
+    const loop = newVirtualEventLoop();
+    const gate = { toString: () => '<Gate>' };
+    const fut = createFutureUnchecked<number>(loop, { description: 'Gate.wait()', waiterOf: gate });
+    expect(fut.getLoop()).toBe(loop);
+    expect(fut.done()).toBe(false);
+    expect(String(fut)).toBe(String(loop.createFuture({ description: 'Gate.wait()', waiterOf: gate })));
+    expect(fut._waiterOf).toBe(gate);
+    fut.setResult(7);
+    expect(fut.result()).toBe(7);
+    loop.close();
   });
 
   it('binds a primitive to the first loop that waits on it, and names the caller when another loop uses it', () => {

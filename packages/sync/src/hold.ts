@@ -84,8 +84,14 @@ export function* holdOf(owner: Releasable, acquire: Coro<unknown>): Coro<Hold> {
   return new Hold(owner);
 }
 
-if (typeof Symbol.dispose === 'symbol') {
-  Object.defineProperty(holdOf.prototype, Symbol.dispose, {
+/**
+ * Make reading `Symbol.dispose` from `proto`'s objects throw the TypeError that says to
+ * write `yield*` (see the module note): for `holdOf`'s generators, and for any other
+ * coroutine a `hold()` returns (Lock's, lock.ts).
+ */
+export function forbidDispose(proto: object): void {
+  if (typeof Symbol.dispose !== 'symbol') return;
+  Object.defineProperty(proto, Symbol.dispose, {
     get(): never {
       throw new TypeError(
         'hold() returns a coroutine, not a Hold: `using _ = lock.hold()` would hold nothing; ' +
@@ -94,3 +100,4 @@ if (typeof Symbol.dispose === 'symbol') {
     },
   });
 }
+forbidDispose(holdOf.prototype);

@@ -9,7 +9,7 @@
  * the same in the shipped (esbuild) build.
  */
 import ts from 'typescript';
-import { CancelledError, createTask, simulate, sleep, type Coro } from '@yieldio/core';
+import { CancelledError, createTask, getRunningLoop, simulate, sleep, type Coro } from '@yieldio/core';
 import { BoundedSemaphore, Condition, Lock, Semaphore, type HoldCoro } from '@yieldio/sync';
 import { caught } from './helpers';
 
@@ -126,6 +126,33 @@ describe('hold()', () => {
         })(),
       );
     });
+  });
+
+  test('in debug mode Lock.hold() still refuses using without yield*, and a hold() never awaited is reported', () => {
+    const reports: string[] = [];
+    simulate(
+      (function* (): Coro<void> {
+        getRunningLoop().setExceptionHandler((_loop, context) => reports.push(context.message));
+        const lock = new Lock();
+        const err = yield* caught(
+          (function* (): Coro<void> {
+            // @ts-expect-error: hold() gives a coroutine, not a Disposable
+            using _ = lock.hold();
+          })(),
+        );
+        expect(err).toEqual(
+          new TypeError('hold() returns a coroutine, not a Hold: `using _ = lock.hold()` would hold nothing; write `using _ = yield* lock.hold()`'),
+        );
+        expect(lock.locked()).toBe(false);
+        {
+          using _ = yield* lock.hold();
+          expect(lock.locked()).toBe(true);
+        }
+        expect(lock.locked()).toBe(false);
+      })(),
+      { debug: true },
+    );
+    expect(reports).toEqual([expect.stringMatching(/^coroutine lock\.acquire\(\) was never awaited/)]);
   });
 
   test('releases when the generator is closed with return()', () => {

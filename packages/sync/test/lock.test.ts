@@ -347,4 +347,34 @@ describe('Lock', () => {
     expect(() => lock.acquire().next()).toThrow(InvalidStateError);
     expect(() => lock.acquire().next()).toThrow(/^Lock\.acquire\(\): no running event loop/);
   });
+  test('acquire() driven by hand keeps the coroutine protocol: closed while waiting it leaves the queue, and finished it stays finished', () => {
+    simulate(
+      (function* (): Coro<void> {
+        const lock = new Lock();
+        yield* lock.acquire();
+        const waiting = lock.acquire();
+        const first = waiting.next();
+        expect(first.done).toBe(false);
+        expect(String(first.value)).toBe('<Future pending Lock.acquire()>');
+        expect(lock._waiters.length).toBe(1);
+        expect(waiting.return(true)).toEqual({ done: true, value: true });
+        expect(lock._waiters.length).toBe(0);
+        expect(waiting.next()).toEqual({ done: true, value: undefined });
+        lock.release();
+        expect(lock.locked()).toBe(false);
+
+        // Never started: throw() ends it without touching the lock.
+        const unstarted = lock.acquire();
+        expect(() => unstarted.throw(new Error('stop'))).toThrow('stop');
+        expect(unstarted.next()).toEqual({ done: true, value: undefined });
+        expect(lock.locked()).toBe(false);
+
+        // Free: it takes the lock at its first step and returns true, once.
+        const again = lock.acquire();
+        expect(again.next()).toEqual({ done: true, value: true });
+        expect(again.next()).toEqual({ done: true, value: undefined });
+        expect(lock.locked()).toBe(true);
+      })(),
+    );
+  });
 });
