@@ -12,8 +12,9 @@
 //   yieldio   @yieldio/net streams: openConnection/startServer, readexactly or read,
 //             write and drain, on the real clock (run)
 //   asyncio   Python's asyncio streams doing the same, when python3 is present
-// Targets (issue #6): yieldio at least 0.8x Node net on both (a ratio floor/yieldio of at
-// most 1.25), and at least 3x asyncio on round trips; (c), issue #15: at least 0.8x.
+// Targets: (a) at least 0.95x Node net (issue #15; a ratio floor/yieldio of at most
+// 1/0.95) and at least 3x asyncio; (b) at least 0.8x (issue #6: a ratio of at most 1.25);
+// (c) at least 0.8x (issue #15).
 //
 // Where (c)'s time goes (issue #15, `node --cpu-prof`, 1 connection, sequential round
 // trips, both ends in one process; microseconds per round trip, yieldio / Node):
@@ -264,13 +265,16 @@ export default async function w6({ python, quick }) {
   const B = 'W6b net streaming';
   const C = 'W6c net latency, 1 connection';
   const higherIsBetter = true;
+  // The ratio is floor/yieldio here: 0.95x of Node is a ratio of at most 1/0.95 = 1.0526,
+  // written 1.052 (the strict side) so the table prints it short.
+  const vsNodeA = { maxRatio: 1.052 };
   const vsNode = { maxRatio: 1.25 };
   const missing = python ? undefined : 'python3 missing';
   return [
     row(A, 'floor', perSecond(best.nodeRoundTrips), 'trips/s', { higherIsBetter, note: 'plain Node net' }),
     row(A, 'yieldio streams', perSecond(best.yieldioRoundTrips), 'trips/s', {
       higherIsBetter,
-      target: [vsNode, { minRatioOf: 'asyncio', min: 3 }],
+      target: [vsNodeA, { minRatioOf: 'asyncio', min: 3 }],
     }),
     row(A, 'asyncio', py ? py.roundTrips : null, 'trips/s', { higherIsBetter, note: missing }),
     row(B, 'floor', mibPerSecond(best.nodeStream), 'MiB/s', { higherIsBetter, note: 'plain Node net' }),
