@@ -104,6 +104,11 @@ export interface Host {
    */
   wake(): void;
   /**
+   * `wake()` for work a socket's event made (net's transports): a host may run that pass
+   * sooner, at the end of the I/O callback (RealHost). Omitted: `wake()` is used.
+   */
+  wakeForIo?(): void;
+  /**
    * Reorder (or watch) the callbacks about to run in one pass, in place. Only a
    * simulation does (`simulate({ scheduler })`, or its livelock watch); a real host leaves
    * the order FIFO and omits this.

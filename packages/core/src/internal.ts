@@ -71,9 +71,13 @@ export function callAtWithContext(
   return loop._callAt(when, callback, args, context);
 }
 
-/** Put `handle` (made once, for `loop`) on the loop's ready queue again: it runs in the loop's next pass. */
+/**
+ * Put `handle` (made once, for `loop`) on the loop's ready queue again: it runs in the
+ * loop's next pass. For a socket's events: from outside a pass the host is woken with
+ * `wakeForIo` (RealHost may run that pass at the end of the I/O callback).
+ */
 export function scheduleHandle(loop: EventLoop, handle: Handle): void {
-  loop._schedule(handle);
+  loop._scheduleIo(handle);
 }
 
 /**

@@ -143,6 +143,15 @@ export class EventLoop<H extends Host = Host> {
     if (!this._inPass) this.host.wake();
   }
 
+  /** `_schedule` for a socket's events (net's transports): the host may wake sooner (see host.ts `wakeForIo`). */
+  _scheduleIo(runnable: Runnable): void {
+    this._ready.push(runnable);
+    if (this._inPass) return;
+    const host = this.host;
+    if (host.wakeForIo !== undefined) host.wakeForIo();
+    else host.wake();
+  }
+
   /** Call `callback(...args)` after `delay` seconds (negative means now). */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     this._checkClosed('callLater');

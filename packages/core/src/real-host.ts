@@ -12,6 +12,18 @@
  *     so the process can exit.
  *   - `wake()` (a callback scheduled from an I/O callback or a settled Promise) disarms the
  *     timer and runs a pass on the next macrotask.
+ *   - `wakeForIo()` (a socket's event, from net's transports) does the same, except while
+ *     the loop sees one socket event at a time (W6c: one connection, request/response):
+ *     then the pass runs at the end of the I/O callback, on a microtask, as plain Node
+ *     code answers inside its 'data' handler. Per message that saves a setImmediate and
+ *     its own tick round. When several sockets' events come in one poll phase (W6a: 50
+ *     connections), one pass after the poll phase serves them all, so the host watches
+ *     for bursts: a pass that more than BURST socket events asked for switches back to
+ *     setImmediate, and every PROBE_EVERY-th wake-up goes through setImmediate to look.
+ *     Only when passes run changes, relative to Node's callbacks (as if the events had
+ *     come in separate poll phases); what runs in a pass, and in what order, does not.
+ *     A microtask pass is bounded by the slice like any other, and Promise settlements
+ *     keep `wake()`, so a loop and a chain of Promises cannot keep Node from its I/O.
  *
  * Rejected: running each pass on its own macrotask (a `setImmediate` per pass costs more
  * than a pass of a few tasks), and microtasks (`queueMicrotask`) as the pass driver
@@ -19,7 +31,7 @@
  * Also rejected, measured: waking with a microtask instead of `setImmediate`. It saves a
  * hop per wake-up but runs a pass per socket event; the macrotask lets every socket's
  * data from one poll phase share one pass (W6, 50 connections: 86k against 116k round
- * trips a second).
+ * trips a second). `wakeForIo` takes the microtask only while events come one at a time.
  *
  * Uses only globals that Node and browsers share (`setTimeout`, `performance`), with
  * `setImmediate` where it exists and a `MessageChannel` elsewhere; never a Node module.
@@ -34,6 +46,14 @@ const SLICE = 0.005;
 const CLOCK_EVERY = 64;
 /** Never arm a timer further out than this (Node clamps larger delays to 1 ms!). */
 const MAX_WAIT = 24 * 3600;
+/** W6c: a pass that at most this many socket events asked for is a quiet one. */
+const BURST = 2;
+/** W6c: after this many quiet passes in a row, socket events run their pass on a microtask. */
+const QUIET_PASSES = 8;
+/** W6c: meanwhile, one socket wake-up in this many goes through setImmediate, to see bursts. */
+const PROBE_EVERY = 32;
+/** `RESOLVED.then(fn)`: a microtask, without queueMicrotask's per-call async resource on Node. */
+const RESOLVED = Promise.resolve();
 
 type Immediate = (fn: () => void) => void;
 
@@ -117,6 +137,12 @@ export class RealHost implements AsyncHost {
   };
   /** Waiting for a deadline or a wake-up (no tick is queued). */
   #waiting = false;
+  /** Socket events (wakeForIo) since the queued pass was asked for; 0 if none asked. */
+  #ioWakes = 0;
+  /** Quiet passes in a row (see BURST); from QUIET_PASSES on, socket events wake on a microtask. */
+  #quietPasses = 0;
+  /** Socket wake-ups on a microtask since the last one through setImmediate. */
+  #sinceProbe = 0;
   readonly #tick = (): void => this.#runBatch();
 
   time(): number {
@@ -158,6 +184,26 @@ export class RealHost implements AsyncHost {
     runSoon(this.#tick);
   }
 
+  /** `wake()` for a socket's event: see the module note (W6c). Plain code: `this.wake()`. */
+  wakeForIo(): void {
+    if (!this.#waiting) {
+      this.#ioWakes++;
+      return;
+    }
+    this.#waiting = false;
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#ioWakes = 1;
+    if (this.#quietPasses >= QUIET_PASSES && ++this.#sinceProbe < PROBE_EVERY) {
+      void RESOLVED.then(this.#tick);
+      return;
+    }
+    this.#sinceProbe = 0;
+    runSoon(this.#tick);
+  }
+
   onInterrupt(handler: () => void): (() => void) | null {
     const proc = (globalThis as { process?: NodeProcessLike }).process;
     // Like asyncio's Runner, leave Ctrl-C alone if the program installed its own handler:
@@ -175,8 +221,15 @@ export class RealHost implements AsyncHost {
   #runBatch(): void {
     this.#timer = null;
     this.#waiting = false;
+    const ioWakes = this.#ioWakes;
+    if (ioWakes > 0) {
+      this.#ioWakes = 0;
+      this.#quietPasses = ioWakes <= BURST ? this.#quietPasses + 1 : 0;
+    }
     const driver = this.#driver!;
-    const sliceEnd = this.time() + SLICE;
+    // W6c: the slice starts at the first clock read, after 8 passes (no read for a short
+    // batch, which most are). Plain code: `const sliceEnd = this.time() + SLICE`.
+    let sliceEnd = -1;
     let passes = 0;
     let work = 0;
     try {
@@ -199,11 +252,15 @@ export class RealHost implements AsyncHost {
         // since the last read: a read costs as much as a short pass. W7 (a lock handed
         // over, a task a pass) read it every 8 passes, 5% of its time. Long passes
         // still yield after 8, as before, and no sooner: yielding between W2's two
-        // passes of 100,000 steps cost it a third more CPU. Plain code:
-        // `(++passes & 7) === 0 && this.time() >= sliceEnd`.
+        // passes of 100,000 steps cost it a third more CPU. The slice starts at the
+        // first read (W6c: a short batch, which most are, reads no clock at all).
+        // Plain code: `(++passes & 7) === 0 && this.time() >= sliceEnd`, with
+        // `sliceEnd = this.time() + SLICE` at the batch's start.
         if ((++passes & 7) === 0 && work >= CLOCK_EVERY) {
           work = 0;
-          if (this.time() >= sliceEnd) {
+          const now = this.time();
+          if (sliceEnd < 0) sliceEnd = now + SLICE;
+          else if (now >= sliceEnd) {
             runSoon(this.#tick);
             return;
           }

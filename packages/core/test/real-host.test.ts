@@ -24,6 +24,7 @@ import {
   VirtualHost,
   logger,
 } from '@yieldio/core';
+import { scheduleHandle } from '@yieldio/core/internal';
 import { captureLog, type VirtualLoop } from './fixtures/helpers';
 
 /** Count the passes a loop runs and how often its host asks for the next deadline. */
@@ -200,5 +201,114 @@ describe('the real host', () => {
     const took = /^Executing <Handle busy\(\)> took (\d+\.\d{3}) seconds$/.exec(log.warnings[0]);
     expect(took).not.toBeNull();
     expect(Number(took![1])).toBeGreaterThanOrEqual(0.05);
+  });
+});
+
+describe("the real host and a socket's events (W6c)", () => {
+  /**
+   * Stand-ins for a socket's events: each event is a Node macrotask (a setImmediate, as an
+   * I/O callback is one) that queues a reused handle as net's transport does
+   * (`scheduleHandle`), after queueing a Node marker of its own.
+   */
+  function socketEvents(rounds: number[]): Promise<{ order: string[]; passes: number[] }> {
+    const loop = newEventLoop();
+    const counts = countPasses(loop);
+    const order: string[] = [];
+    /** Passes per round. */
+    const passes: number[] = [];
+    let event = 0;
+    const handle = new Handle(() => void order.push('pass'), null, loop, null);
+    const done = new Promise<void>((resolve) => {
+      let before = counts.passes;
+      const round = (r: number): void => {
+        if (r > 0) passes.push(counts.passes - before);
+        before = counts.passes;
+        if (r === rounds.length) {
+          resolve();
+          return;
+        }
+        let markers = 0;
+        for (let i = 0; i < rounds[r]; i++) {
+          setImmediate(() => {
+            // Node's next macrotask, queued before the event reaches the loop. The last
+            // one starts the next round on a later turn, after this round's pass in
+            // either case (a pass on setImmediate was queued right after the first marker).
+            setImmediate(() => {
+              order.push('node');
+              if (++markers === rounds[r]) setTimeout(() => round(r + 1), 0);
+            });
+            event++;
+            scheduleHandle(loop, handle);
+          });
+        }
+      };
+      round(0);
+    });
+    return (async () => {
+      const running = loop.runForever();
+      await done;
+      loop.stop();
+      await running;
+      loop.close();
+      expect(event).toBe(rounds.reduce((a, b) => a + b, 0));
+      return { order, passes };
+    })();
+  }
+
+  test('one event at a time: after a few, each pass runs at the end of its I/O callback, before Node goes on', async () => {
+    const { order } = await socketEvents(new Array(40).fill(1));
+    // Pairs (pass, node marker) per event, in the order they ran.
+    const passFirst: boolean[] = [];
+    for (let i = 0; i < order.length; i += 2) passFirst.push(order[i] === 'pass');
+    expect(passFirst).toHaveLength(40);
+    // The first 8 go through setImmediate (the host has not seen them come one at a
+    // time yet), then every one but a probe (one in 32) runs first.
+    expect(passFirst.slice(0, 8)).toEqual(new Array(8).fill(false));
+    const later = passFirst.slice(8);
+    expect(later.filter((first) => !first)).toHaveLength(1);
+  });
+
+  test('bursts of events in one poll share one pass again, once a probe sees a burst', async () => {
+    // 20 quiet rounds switch the host to microtask passes; then 40 bursts of 6 events.
+    const { passes } = await socketEvents([...new Array(20).fill(1), ...new Array(40).fill(6)]);
+    const bursts = passes.slice(20);
+    // Each event has its own pass until the probe (at most 32 events on) sees a burst;
+    // from then on each burst shares one pass.
+    expect(bursts.slice(0, 2)).toEqual([6, 6]);
+    expect(bursts.slice(-20)).toEqual(new Array(20).fill(1));
+  });
+
+  test('a pass at the end of an I/O callback is bounded as any: a task that never stops yielding lets Node in', async () => {
+    const loop = newEventLoop();
+    let events = 0;
+    let spins = 0;
+    const handle = new Handle(
+      () => {
+        if (++events < 20) return;
+        // The 20th event, on a microtask pass, starts a task that yields forever.
+        loop.createTask((function* (): Coro<void> {
+          for (;;) {
+            spins++;
+            yield;
+          }
+        })());
+      },
+      null,
+      loop,
+      null,
+    );
+    const running = loop.runForever();
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => setImmediate(() => (scheduleHandle(loop, handle), resolve())));
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+    }
+    // Never fires if the pass that the 20th event ran (and the ones after it) kept Node out.
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    loop.stop();
+    await running;
+    for (const task of loop._pendingTasks()) task.cancel();
+    loop.close();
+    expect(events).toBe(20);
+    expect(spins).toBeGreaterThan(10);
   });
 });

@@ -23,7 +23,8 @@
  * Where asyncio's selector transports call send() until EAGAIN, Node's socket keeps its own
  * write queue: `writeBufferSize` is that queue's length (`writableLength`), and each
  * write's completion callback is how we learn that it shrank (only reported while the
- * consumer watches, so the hot path pays for no event it does not need).
+ * consumer watches, so the hot path pays for no event it does not need; a write into an
+ * empty queue goes without one, see `#bareTail`).
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -51,6 +52,9 @@ import { clientOptions, serverOptions } from './node-tls-options';
 
 function ignoreError(): void {}
 
+/** The empty write that marks the end of a bare one (see `#bareTail`). */
+const NO_BYTES = new Uint8Array(0);
+
 interface UnixEnds {
   readonly local: string;
   readonly remote: string;
@@ -68,6 +72,18 @@ class NodeStreamSocket implements StreamSocket {
   /** For a Unix socket: our path and the peer's ('' for an unnamed end), as Python shows them. */
   readonly #unix: UnixEnds | null;
   #watching = false;
+  /**
+   * Whether the newest write still in Node's queue went without a completion callback.
+   *
+   * W6a/W6c (a small write per message, into an empty queue, no one watching): such a
+   * write goes bare, `raw.write(data)`, and one the kernel takes at once costs Node no
+   * callback, no tick object and no `nextTick`; with a callback (`raw.write(data,
+   * #afterWrite)`, the plain code, still used while someone watches or bytes are queued)
+   * Node schedules an `afterWriteTick` per write. A bare write the kernel did not take
+   * at once leaves its end unannounced: if watching starts while it is queued,
+   * `watchDrain` marks its end with an empty write that carries the callback.
+   */
+  #bareTail = false;
   #detached = false;
   #closed = false;
   #handshakeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -109,8 +125,15 @@ class NodeStreamSocket implements StreamSocket {
   }
 
   write(data: Uint8Array): void {
-    if (this.raw.destroyed) return;
-    this.raw.write(data, this.#afterWrite);
+    const raw = this.raw;
+    if (raw.destroyed) return;
+    if (this.#watching || raw.writableLength > 0) {
+      raw.write(data, this.#afterWrite);
+      this.#bareTail = false;
+    } else {
+      raw.write(data);
+      this.#bareTail = raw.writableLength > 0;
+    }
   }
 
   writeBufferSize(): number {
@@ -119,6 +142,14 @@ class NodeStreamSocket implements StreamSocket {
 
   watchDrain(on: boolean): void {
     this.#watching = on;
+    if (on && this.#bareTail) {
+      // A bare write is still queued (see #bareTail): announce when it, and all before it, are out.
+      this.#bareTail = false;
+      const raw = this.raw;
+      if (raw.destroyed || raw.writableLength === 0) return;
+      if (raw.writableEnded) raw.once('finish', this.#afterWrite);
+      else raw.write(NO_BYTES, this.#afterWrite);
+    }
   }
 
   end(): void {

@@ -302,6 +302,75 @@ describe('closing', () => {
     expect(result).toBe(size);
   });
 
+  it('drain() waits for one write too big for the kernel to take at once, and returns once the peer reads it', async () => {
+    // One write into an empty queue goes to Node without a completion callback (W6c):
+    // when it cannot leave at once, drain() must still hear when it has.
+    const size = 32 * 1024 * 1024;
+    const { result } = await runNet(function* () {
+      const loop = getRunningLoop();
+      const startReading = loop.createFuture<void>();
+      const received = loop.createFuture<number>();
+      const drained = loop.createFuture<void>();
+      const server = yield* startServer(function* (r, w) {
+        yield* startReading;
+        let n = 0;
+        while (n < size) n += (yield* r.read(1024 * 1024)).length;
+        received.setResult(n);
+        // Stay open until drain() returned: the peer's EOF must not be what wakes it.
+        yield* drained;
+        w.close();
+      }, '127.0.0.1', 0);
+      const [, writer] = yield* openConnection('127.0.0.1', portOf(server));
+      writer.write(new Uint8Array(size).fill(3));
+      const queued = writer.transport.getWriteBufferSize();
+      const draining = createTask(writer.drain());
+      yield* sleep(0.05);
+      const waitedForThePeer = !draining.done();
+      startReading.setResult();
+      yield* draining;
+      drained.setResult();
+      const n = yield* received;
+      writer.close();
+      yield* writer.waitClosed();
+      yield* stop(server);
+      return { queued: queued > 0, waitedForThePeer, n };
+    });
+    expect(result).toEqual({ queued: true, waitedForThePeer: true, n: size });
+  });
+
+  it('drain() after writeEof and a lower write limit returns once the peer has read everything', async () => {
+    const size = 32 * 1024 * 1024;
+    const { result } = await runNet(function* () {
+      const loop = getRunningLoop();
+      const startReading = loop.createFuture<void>();
+      const drained = loop.createFuture<void>();
+      const server = yield* startServer(function* (r, w) {
+        yield* startReading;
+        let n = 0;
+        while (n < size) n += (yield* r.read(1024 * 1024)).length;
+        yield* drained;
+        w.close();
+      }, '127.0.0.1', 0);
+      const [, writer] = yield* openConnection('127.0.0.1', portOf(server));
+      writer.transport.setWriteBufferLimits(size * 2);
+      writer.write(new Uint8Array(size).fill(3));
+      writer.writeEof();
+      // Only now over the limit: the transport starts watching a write side already ended.
+      writer.transport.setWriteBufferLimits(1024);
+      const draining = createTask(writer.drain());
+      yield* sleep(0.05);
+      const waitedForThePeer = !draining.done();
+      startReading.setResult();
+      yield* draining;
+      drained.setResult();
+      const left = writer.transport.getWriteBufferSize();
+      writer.close();
+      yield* stop(server);
+      return { waitedForThePeer, left };
+    });
+    expect(result).toEqual({ waitedForThePeer: true, left: 0 });
+  });
+
   it('writeEof half-closes: the peer reads to EOF and can still answer', async () => {
     const { result } = await runNet(function* () {
       const server = yield* startServer(function* (r, w) {
