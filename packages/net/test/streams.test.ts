@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import { CancelledError, createTask, gather, getRunningLoop, sleep, wait, waitFor, TimeoutError } from '@yieldio/core';
-import type { Coro } from '@yieldio/core';
+import type { Coro, Future } from '@yieldio/core';
 import {
   ConnectionRefusedError,
   ConnectionResetError,
@@ -45,6 +45,26 @@ function* clientOnce(port: number): Coro<string> {
 function* stop(server: Server): Coro<void> {
   server.close();
   yield* server.waitClosed();
+}
+
+/**
+ * A server that reads nothing until `start` is set, then reads `size` bytes (their count
+ * goes to `received`), and stays open until `release` is set, so that its EOF is not
+ * what wakes a writer's drain().
+ */
+function* gatedReader(start: Future<void>, release: Future<void>, size: number, received?: Future<number>): Coro<Server> {
+  return yield* startServer(
+    function* (r, w) {
+      yield* start;
+      let n = 0;
+      while (n < size) n += (yield* r.read(1024 * 1024)).length;
+      received?.setResult(n);
+      yield* release;
+      w.close();
+    },
+    '127.0.0.1',
+    0,
+  );
 }
 
 /** A port nothing listens on: bind one, note it, close it. */
@@ -311,15 +331,7 @@ describe('closing', () => {
       const startReading = loop.createFuture<void>();
       const received = loop.createFuture<number>();
       const drained = loop.createFuture<void>();
-      const server = yield* startServer(function* (r, w) {
-        yield* startReading;
-        let n = 0;
-        while (n < size) n += (yield* r.read(1024 * 1024)).length;
-        received.setResult(n);
-        // Stay open until drain() returned: the peer's EOF must not be what wakes it.
-        yield* drained;
-        w.close();
-      }, '127.0.0.1', 0);
+      const server = yield* gatedReader(startReading, drained, size, received);
       const [, writer] = yield* openConnection('127.0.0.1', portOf(server));
       writer.write(new Uint8Array(size).fill(3));
       const queued = writer.transport.getWriteBufferSize();
@@ -344,13 +356,7 @@ describe('closing', () => {
       const loop = getRunningLoop();
       const startReading = loop.createFuture<void>();
       const drained = loop.createFuture<void>();
-      const server = yield* startServer(function* (r, w) {
-        yield* startReading;
-        let n = 0;
-        while (n < size) n += (yield* r.read(1024 * 1024)).length;
-        yield* drained;
-        w.close();
-      }, '127.0.0.1', 0);
+      const server = yield* gatedReader(startReading, drained, size);
       const [, writer] = yield* openConnection('127.0.0.1', portOf(server));
       writer.transport.setWriteBufferLimits(size * 2);
       writer.write(new Uint8Array(size).fill(3));
