@@ -117,6 +117,8 @@ export function runProgram(program: string, args: string[], limitMs: number, opt
 
 /** Whether a process with this pid exists (a zombie counts): signal 0 only checks. */
 export function alive(pid: number): boolean {
+  // Signal 0 to pid 0 or below asks about a whole process group, not one process.
+  if (!(Number.isInteger(pid) && pid > 0)) throw new RangeError(`alive(): pid ${pid} is not a process id; pass a child's pid`);
   try {
     process.kill(pid, 0);
     return true;

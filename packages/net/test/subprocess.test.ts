@@ -268,11 +268,14 @@ describe('createSubprocessExec', () => {
     // Nothing could ever reach a child whose Process was never returned, so asyncio kills
     // it (test_cancel_make_subprocess_transport_exec). The shell writes its pid, then
     // becomes `sleep 10`: a pid file whose process still runs means it was left behind.
+    // The pid goes through a rename, so the file is never seen empty: an empty file read
+    // as pid 0, and `process.kill(0, 'SIGKILL')` kills this whole process group.
     const [dir, removeDir] = tempDir();
     const pidFile = join(dir, 'pid');
     try {
       const { result } = await runNet(function* () {
-        const create = createTask(createSubprocessExec('sh', '-c', 'echo $$ > "$0"; exec sleep 10', pidFile));
+        const script = 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0"; exec sleep 10';
+        const create = createTask(createSubprocessExec('sh', '-c', script, pidFile));
         yield* sleep(0); // the task spawns the child and waits for Node's 'spawn' event
         create.cancel();
         const cancelled = (yield* catching(create)) instanceof CancelledError;
@@ -282,6 +285,7 @@ describe('createSubprocessExec', () => {
       expect(result).toBe(true);
       if (existsSync(pidFile)) {
         const pid = Number(readFileSync(pidFile, 'utf8'));
+        expect(pid).toBeGreaterThan(0);
         let alive = true;
         try {
           process.kill(pid, 0);
