@@ -145,9 +145,11 @@ export class SocketTransport extends Transport {
   /** Writes dropped since the connection was lost (asyncio's `_conn_lost` count). */
   _lostWrites = 0;
   readonly _peer: string;
-  // S2 (a world of connections per seed): the bound callbacks are assigned in the
-  // constructor, where a class field `= () => this._process()` gets a name defined on it
-  // per transport (esbuild's keepNames), which cost more than the closure itself.
+  // S2 (a world of connections per seed): bound methods, made in the constructor. A class
+  // field `= () => this._process()` got a name defined on it per transport (esbuild's
+  // keepNames); an arrow made here kept its transport's whole run alive through V8's
+  // young-generation collections, which then copied and promoted every seed's world
+  // (sim's network.ts says more). Plain code: `this._processBound = () => this._process()`.
   readonly _processBound: () => void;
   readonly _scheduleBound: () => void;
   readonly _processNowBound: () => void;
@@ -160,9 +162,9 @@ export class SocketTransport extends Transport {
 
   constructor(loop: EventLoop, socket: StreamSocket, events: SocketEvents, protocol: StreamProtocol, options: SocketTransportOptions = {}) {
     super(new Map());
-    this._processBound = () => this._process();
-    this._scheduleBound = () => this._schedule();
-    this._processNowBound = () => this._processNow();
+    this._processBound = this._process.bind(this);
+    this._scheduleBound = this._schedule.bind(this);
+    this._processNowBound = this._processNow.bind(this);
     this._loop = loop;
     this._socket = socket;
     this._events = events;

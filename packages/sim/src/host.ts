@@ -27,6 +27,8 @@ import { ContextVar, Handle, InvalidStateError, allTasks, copyContext, currentTa
 import type { Coro, Task } from '@yieldio/core';
 import { callSoonWithContext, killTask, pendingCallbacks } from '@yieldio/core/internal';
 import type { SimNetwork } from './network';
+import type { TcpListener } from './tcp';
+import type { SimDatagramSocket } from './udp';
 
 /** The host the current task runs on; null: `'localhost'`. */
 export const hostVar = new ContextVar<SimHost | null>('yieldio.sim.host', { default: null });
@@ -51,6 +53,12 @@ export class SimHost {
   /** Sockets and listeners to drop on a crash. */
   readonly _resources = new Set<HostResource>();
   _nextPort = 49152;
+  /**
+   * Its TCP listeners (tcp.ts) and datagram sockets (udp.ts) by port, made on first use.
+   * Fields, not WeakMaps keyed by the host: see network.ts on what a run leaves behind.
+   */
+  _listeners: Map<number, TcpListener[]> | null = null;
+  _datagramSockets: Map<number, SimDatagramSocket[]> | null = null;
 
   constructor(net: SimNetwork, name: string, address: string, boot: (() => Coro<unknown>) | null) {
     this._net = net;
@@ -156,6 +164,13 @@ export class SimHost {
       if (!inUse(port)) return port;
     }
     throw Object.assign(new Error(`no free port on host ${this.name}`), { code: 'EADDRINUSE' });
+  }
+
+  /** The run is over (its loop closed): let go of its sockets; see network.ts. */
+  _release(): void {
+    this._resources.clear();
+    this._listeners = null;
+    this._datagramSockets = null;
   }
 
   /** The host as error messages name it. */

@@ -11,10 +11,14 @@
  * failing schedule and throws `ScheduleFailure`; the `yieldio-sim sweep` CLI (cli.ts,
  * Node only) spreads seeds over worker threads.
  */
-import { VirtualHost } from '@yieldio/core';
-import { makeSimNetwork } from './network';
+import { VirtualHost, onLoopClose } from '@yieldio/core';
+import { SimNetwork, makeSimNetwork } from './network';
 
 VirtualHost.networkFactory = makeSimNetwork;
+onLoopClose((loop) => {
+  const network = (loop.host as { network?: unknown }).network;
+  if (network instanceof SimNetwork) network._release();
+});
 
 export { SimNetwork, getNetwork } from './network';
 export type { SimEvent, SimEventKind, SimStats, HostSpec, AddHostOptions } from './network';

@@ -18,8 +18,13 @@ import type { LinkSettings } from './options';
 
 const SCALE = 1_000_000;
 
-/** What a link asks for its random choices (the virtual host's `decide`). */
-export type Decide = (bound: number) => number;
+/**
+ * What a link asks for its random choices: the virtual host, whose `decide(bound)` draws
+ * from the run's seed. The object, not a function: see network.ts on per-run closures.
+ */
+export interface Chooser {
+  decide(bound: number): number;
+}
 
 export class Link {
   settings: LinkSettings;
@@ -42,24 +47,24 @@ export class Link {
   }
 
   /** Whether this packet is lost on the way. */
-  lost(decide: Decide): boolean {
-    return this.settings.loss > 0 && decide(SCALE) >= this.#lossThreshold;
+  lost(chooser: Chooser): boolean {
+    return this.settings.loss > 0 && chooser.decide(SCALE) >= this.#lossThreshold;
   }
 
   /** Whether the network makes a second copy of this packet. */
-  duplicated(decide: Decide): boolean {
-    return this.settings.duplicate > 0 && decide(SCALE) >= this.#duplicateThreshold;
+  duplicated(chooser: Chooser): boolean {
+    return this.settings.duplicate > 0 && chooser.decide(SCALE) >= this.#duplicateThreshold;
   }
 
   /** When a packet of `size` bytes sent at `now` arrives (drawing its latency). */
-  arrival(now: number, size: number, decide: Decide): number {
+  arrival(now: number, size: number, chooser: Chooser): number {
     const s = this.settings;
     let depart = now;
     if (s.bandwidth !== Infinity) {
       depart = Math.max(now, this.busyUntil) + size / s.bandwidth;
       this.busyUntil = depart;
     }
-    const latency = this.#spread === 0 ? s.latencyMin : s.latencyMin + decide(this.#spread + 1) / SCALE;
+    const latency = this.#spread === 0 ? s.latencyMin : s.latencyMin + chooser.decide(this.#spread + 1) / SCALE;
     return depart + latency;
   }
 

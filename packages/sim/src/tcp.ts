@@ -700,12 +700,8 @@ function flushSoon(socket: TcpSocket): void {
 
 // ---- Listening ---------------------------------------------------------------------------
 
-const listenersByHost = new WeakMap<SimHost, Map<number, TcpListener[]>>();
-
 function listenersOf(host: SimHost): Map<number, TcpListener[]> {
-  let map = listenersByHost.get(host);
-  if (map === undefined) listenersByHost.set(host, (map = new Map()));
-  return map;
+  return (host._listeners ??= new Map());
 }
 
 function isWildcard(address: string): boolean {
@@ -843,7 +839,7 @@ export class TcpListener implements Listener, HostResource {
   }
 
   static find(host: SimHost, address: string, port: number): TcpListener | null {
-    const list = listenersByHost.get(host)?.get(port);
+    const list = host._listeners?.get(port);
     if (list === undefined) return null;
     return list.find((l) => boundMatches(l.#address!.address, l._ipv6Only, address)) ?? null;
   }

@@ -21,12 +21,8 @@ import { boundMatches, isLocalAddress } from './tcp';
 
 type IpAddress = Extract<NetworkAddress, { family: 'IPv4' | 'IPv6' }>;
 
-const socketsByHost = new WeakMap<SimHost, Map<number, SimDatagramSocket[]>>();
-
 function socketsOf(host: SimHost): Map<number, SimDatagramSocket[]> {
-  let map = socketsByHost.get(host);
-  if (map === undefined) socketsByHost.set(host, (map = new Map()));
-  return map;
+  return (host._datagramSockets ??= new Map());
 }
 
 class Datagram extends TimedPacket {
@@ -159,7 +155,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
 
   /** The socket on `host` that takes a datagram for `destination` from `source`, or null. */
   static find(host: SimHost, destination: IpAddress, source: IpAddress): SimDatagramSocket | null {
-    const list = socketsByHost.get(host)?.get(destination.port);
+    const list = host._datagramSockets?.get(destination.port);
     if (list === undefined) return null;
     for (const s of list) {
       if (!boundMatches(s.#local!.address, false, destination.address)) continue;
