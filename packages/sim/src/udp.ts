@@ -115,7 +115,7 @@ export class SimDatagramSocket implements DatagramSocket, HostResource {
       source = { family: source.family, address, port: source.port };
     }
     if (target === null) net._sendNowhere(host, data.length);
-    else net._send(new Datagram(host, target, data.slice(), source, destination));
+    else net._send(new Datagram(host, target, new Uint8Array(data), source, destination)); // a copy, not `slice()`: a view on a Buffer
     host._callSoon(() => done(null));
   }
 

@@ -130,6 +130,27 @@ describe('TCP over the simulated network', () => {
     expect(result.received).toBe(1024 * 1024);
   });
 
+  it('bytes are copied at write(): a Buffer or Uint8Array changed afterwards reaches the peer as written', () => {
+    const received = sim(function* () {
+      const server = yield* startServer(function* (reader: StreamReader, writer: StreamWriter) {
+        writer.write(yield* reader.read()); // to EOF
+        writer.close();
+      }, '127.0.0.1', 0);
+      const [reader, writer] = yield* openConnection('127.0.0.1', portOf(server));
+      const buffer = Buffer.from('from a Buffer;');
+      const array = bytes(' from a Uint8Array');
+      writer.write(buffer);
+      writer.write(array);
+      buffer.fill(0);
+      array.fill(0);
+      writer.writeEof();
+      const reply = text(yield* reader.read());
+      server.close();
+      return reply;
+    });
+    expect(received).toBe('from a Buffer; from a Uint8Array');
+  });
+
   it('writeEof: the peer reads EOF after the last byte and can still answer', () => {
     const answer = sim(function* () {
       const server = yield* startServer(function* (reader: StreamReader, writer: StreamWriter) {
