@@ -143,6 +143,16 @@ export class EventLoop<H extends Host = Host> {
     if (!this._inPass) this.host.wake();
   }
 
+  /**
+   * Whether `runnable` is the last entry on the ready queue, so that work added to it now
+   * runs as if scheduled right after it (gather's waiter, W2). Never under a host that
+   * permutes the ready queue: there, nothing is "right after" anything.
+   */
+  _isLastScheduled(runnable: Runnable): boolean {
+    const ready = this._ready;
+    return ready.length > 0 && ready.items[ready.length - 1] === runnable && this.host.permute === undefined;
+  }
+
   /** `_schedule` for a socket's events (net's transports): the host may wake sooner (see host.ts `wakeForIo`). */
   _scheduleIo(runnable: Runnable): void {
     this._ready.push(runnable);
