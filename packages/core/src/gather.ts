@@ -131,7 +131,10 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
     }
   };
   const waiter = new ChildrenWaiter(loop, onChildDone, aws.length);
-  const doneAlready: Future<unknown>[] = [];
+  // Children done already (W2 eager: all of them), made at the first one, with room for
+  // every child from there on, so it never grows (plain code: `[]` and `push`).
+  let doneAlready: Future<unknown>[] | null = null;
+  let ndone = 0;
   let tasksOfCoros: Map<unknown, Future<unknown>> | null = null;
   for (let i = 0; i < aws.length; i++) {
     const aw = aws[i];
@@ -155,13 +158,13 @@ function gatherFutures(aws: readonly Awaitable<unknown>[], returnExceptions: boo
     children[i] = fut;
     nfuts++;
     futureAddToAwaitedBy(fut, outer);
-    if (fut.done()) doneAlready.push(fut);
+    if (fut.done()) (doneAlready ??= new Array<Future<unknown>>(aws.length - i))[ndone++] = fut;
     else fut._addWaiter(waiter);
   }
 
   // Children done already (eager tasks, finished futures) count now, as in asyncio: if all
   // are, the gather is done without waiting a pass.
-  for (const fut of doneAlready) onChildDone(fut);
+  for (let k = 0; k < ndone; k++) onChildDone(doneAlready![k]!);
   return outer;
 }
 
@@ -194,11 +197,13 @@ class ChildrenWaiter implements FutureWaiter, Runnable {
   readonly #onChildDone: (fut: Future<unknown>) => void;
   /**
    * Completions not handled yet, oldest at `#head`, as runs: a count n, then the n
-   * children that completed, one run per entry of the waiter on the ready queues. Sized
-   * for the common case up front (one run of all children), so it never grows while a
-   * big gather's children complete (W2; plain code: `[]` and `push`).
+   * children that completed, one run per entry of the waiter on the ready queues. Made
+   * at the first completion, sized for one run of all children, so it never grows while
+   * a big gather's children complete (W2), and nothing is kept for it while they all
+   * wait (W9). Plain code: `[]` in the constructor, and `push`.
    */
-  readonly #completed: (Future<unknown> | number | undefined)[];
+  #completed: (Future<unknown> | number | undefined)[] | null = null;
+  readonly #children: number;
   #head = 0;
   #tail = 0;
   /** Where the count of the newest run is (meaningful while `#head < #tail`). */
@@ -207,11 +212,11 @@ class ChildrenWaiter implements FutureWaiter, Runnable {
   constructor(loop: EventLoop, onChildDone: (fut: Future<unknown>) => void, children: number) {
     this.#loop = loop;
     this.#onChildDone = onChildDone;
-    this.#completed = new Array(children + 1);
+    this.#children = children;
   }
 
   _wakeupSoon(fut: Future<unknown>): void {
-    const completed = this.#completed;
+    const completed = this.#completed ?? (this.#completed = new Array(this.#children + 1));
     if (this.#head < this.#tail && this.#loop._isLastScheduled(this)) {
       // Our newest entry is still the last thing on the ready queue: join its run (W2).
       (completed[this.#lastRun] as number)++;
@@ -225,7 +230,7 @@ class ChildrenWaiter implements FutureWaiter, Runnable {
   }
 
   _run(): void {
-    const completed = this.#completed;
+    const completed = this.#completed!;
     let head = this.#head;
     const count = completed[head] as number;
     completed[head++] = undefined;
