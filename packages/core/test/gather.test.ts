@@ -559,22 +559,22 @@ describe('gather() hears of each child where asyncio queues its done callback (g
     expect(reports).toEqual([]);
   });
 
-  test('a thousand tasks finishing in one pass give their results in order, with other callbacks between passes', () => {
+  test('six thousand tasks finishing in one pass, a callback scheduled among them, give their results in order', () => {
     const order: string[] = [];
     const results = simulate(
       (function* (): Coro<number[]> {
         const loop = getRunningLoop();
         function* child(i: number): Coro<number> {
-          if (i === 500) loop.callSoon(() => order.push('callback'));
+          if (i === 5000) loop.callSoon(() => order.push('callback'));
           return i;
         }
-        const tasks = Array.from({ length: 1000 }, (_, i) => createTask(child(i)));
+        const tasks = Array.from({ length: 6000 }, (_, i) => createTask(child(i)));
         const all = gather(tasks);
         all.addDoneCallback(() => order.push('gather done'));
         return yield* all;
       })(),
     );
-    expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(results).toEqual(Array.from({ length: 6000 }, (_, i) => i));
     expect(order).toEqual(['callback', 'gather done']);
   });
 });
