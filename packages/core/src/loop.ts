@@ -205,8 +205,7 @@ export class EventLoop<H extends Host = Host> {
   nextDeadline(): number {
     this._dropCancelledTimers();
     if (this._ready.length > 0 || this._stopping) return -Infinity;
-    const first = this._scheduled.peek();
-    return first === undefined ? Infinity : first._when;
+    return this._scheduled.peekWhen();
   }
 
   /** Phase 1. */
@@ -239,7 +238,7 @@ export class EventLoop<H extends Host = Host> {
     const scheduled = this._scheduled;
     let first = scheduled.peek();
     const end = first === undefined ? 0 : this.host.time() + this.host.resolution;
-    while (first !== undefined && first._when <= end) {
+    while (first !== undefined && scheduled.peekWhen() <= end) {
       scheduled.pop();
       first._scheduled = false;
       if (first._cancelled) this._timerCancelledCount--;
