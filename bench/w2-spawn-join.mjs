@@ -10,30 +10,44 @@
 //   effection      yield* all(ops) (it spawns a task per operation)
 //   asyncio        gather(*[create_task(child(i)) ...])
 //
-// Where the time goes (#15, target 2x the floor): about a third is garbage collection of
-// the 100,000 live tasks (a task is a generator of ~140 bytes plus a Task of 17 fields,
-// where the floor's fiber has 5). With a 64 MiB young generation (node
-// --max-semi-space-size=64, less GC for everyone) the floor fell to ~290 ns a task and
-// yieldio to ~1130 ns, so the rest is per-task work spread thin, no part above 10%: the
-// Task constructor and its place in the loop's task list, a step in its context with
-// the current task set, gather's per-child bookkeeping (an awaited-by edge, a waiter, and
-// one pass per completion, as asyncio's done callbacks take). #15 removed a Context copy,
-// an options object and two fields per task (W4); W2 moved within the noise. Its second
-// round measured the heap (sampling profiler): about 400 bytes allocated per task, of
-// which the Task is 128 (13 fields), the child's generator object about 130 and its
-// first `next()` result 40; the rest is the ready queue and gather's completion queue
-// growing to 100,000 entries. GC was 35-45% of the run (PerformanceObserver 'gc'
-// entries), the floor's 65% of a shorter run: the difference in bytes is the Task's
-// fields beyond the floor's 5, which asyncio's duties need (state, result, exception,
-// loop, callbacks, awaited-by, coroutine, context, name, waited-on future,
-// cancellation count, and the pending-task list's two links). The CPU part lost a
-// second coroutine check per task (loop.createTask checks; the Task constructor
-// trusted it). Measured on the way: returning to Node's event loop between the two
-// passes of 100,000 steps (a real host that read its clock every 64 callbacks, and so
-// yielded after each long pass) cost a third more CPU, GC work done at the macrotask
-// boundary; the host yields after 8 passes at the soonest, as it always did. In CPU
-// time (4 runs interleaved with a build of the round's start, load 8 to 11): createTask
-// + gather 3.0x -> 2.8x, eager 1.9x -> 1.8x.
+// Where the time goes (#15, target 2x the floor): about half of the run is garbage
+// collection, as it is of the floor's: all 100,000 tasks live until the gather ends, so
+// every scavenge copies them (V8's --trace-gc-nvp: scavenges are almost all
+// "scavenge.parallel", at ~660 KB of survivors a millisecond). What survives per task is
+// a Task of 128 bytes (13 fields: state, result, exception, loop, callbacks, awaited-by,
+// coroutine, context, name, waited-on future, cancellation state, and the pending-task
+// list's two links, which asyncio's duties need) and the child's generator of 128 (80
+// and its registers), where the floor's fiber is 64 bytes (5 fields). #15's first
+// rounds removed a Context copy, an options object and two fields per task (W4), and a
+// second coroutine check per task.
+//
+// #15's third round cut what grew with the number of tasks rather than the per-task
+// fields. Bytes allocated per task (heap used across one run in a process with a
+// 128 MiB young generation, so that no GC runs during it; steady to 1 byte):
+//   - gather's waiter put itself on the ready queue once per completed child, and kept
+//     the children in an array grown by push: completions that arrive back to back now
+//     share one ready entry (asyncio runs their done callbacks one after another, and so
+//     does that one run), and the array is sized at the first completion;     405 -> 358
+//   - the loop's ready queue was one array, copied at each growth, past 16,000 entries
+//     into a new large object each time (every W2 round is a fresh loop): it now goes on
+//     in chunks of 4096 entries, made once and kept;                           358 -> 342
+//   - eager: gather's list of children done already was grown by push (390 -> 330).
+// What is left of the 342: the Task 128, the generator 128, the child's first next()
+// result 40, and 8 each in the tasks array, gather's children, its completion queue and
+// the results. Instructions per task (callgrind over node, 3 runs minus 1 run, so steady
+// whatever the machine's load): createTask + gather 6683 -> 5208, eager 5493 -> 5007,
+// the floor 5145: the instructions are now the floor's, so what is left of the gap in
+// time is not work done but memory touched: the GC's copies of the larger survivors
+// (a --cpu-prof: GC 54% of yieldio's run, 60% of the floor's shorter one), and a Task
+// visited by createTask, its step, gather's registration and its completion, where the
+// floor visits a fiber twice, each visit out of cache once 100,000 tasks (26 MB) outgrow
+// it. This file, 3 interleaved runs with the round's start (wall, best of 9, load
+// about 5 on 2 cores): createTask + gather 1.97 / 1.59 / 1.77x -> 1.53 / 1.26 / 1.37x the
+// floor (medians 1.77x -> 1.37x); eager within the noise (1.05x -> 1.20x median, the
+// instruction counts say 9% fewer). Measured on the way: returning to Node's event loop
+// between the two passes of 100,000 steps (a real host that read its clock every 64
+// callbacks, and so yielded after each long pass) cost a third more CPU, GC work done at
+// the macrotask boundary; the host yields after 8 passes at the soonest, as it always did.
 import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, Ring, join } from './floor.mjs';

@@ -24,9 +24,36 @@
 //     (28% of a 10^6 profile; 110 scavenges of up to 80 ms in --trace-gc).
 // What yieldio can do is keep less per sleeping task and touch less per wake-up: core's
 // timer heap keeps runs of equal deadlines (timer-heap.ts), so its sifts no longer miss
-// the cache at 10^6 (a tenth of that profile), and a sleeping task is 492 bytes (a heap
-// snapshot: Task 128, generator 80 and registers 116, the sleep's future 112 and its
-// deadline 16, the sleep's coroutine 40), where it was 524.
+// the cache at 10^6 (a tenth of that profile). #15's third round measured what a
+// sleeping task keeps (a heap snapshot of 10^4 of them, the classes with one object per
+// task): Task 128 bytes, the sleeper's generator 80 and its registers 96, the sleep's
+// future 104 and its deadline's number box 16, the sleep's coroutine (SleepFor) 40, and
+// 8 each in the tasks array and gather's children: 480 bytes. Cut in that round: the
+// sleep future's `_cancelled` field (a getter on its state now, 112 -> 104), and gather's
+// completion queue, made at the first completion instead of with the gather (8 bytes a
+// child while they all sleep); peak heap at 10^6 498 -> 475 MiB. And one cold object
+// fewer per wake-up: the loop read each due timer's deadline from its number box, which
+// sits elsewhere in memory once promoted; it reads the heap's packed key now. What is
+// left is what asyncio's semantics ask for (a task, a future per sleep, the user's
+// generator) or belongs to the user (the generator); merging the sleep's coroutine into
+// its future would make `gather(sleep(1))` see a future, not a coroutine.
+//
+// Why 1.5x stays out of reach, in counts that do not depend on the machine's load
+// (cachegrind over node, its last-level cache simulated as this machine's L3; per task,
+// minus a run of the warm-ups alone; 10^3 is 100 runs of 10^3):
+//                          instructions    L1d misses    LL misses
+//   yieldio 10^3               12,202         116           1.9
+//   yieldio 10^5               20,197         236          26.1
+//   floor   10^3                6,292          38           3.2
+//   floor   10^5               10,677         124          12.2
+// The floor's misses grow as yieldio's do, and its instructions too (1.7x, the GC's
+// promotions and scavenges of a larger live set): the growth is in the memory the
+// wake-ups and the GC walk, a generator and a heap entry per task are enough for it, and
+// a task that does more than the floor cannot stay within 1.5x of its own cost at 10^3
+// when the floor does not stay within 1.5x of its own. (`perf stat -e cache-misses` is
+// not supported on this machine: no hardware counters in the VM.) Wall figures of this
+// file at load 7-8 on 2 cores (unreliable at 10^3): W5b 1e6 cost 5.23x -> 3.35x its
+// cost at 1e3, W2 2.20x -> 3.32x (the 1e3 runs took 1713 and 1286 ns a task).
 //
 // Each size runs in a child `node --expose-gc` process (this file, with arguments), warmed
 // up on the smallest size first, so one size's heap and JIT state do not colour the next.

@@ -103,7 +103,7 @@ export function pendingCallbacks(loop: EventLoop): Handle[] {
   const found: Handle[] = [];
   const ready = loop._ready;
   for (let i = 0; i < ready.length; i++) {
-    const item = ready.items[i];
+    const item = ready.at(i);
     if (item instanceof Handle) found.push(item);
   }
   for (const timer of loop._scheduled.toArray()) if (timer instanceof Handle) found.push(timer);

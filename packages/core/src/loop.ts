@@ -143,6 +143,16 @@ export class EventLoop<H extends Host = Host> {
     if (!this._inPass) this.host.wake();
   }
 
+  /**
+   * Whether `runnable` is the last entry on the ready queue, so that work added to it now
+   * runs as if scheduled right after it (gather's waiter, W2). Never under a host that
+   * permutes the ready queue: there, nothing is "right after" anything.
+   */
+  _isLastScheduled(runnable: Runnable): boolean {
+    const ready = this._ready;
+    return ready.length > 0 && ready.at(ready.length - 1) === runnable && this.host.permute === undefined;
+  }
+
   /** `_schedule` for a socket's events (net's transports): the host may wake sooner (see host.ts `wakeForIo`). */
   _scheduleIo(runnable: Runnable): void {
     this._ready.push(runnable);
@@ -195,8 +205,7 @@ export class EventLoop<H extends Host = Host> {
   nextDeadline(): number {
     this._dropCancelledTimers();
     if (this._ready.length > 0 || this._stopping) return -Infinity;
-    const first = this._scheduled.peek();
-    return first === undefined ? Infinity : first._when;
+    return this._scheduled.peekWhen();
   }
 
   /** Phase 1. */
@@ -229,7 +238,7 @@ export class EventLoop<H extends Host = Host> {
     const scheduled = this._scheduled;
     let first = scheduled.peek();
     const end = first === undefined ? 0 : this.host.time() + this.host.resolution;
-    while (first !== undefined && first._when <= end) {
+    while (first !== undefined && scheduled.peekWhen() <= end) {
       scheduled.pop();
       first._scheduled = false;
       if (first._cancelled) this._timerCancelledCount--;
@@ -242,7 +251,10 @@ export class EventLoop<H extends Host = Host> {
     const count = batch.length;
     this._ready = this._spare;
     const permute = this.host.permute;
-    if (permute !== undefined && count > 0) permute(batch.items, count);
+    if (permute !== undefined && count > 0) {
+      if (count > CHUNK) batch.flatten();
+      permute(batch.items, count);
+    }
     const outer = getRunningLoopOrNull();
     setRunningLoop(this);
     this._inPass = true;
@@ -262,6 +274,7 @@ export class EventLoop<H extends Host = Host> {
 
   /** Phase 5 in debug mode: time each callback, and log the slow ones. */
   _runTimed(batch: ReadyQueue): void {
+    if (batch.length > CHUNK) batch.flatten();
     const items = batch.items;
     for (let i = 0; i < batch.length; i++) {
       const handle = items[i]!;
@@ -274,6 +287,7 @@ export class EventLoop<H extends Host = Host> {
       }
     }
     batch.length = 0;
+    batch.flat = false;
   }
 
   /** Whether `stop()` was called and the loop has not stopped yet. */
@@ -646,34 +660,96 @@ export class EventLoop<H extends Host = Host> {
 // until one is imported, calling says which (provided-methods.ts).
 installProvidedMethods(EventLoop.prototype);
 
+/** Entries of a ReadyQueue's first array, and of each chunk past it (see ReadyQueue). */
+const CHUNK = 4096;
+/** log2(CHUNK). */
+const CHUNK_BITS = 12;
+
 /**
  * A queue of runnables that keeps its storage: `length = 0` on a JavaScript array gives
  * the storage back, so the next pass would grow it again from nothing. Slots are cleared
  * as they run, so nothing that ran is kept alive.
+ *
+ * W2: past its first CHUNK entries the queue goes on in chunks of CHUNK (32 KiB, young
+ * objects), made once and kept. An array grown to 100,000 entries (W2's spawn: a fresh
+ * loop each run) was copied at every growth, past 16,000 entries into a new large
+ * object each time (about 27 bytes a task, and a tenth of W2's time in `push`). Plain
+ * code: `items[length++] = runnable` on one array. `flatten()` gives the one-array view
+ * that the host's `permute` and the debug-mode pass take.
  */
 class ReadyQueue {
+  /** The first CHUNK entries (all of them after `flatten()`). */
   items: (Runnable | undefined)[] = [];
   length = 0;
+  /** Entry `CHUNK * (k + 1) + j` is `chunks[k][j]`, unless `flat`. */
+  chunks: (Runnable | undefined)[][] = [];
+  /** Every entry is in `items` (after `flatten()`, until the queue is emptied). */
+  flat = false;
 
   push(runnable: Runnable): void {
-    this.items[this.length++] = runnable;
+    const i = this.length++;
+    if (i < CHUNK) this.items[i] = runnable;
+    else this.pushFar(i, runnable);
+  }
+
+  pushFar(i: number, runnable: Runnable): void {
+    const k = (i >> CHUNK_BITS) - 1;
+    const chunk = this.chunks[k] ?? (this.chunks[k] = new Array<undefined>(CHUNK).fill(undefined));
+    chunk[i & (CHUNK - 1)] = runnable;
+  }
+
+  /** The entry at `i` (< length). */
+  at(i: number): Runnable | undefined {
+    return i < CHUNK ? this.items[i] : this.chunks[(i >> CHUNK_BITS) - 1]![i & (CHUNK - 1)];
   }
 
   /** Run every entry in order, then empty the queue (phase 5's loop, kept out of try/finally so V8 optimizes it). */
   runAll(): void {
     const items = this.items;
     const n = this.length;
-    for (let i = 0; i < n; i++) {
+    const first = n <= CHUNK || this.flat ? n : CHUNK;
+    for (let i = 0; i < first; i++) {
       const runnable = items[i]!;
       items[i] = undefined;
       runnable._run();
     }
+    if (first < n) this.runFar(n);
     this.length = 0;
+    this.flat = false;
+  }
+
+  runFar(n: number): void {
+    const chunks = this.chunks;
+    for (let k = 0; CHUNK * (k + 1) < n; k++) {
+      const chunk = chunks[k]!;
+      const end = Math.min(CHUNK, n - CHUNK * (k + 1));
+      for (let j = 0; j < end; j++) {
+        const runnable = chunk[j]!;
+        chunk[j] = undefined;
+        runnable._run();
+      }
+    }
+  }
+
+  /** Move every entry into `items`, in order (rare: a permuting host or debug mode with more than CHUNK ready). */
+  flatten(): void {
+    if (this.flat) return;
+    const n = this.length;
+    const items = this.items;
+    for (let i = CHUNK; i < n; i++) {
+      const chunk = this.chunks[(i >> CHUNK_BITS) - 1]!;
+      items[i] = chunk[i & (CHUNK - 1)];
+      chunk[i & (CHUNK - 1)] = undefined;
+    }
+    this.flat = true;
   }
 
   clear(): void {
-    this.items.fill(undefined, 0, this.length);
+    const n = this.length;
+    this.items.fill(undefined, 0, Math.min(n, this.items.length));
+    if (!this.flat) for (let k = 0; CHUNK * (k + 1) < n; k++) this.chunks[k]!.fill(undefined);
     this.length = 0;
+    this.flat = false;
   }
 }
 

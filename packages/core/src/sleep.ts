@@ -146,14 +146,12 @@ class SleepFor<T> {
 
 /**
  * The future a positive sleep waits on, and its own timer in the loop's heap (see the
- * module note). Invariant: `_cancelled` (the timer's flag) is true exactly when the
- * future was cancelled while its timer was still in the heap.
+ * module note).
  */
 export class SleepFuture<T> extends Future<T> implements Timer {
   readonly _when: number;
   readonly _seq: number;
   _scheduled = true;
-  _cancelled = false;
   _next: Timer | undefined = undefined;
 
   constructor(loop: EventLoop, when: number, value: T) {
@@ -171,12 +169,19 @@ export class SleepFuture<T> extends Future<T> implements Timer {
     if (this._state === 'pending') this.setResult(this._result as T);
   }
 
+  /**
+   * The timer's flag (Timer `_cancelled`), read by the loop only while the timer is in
+   * its heap, or as it leaves it: there, the sleep was cancelled exactly when its future
+   * was. A getter, not a field (W9's W5b: 8 bytes less per sleeping task). Plain code:
+   * a `_cancelled = false` field, set to true in `cancel()` while `_scheduled`.
+   */
+  get _cancelled(): boolean {
+    return this._state === 'cancelled';
+  }
+
   override cancel(msg?: string): boolean {
     if (!super.cancel(msg)) return false;
-    if (this._scheduled) {
-      this._cancelled = true;
-      this._loop._timerHandleCancelled(this);
-    }
+    if (this._scheduled) this._loop._timerHandleCancelled(this);
     return true;
   }
 }

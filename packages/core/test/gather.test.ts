@@ -524,3 +524,57 @@ describe("gather() and a bad argument (gather.ts: 'a bad one creates nothing')",
     );
   });
 });
+
+describe('gather() hears of each child where asyncio queues its done callback (gather.ts: ChildrenWaiter)', () => {
+  test('a callback scheduled between two completions runs between the gather counting them', () => {
+    const loop = newVirtualEventLoop();
+    const [a, b] = [futureOf<number>(loop), futureOf<number>(loop)];
+    const fut = gatherOn(loop, [a, b]);
+    const seen: boolean[] = [];
+    const exc = new ZeroDivisionError();
+    a.setResult(1);
+    loop.callSoon(() => seen.push(fut.done()));
+    b.setException(exc);
+    runBriefly(loop);
+    // asyncio's ready queue: [a's done callback, the callback, b's done callback].
+    expect(seen).toEqual([false]);
+    expect(fut.exception()).toBe(exc);
+    loop.close();
+  });
+
+  test('children completing back to back are all counted before a callback scheduled after them', () => {
+    const { loop, reports } = recordingLoop();
+    const [a, b, c] = [futureOf<number>(loop), futureOf<number>(loop), futureOf<number>(loop)];
+    const fut = gatherOn(loop, [a, b, c]);
+    const seen: unknown[] = [];
+    const first = new ZeroDivisionError();
+    a.setException(first);
+    b.setException(new MyError());
+    c.setResult(3);
+    loop.callSoon(() => seen.push(fut.exception()));
+    runBriefly(loop);
+    // The first error is the gather's; the second was seen by it, so it is not reported.
+    expect(seen).toEqual([first]);
+    loop.close();
+    expect(reports).toEqual([]);
+  });
+
+  test('six thousand tasks finishing in one pass, a callback scheduled among them, give their results in order', () => {
+    const order: string[] = [];
+    const results = simulate(
+      (function* (): Coro<number[]> {
+        const loop = getRunningLoop();
+        function* child(i: number): Coro<number> {
+          if (i === 5000) loop.callSoon(() => order.push('callback'));
+          return i;
+        }
+        const tasks = Array.from({ length: 6000 }, (_, i) => createTask(child(i)));
+        const all = gather(tasks);
+        all.addDoneCallback(() => order.push('gather done'));
+        return yield* all;
+      })(),
+    );
+    expect(results).toEqual(Array.from({ length: 6000 }, (_, i) => i));
+    expect(order).toEqual(['callback', 'gather done']);
+  });
+});

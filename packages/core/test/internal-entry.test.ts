@@ -159,6 +159,15 @@ describe('the internal entry', () => {
     expect(seen).toEqual(['2 pending', 'soon true', 'later true', '0 after']);
   });
 
+  it('lists every ready callback of a pass longer than one chunk of the ready queue (5000)', () => {
+    const loop = newVirtualEventLoop();
+    const handles = Array.from({ length: 5000 }, () => loop.callSoon(() => {}));
+    const pending = pendingCallbacks(loop);
+    expect([pending.length, pending[0] === handles[0], pending[4999] === handles[4999]]).toEqual([5000, true, true]);
+    loop.close();
+    expect(pendingCallbacks(loop)).toEqual([]);
+  });
+
   it("checks that a loop is open with the loop's own words, naming the method", () => {
     const loop = newVirtualEventLoop();
     expect(() => checkLoopOpen(loop, 'createConnection')).not.toThrow();

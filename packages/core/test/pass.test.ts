@@ -204,6 +204,65 @@ describe('futures do not run callbacks of other loops', () => {
   });
 });
 
+describe('a pass of more callbacks than one chunk of the ready queue (loop.ts: ReadyQueue)', () => {
+  // The ready queue goes on in chunks of 4096 entries past its first 4096: these passes
+  // cross several chunk boundaries, twice, so the chunks are reused.
+  const COUNT = 10_000;
+
+  function scheduleNumbered(loop: EventLoop, log: number[]): void {
+    for (let i = 0; i < COUNT; i++) loop.callSoon(() => log.push(i));
+  }
+
+  test.each([false, true])('runs them all once, in the order they were scheduled (debug mode: %p)', (debug) => {
+    const loop = newVirtualEventLoop();
+    loop.setDebug(debug);
+    try {
+      for (let round = 0; round < 2; round++) {
+        const log: number[] = [];
+        scheduleNumbered(loop, log);
+        loop.stop();
+        loop.runForever();
+        expect(log).toEqual(Array.from({ length: COUNT }, (_, i) => i));
+      }
+    } finally {
+      loop.close();
+    }
+  });
+
+  test.each([false, true])('under chaos, runs each once, in an order of its own, and the pass rule holds (debug mode: %p)', (debug) => {
+    const log = simulate(
+      (function* (): Coro<number[]> {
+        const loop = getRunningLoop();
+        loop.setDebug(debug);
+        const log: number[] = [];
+        for (let i = 0; i < COUNT; i++) {
+          loop.callSoon(() => {
+            log.push(i);
+            loop.callSoon(() => log.push(COUNT + i));
+          });
+        }
+        yield* sleep(0);
+        yield* sleep(0);
+        return log;
+      })(),
+      { chaos: true, seed: 7, maxStepsPerInstant: Infinity },
+    );
+    const first = log.slice(0, COUNT);
+    expect(new Set(first).size).toBe(COUNT);
+    expect(first.every((i) => i < COUNT)).toBe(true);
+    expect(first).not.toEqual([...first].sort((a, b) => a - b));
+    expect(new Set(log.slice(COUNT)).size).toBe(COUNT);
+  });
+
+  test('a loop closed with them ready drops them all', () => {
+    const loop = newVirtualEventLoop();
+    const log: number[] = [];
+    scheduleNumbered(loop, log);
+    loop.close();
+    expect([log.length, loop._ready.length]).toEqual([0, 0]);
+  });
+});
+
 describe('gather hears of each child where asyncio queues its done callback', () => {
   // asyncio (CPython 3.11 printed these traces; 3.12-3.14's tasks.gather schedules the
   // same per-child _done_callback with call_soon): a child that completes in pass N is

@@ -36,6 +36,24 @@ describe('TimerHeap', () => {
     );
   });
 
+  test("peekWhen is the earliest timer's deadline at every pop, runs included, and Infinity when empty", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), (whens) => {
+        const heap = new TimerHeap();
+        whens.forEach((w, seq) => heap.add(timer(w / 4, seq)));
+        const seen: Array<[number, number | undefined]> = [];
+        for (let t = heap.peek(); t !== undefined; t = heap.peek()) {
+          seen.push([heap.peekWhen(), t._when]);
+          heap.pop();
+        }
+        expect(seen.every(([packed, own]) => packed === own)).toBe(true);
+        expect(seen.length).toBe(whens.length);
+        expect(heap.peekWhen()).toBe(Infinity);
+      }),
+      { seed: 20261203 },
+    );
+  });
+
   test('init rebuilds the heap from a list, and adds and pops mix with it', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 150 }), fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 50 }), (first, more) => {
