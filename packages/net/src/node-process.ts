@@ -136,7 +136,7 @@ export function spawnChild(request: SpawnRequest, handlers: ChildHandlers): Chil
   return {
     write: (data) => {
       if (stdin === null || stdin.destroyed) return Object.assign(new Error('stdin is closed'), { code: 'EPIPE' });
-      stdin.write(data);
+      stdin.write(Buffer.from(data)); // a copy: Node keeps what it queues by reference (see node-network.ts)
       // A write to a pipe the child already closed fails inside write() (EPIPE), but Node
       // reports it only on a later tick: the caller must know now, as asyncio's os.write does.
       return (stdin.errored as NodeJS.ErrnoException | null) ?? null;

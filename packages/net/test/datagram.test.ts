@@ -87,6 +87,24 @@ describe('createDatagramEndpoint', () => {
     expect(result).toBe('hi');
   });
 
+  it('sendto() keeps the bytes as they were: the buffer reused at once changes nothing sent', async () => {
+    const { result } = await runNet(function* () {
+      const loop = getRunningLoop();
+      const receiver = new Recorder(loop);
+      const [rt] = yield* loop.createDatagramEndpoint(() => receiver, { localAddr: ['127.0.0.1', 0] });
+      const port = rt.getExtraInfo<[string, number]>('sockname')![1];
+      const [st] = yield* loop.createDatagramEndpoint(() => new Recorder(loop), { family: AF_INET });
+      const buffer = bytes('first');
+      st.sendto(buffer, ['127.0.0.1', port]); // Node sends it on a later tick
+      buffer.set(bytes('later'));
+      yield* until(() => receiver.datagrams.length === 1);
+      st.close();
+      rt.close();
+      return receiver.datagrams[0][0];
+    });
+    expect(result).toBe('first');
+  });
+
   it('IPv6 loopback works when the machine has it', async () => {
     const { result } = await runNet(function* () {
       const loop = getRunningLoop();

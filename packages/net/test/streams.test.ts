@@ -322,6 +322,35 @@ describe('closing', () => {
     expect(result).toBe(size);
   });
 
+  it('write() keeps the bytes as they were: a buffer reused for the next write changes nothing sent', async () => {
+    // asyncio copies what the kernel does not take at once; Node's socket.write() keeps a
+    // reference, so a program that refills one buffer per write would send the last fill.
+    const block = 256 * 1024;
+    const blocks = 32;
+    const { result } = await runNet(function* () {
+      const received = getRunningLoop().createFuture<Uint8Array>();
+      const server = yield* startServer(function* (r, w) {
+        received.setResult(yield* r.read());
+        w.close();
+      }, '127.0.0.1', 0);
+      const [, writer] = yield* openConnection('127.0.0.1', portOf(server));
+      const chunk = new Uint8Array(block);
+      for (let i = 0; i < blocks; i++) {
+        chunk.fill(i + 1);
+        writer.write(chunk);
+      }
+      chunk.fill(0);
+      writer.close();
+      const all = yield* received;
+      yield* writer.waitClosed();
+      yield* stop(server);
+      const wrong: number[] = [];
+      for (let i = 0; i < blocks; i++) if (all.subarray(i * block, (i + 1) * block).some((b) => b !== i + 1)) wrong.push(i);
+      return { length: all.length, wrong };
+    });
+    expect(result).toEqual({ length: block * blocks, wrong: [] });
+  });
+
   it('drain() waits for one write too big for the kernel to take at once, and returns once the peer reads it', async () => {
     // One write into an empty queue goes to Node without a completion callback (W6c):
     // when it cannot leave at once, drain() must still hear when it has.

@@ -77,6 +77,24 @@ describe('createSubprocessExec', () => {
     expect(result).toEqual([true, size, true, 0]);
   });
 
+  test("stdin.write() keeps the bytes as they were: a buffer reused for the next write changes nothing the child reads", async () => {
+    const block = 256 * 1024;
+    const { result } = await runNet(function* () {
+      const proc = yield* createSubprocessExec('cat', { stdin: PIPE, stdout: PIPE });
+      const chunk = new Uint8Array(block);
+      for (let i = 0; i < 8; i++) {
+        chunk.fill(0x61 + i);
+        proc.stdin!.write(chunk);
+      }
+      chunk.fill(0);
+      const [out] = yield* proc.communicate();
+      const wrong: number[] = [];
+      for (let i = 0; i < 8; i++) if (out!.subarray(i * block, (i + 1) * block).some((b) => b !== 0x61 + i)) wrong.push(i);
+      return { length: out!.length, wrong };
+    });
+    expect(result).toEqual({ length: 8 * block, wrong: [] });
+  });
+
   test('stdin is a StreamWriter with back-pressure; stdout pauses past its limit', async () => {
     const { result } = await runNet(function* () {
       const proc = yield* createSubprocessExec('cat', { stdin: PIPE, stdout: PIPE, limit: 1024 });
