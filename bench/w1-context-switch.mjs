@@ -34,6 +34,9 @@
 // leave, _schedule), so what remains there is the duties listed above. In CPU time
 // (4 runs interleaved with a build of the round's start, load 8 to 11) the round left
 // W1 where it was: bare yield 2.1-2.2x, sleep(0) 3.0x.
+// Third round (W7's, bench/w7-lock.mjs): Task._run calls `_step` from one place, and
+// the virtual host counts steps in a local; instructions a switch on simulate()
+// (callgrind, marginal, deterministic flags): bare yield 592 -> 538, sleep(0) 901 -> 898.
 import * as yio from '@yieldio/core';
 import * as effection from 'effection';
 import { Group, Ring, join } from './floor.mjs';

@@ -4,6 +4,7 @@
 //
 // Rows, as ratios to the floor of the same run (see bench/lib.mjs):
 //   floor         a ring of generators with an inline FIFO lock: no futures, no loop
+//   asyncio least the same ring with asyncio's rules and nothing else (see below)
 //   yieldio       @yieldio/sync's Lock on the real clock (run) and the virtual one (simulate)
 //   promise mutex a minimal Promise-based FIFO mutex, written here
 //   async-mutex   the npm package (Mutex.acquire / release)
@@ -43,6 +44,35 @@
 // mostly `yield* lock.acquire()` itself: V8's delegation to an iterator costs about 450
 // instructions a resume over a bare `yield` (W1 measures the same for `yield* sleep(0)`),
 // then the Acquire object, the waiter queue and the holder's bookkeeping.
+// The third round of #15 counted instructions per pair at the margin (callgrind on a
+// reduced driver, 90,000 pairs less 30,000, under `node --single-threaded --random-seed=1
+// --hash-seed=1` and `setarch -R`: the same count to 0.1% for the same build, within 5%
+// across builds, as heap layout moves GC; simulate() only, as run()'s clock-driven
+// slices vary). Before: floor 791; "asyncio least" 1,375-1,450 (1.74-1.83x); two passes
+// alone 1,450; inline futures lock 1,949; Lock 2,513; hold() 2,899. Two changes:
+// Task._run calls `_step` from one place (two call sites went over V8's inlining
+// budget, and the step was a call of its own at every wake-up) and the virtual host
+// counts an instant's steps in a local. After: Lock 2,304-2,360, hold() 2,690, inline
+// lock 1,791, two passes 1,401; W1's bare yield 592 -> 538 a switch, sleep(0) 901 -> 898.
+// Ablations on two passes (not shipped; each removes an asyncio duty): the task's
+// context enter/leave 67 a step, the pass's running loop, permute and try/finally 37,
+// the current task's check and onStep 5, the step's try/finally 5.
+// In wall time (5 pairs of runs interleaved with a build of the round's start, load 2
+// to 6; medians of the ratio to the floor of each run): Lock on simulate() 4.08x ->
+// 3.79x, on run() 4.17x -> 4.11x, hold() 4.76x -> 4.86x (noise), inline lock 3.09x ->
+// 2.89x, two passes 2.35x -> 2.32x.
+// Not `yield*` this time: the same workers driving acquire()'s iterator by hand (next(),
+// `yield` the future, next()) counted 2,889, more than through `yield*`.
+// Why 3x is out of reach: the row "asyncio least" is asyncio's rules and nothing else (a
+// future per blocked acquire, the waiter woken a pass later, resumed through `yield*`
+// into an acquire iterator; no context, current task, cancellation, checks or timers):
+// 1.74-1.83x the floor's instructions, 1.75x in wall time. Wall time runs 1.2-1.25x above
+// the instruction ratio for the yieldio rows (allocation, and write barriers of young
+// futures stored in old tasks and queues: RecordWrite was 4% of the profile), so 3x wall
+// is about 2.4x, 1,900 instructions a pair: of which asyncio least takes 1,375-1,450,
+// leaving about 500 for everything asyncio adds (the context enter/leave alone is 134 a
+// pair, the pass's bookkeeping 74), the Lock's own state, checks and cancellation path,
+// and the timers' phase of each pass. The Lock is at 2,304-2,360 today.
 import { Mutex } from 'async-mutex';
 import { createTask, gather, getRunningLoop, run, simulate } from '@yieldio/core';
 import { Lock } from '@yieldio/sync';
@@ -231,6 +261,89 @@ function* coreInlineLock(iters) {
   yield* gather(tasks);
 }
 
+/**
+ * asyncio's rules at their least, with no loop of yieldio's: a future per blocked acquire
+ * (state, result, one waiting task), the waiter scheduled on the ready ring when it is
+ * set and resumed a pass later, through `yield*` into an acquire iterator; no context,
+ * current task, cancellation, argument checks nor timers. What any asyncio-faithful lock
+ * must do, whatever else it does.
+ */
+function runAsyncioLeast(iters) {
+  class LeastFuture {
+    constructor() {
+      this.done = false;
+      this.result = undefined;
+      this.waiter = null;
+    }
+    setResult(value) {
+      this.done = true;
+      this.result = value;
+      const waiter = this.waiter;
+      if (waiter !== null) {
+        this.waiter = null;
+        ready.push(waiter);
+      }
+    }
+  }
+  const ACQUIRED = { done: true, value: true };
+  class LeastAcquire {
+    constructor(lock) {
+      this.lock = lock;
+      this.fut = null;
+    }
+    next() {
+      const lock = this.lock;
+      if (this.fut !== null) {
+        lock.waiters.shift(); // woken: leave the queue (always the head here) and lock it
+        lock.locked = true;
+        return ACQUIRED;
+      }
+      if (!lock.locked && lock.waiters.length === 0) {
+        lock.locked = true;
+        return ACQUIRED;
+      }
+      const fut = new LeastFuture();
+      lock.waiters.push(fut);
+      this.fut = fut;
+      return { done: false, value: fut };
+    }
+    [Symbol.iterator]() {
+      return this;
+    }
+  }
+  const lock = { locked: false, waiters: new Ring() };
+  const ready = new Ring();
+  let count = 0;
+  function* worker() {
+    for (let i = 0; i < iters; i++) {
+      yield* new LeastAcquire(lock);
+      count++;
+      yield;
+      lock.locked = false; // release: unlock, wake the head (it locks when it runs)
+      if (lock.waiters.length > 0) {
+        const head = lock.waiters.items[lock.waiters.head];
+        if (!head.done) head.setResult(true);
+      }
+    }
+  }
+  for (let i = 0; i < TASKS; i++) ready.push({ gen: worker(), fut: null });
+  while (ready.length > 0) {
+    for (let n = ready.length; n > 0; n--) {
+      const task = ready.shift();
+      const fut = task.fut;
+      task.fut = null;
+      const step = task.gen.next(fut === null ? undefined : fut.result);
+      if (step.done) continue;
+      if (step.value === undefined) ready.push(task);
+      else {
+        task.fut = step.value;
+        step.value.waiter = task;
+      }
+    }
+  }
+  if (count !== TASKS * iters) throw new Error(`asyncio least: ${count} acquisitions`);
+}
+
 /** Two passes per acquire/release pair and nothing else: one task, two bare yields. */
 function* corePassesOnly(iters) {
   const passes = 2 * TASKS * iters;
@@ -270,6 +383,7 @@ export default async function w7({ python, quick }) {
   const best = await interleavedBest(
     {
       floor: () => runFloor(iters),
+      least: () => runAsyncioLeast(iters),
       run: () => run(yieldioMain(iters, false)),
       simulate: () => simulate(yieldioMain(iters, false), SAME_INSTANT),
       hold: () => run(yieldioMain(iters, true)),
@@ -286,6 +400,7 @@ export default async function w7({ python, quick }) {
   const target = { maxRatio: 3 }; // #15; see "Where the time goes" above
   const rows = [
     row(W, 'floor', ns('floor'), 'ns/op'),
+    row(W, 'asyncio least (no loop)', ns('least'), 'ns/op'),
     row(W, 'yieldio Lock, run()', ns('run'), 'ns/op', { target }),
     row(W, 'yieldio Lock, simulate()', ns('simulate'), 'ns/op', { target }),
     row(W, 'yieldio Lock.hold(), run()', ns('hold'), 'ns/op'),
