@@ -215,9 +215,9 @@ export class StreamReader extends ChunkBuffer {
     if (this._length === 0 && !this._eof) {
       // W6a/W6c: see _waitForData. Plain code: `yield* this._waitForData('read')`.
       const waiter = this._waitForData('read');
-      if (this._loop._debug) yield* waiter;
+      if (this._loop.getDebug()) yield* waiter;
       else {
-        while (waiter._state === 'pending') yield waiter;
+        while (!waiter.done()) yield waiter;
         waiter.result();
       }
     }
@@ -246,9 +246,9 @@ export class StreamReader extends ChunkBuffer {
       if (this._eof) throw new IncompleteReadError(this._length === 0 ? allocBytes(0) : this._take(this._length), n);
       // W6a/W6c: see _waitForData. Plain code: `yield* this._waitForData('readexactly')`.
       const waiter = this._waitForData('readexactly');
-      if (this._loop._debug) yield* waiter;
+      if (this._loop.getDebug()) yield* waiter;
       else {
-        while (waiter._state === 'pending') yield waiter;
+        while (!waiter.done()) yield waiter;
         waiter.result();
       }
     }
@@ -327,9 +327,9 @@ export class StreamReader extends ChunkBuffer {
       if (this._eof) throw new IncompleteReadError(this._length === 0 ? allocBytes(0) : this._take(this._length), null);
       // W6a/W6c: see _waitForData. Plain code: `yield* this._waitForData('readuntil')`.
       const waiter = this._waitForData('readuntil');
-      if (this._loop._debug) yield* waiter;
+      if (this._loop.getDebug()) yield* waiter;
       else {
-        while (waiter._state === 'pending') yield waiter;
+        while (!waiter.done()) yield waiter;
         waiter.result();
       }
     }
