@@ -44,7 +44,7 @@
 // the compiler's timing does not move the JIT's choices; callgrind's total less the
 // functions of V8's compiler, about 7k a round trip still; Node's slope measured with
 // its threads on): Node net 32k to 35k,
-// yieldio 44.6k at 8a35a00, 42.0k after #15's second round (a read waits with a bare
+// yieldio 44.6k at 8a35a00, 41.6k after #15's second round (a read waits with a bare
 // `yield` of its future, no FutureIterator: stream-reader.ts; a handle without
 // arguments is called without apply: core's handle.ts). What is left over Node's,
 // per round trip (JIT code and builtins named through --perf-basic-prof): the loop's
