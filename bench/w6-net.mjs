@@ -39,6 +39,32 @@
 // 185k; yieldio 458k at b9a7069, 441k with the bare write, 424k now. CPU per round trip
 // (process.cpuUsage, medians of 15 interleaved rounds in one process, loaded machine):
 // Node 25.4 us, yieldio 34.3 at b9a7069, 32.3 now.
+// Those slopes start cold, so V8's compiler is most of them. After warm-up (six runs of
+// 2,000 first; the slope between 1,000 and 5,000 round trips; node --single-threaded so
+// the compiler's timing does not move the JIT's choices; callgrind's total less the
+// functions of V8's compiler, about 7k a round trip still; Node's slope measured with
+// its threads on): Node net 32k to 35k,
+// yieldio 44.6k at 8a35a00, 41.6k after #15's second round (a read waits with a bare
+// `yield` of its future, no FutureIterator: stream-reader.ts; a handle without
+// arguments is called without apply: core's handle.ts). What is left over Node's,
+// per round trip (JIT code and builtins named through --perf-basic-prof): the loop's
+// four passes and two wake-ups (runOnce, runBatch, the microtask: ~2k), the task steps
+// and the generator resumptions through yield* (~1.5k), the transport's processing
+// and the reader's feed and take (~1.5k), two futures (~0.4k), and write barriers for
+// the young futures and chunks stored in old objects (~0.4k). Each of these is what
+// asyncio does per message too (a _read_ready callback, then the task's wake-up a
+// pass later, a future per wait, a coroutine per read); none is a copy or a check.
+// Allocation (sampling heap profiler, young objects included): yieldio now 3.2 KB a round
+// trip against Node's 2.05 KB, so about 1.6x the scavenges, and on this loaded machine
+// a scavenge takes 0.2 to 20 ms: much of the gap in CPU and wall time is there, not in
+// the instructions (user time: Node 7 to 8 us a round trip, yieldio 11 to 17 us).
+// Interleaved in one process (Node, 8a35a00, now; this file's W6c and W6a workloads,
+// 9 and 5 rounds a run), three runs at load 1.6-3.3, share of Node's speed by best
+// wall time as the table computes it: W6c 0.813/0.829/0.785 before, 0.849/0.839/0.811
+// now (medians 0.81 and 0.84); W6a 0.938/0.910/0.957 before, 0.912/0.951/0.980 now
+// (medians 0.94 and 0.95). By CPU time: W6c 0.83 and 0.84, W6a 0.93 and 0.95. At load
+// 7-8 the same runs gave W6c 0.80 and 0.82 by CPU, and wall times that moved by 2x:
+// the load moves these figures by more than the change; the instruction counts do not.
 // W6b (256 MiB through one echo connection): no byte is copied in yieldio; every
 // read(65536) returns the socket's own chunk (ChunkBuffer._take; counted on 32 MiB:
 // 2,058 reads, no copy), so the gap is the same per-event work as (c), per 64 KiB chunk.

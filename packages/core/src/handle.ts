@@ -108,8 +108,12 @@ export class Handle implements Runnable {
     const callback = this._callback as (...args: unknown[]) => unknown;
     const ctx = this._context;
     const prev = ctx === null ? null : enterContext(ctx);
+    const args = this._args;
     try {
-      callback.apply(undefined, this._args as unknown[]);
+      // W6a/W6c (a socket's processing handle, no arguments, a run per message): a plain
+      // call where there are none. Plain code: `callback.apply(undefined, args)`.
+      if (args === NO_ARGS) callback();
+      else callback.apply(undefined, args as unknown[]);
     } catch (exc) {
       this._loop.callExceptionHandler({ message: `Exception in callback ${this.describeCallback()}`, exception: exc, handle: this });
     } finally {

@@ -168,6 +168,14 @@ export class StreamReader extends ChunkBuffer {
    * `_wait_for_data`; `yield* this._waitForData(...)`). A plain function returning the
    * future rather than a generator: one object less per wait. Whoever completes the
    * waiter clears `_waiter` first; a cancelled waiter is done, so it no longer counts.
+   *
+   * W6a/W6c (a wait per message): the hot reads wait with a bare `yield waiter` while it
+   * is pending, then `waiter.result()`, where the plain code is `yield* waiter`. The
+   * task that runs us sees the same future either way and resumes us only once it is
+   * done (sending nothing in, or throwing its error in at the yield), so nothing changes
+   * but the cost: `yield*` made a FutureIterator per wait and went through its `next()`
+   * twice. In debug mode the reads keep `yield*`: the iterator adds the coroutine's
+   * `yield*` chain to an error thrown in (core's addYieldChain).
    */
   _waitForData(funcName: WaitingRead): Future<void> {
     if (this._waiter !== null && !this._waiter.done()) {
@@ -204,7 +212,15 @@ export class StreamReader extends ChunkBuffer {
       while (!this._eof) yield* this._waitForData('read');
       return this._length === 0 ? allocBytes(0) : this._take(this._length);
     }
-    if (this._length === 0 && !this._eof) yield* this._waitForData('read');
+    if (this._length === 0 && !this._eof) {
+      // W6a/W6c: see _waitForData. Plain code: `yield* this._waitForData('read')`.
+      const waiter = this._waitForData('read');
+      if (this._loop.getDebug()) yield* waiter;
+      else {
+        while (!waiter.done()) yield waiter;
+        waiter.result();
+      }
+    }
     if (this._length === 0) return allocBytes(0);
     const data = this._take(Math.min(n, this._length));
     this._maybeResumeTransport();
@@ -228,7 +244,13 @@ export class StreamReader extends ChunkBuffer {
     if (n === 0) return allocBytes(0);
     while (this._length < n) {
       if (this._eof) throw new IncompleteReadError(this._length === 0 ? allocBytes(0) : this._take(this._length), n);
-      yield* this._waitForData('readexactly');
+      // W6a/W6c: see _waitForData. Plain code: `yield* this._waitForData('readexactly')`.
+      const waiter = this._waitForData('readexactly');
+      if (this._loop.getDebug()) yield* waiter;
+      else {
+        while (!waiter.done()) yield waiter;
+        waiter.result();
+      }
     }
     const data = this._take(n);
     this._maybeResumeTransport();
@@ -303,7 +325,13 @@ export class StreamReader extends ChunkBuffer {
       }
       // The last chunk may complete a separator and bring EOF together: look first, then check EOF.
       if (this._eof) throw new IncompleteReadError(this._length === 0 ? allocBytes(0) : this._take(this._length), null);
-      yield* this._waitForData('readuntil');
+      // W6a/W6c: see _waitForData. Plain code: `yield* this._waitForData('readuntil')`.
+      const waiter = this._waitForData('readuntil');
+      if (this._loop.getDebug()) yield* waiter;
+      else {
+        while (!waiter.done()) yield waiter;
+        waiter.result();
+      }
     }
     if (matchStart > this._limit) throw new LimitOverrunError('Separator is found, but chunk is longer than limit', matchStart);
     const chunk = this._take(matchEnd);

@@ -659,6 +659,26 @@ describe('StreamReader exceptions and waiters', () => {
     });
   });
 
+  // The reads wait with a bare `yield` of their future (W6, stream-reader.ts
+  // _waitForData): driven by hand rather than by a task, they behave as `yield* fut`.
+  it.each([
+    ['read', (stream: StreamReader) => stream.read(2)],
+    ['readline', (stream: StreamReader) => stream.readline()],
+    ['readexactly', (stream: StreamReader) => stream.readexactly(2)],
+  ] as const)('%s resumed before its future is done yields the same future again, and raises its error once failed', (_, readFrom) => {
+    sim(function* () {
+      const stream = new StreamReader();
+      const coro = readFrom(stream);
+      const first = coro.next();
+      expect(first.done).toBe(false);
+      const again = coro.next();
+      expect(again.done).toBe(false);
+      expect(again.value).toBe(first.value);
+      stream.setException(new Error('boom'));
+      expect(() => coro.next()).toThrow('boom');
+    });
+  });
+
   it('two tasks reading at once is an error naming the second read', () => {
     sim(function* () {
       const stream = new StreamReader();
