@@ -65,6 +65,10 @@
 // (medians 0.94 and 0.95). By CPU time: W6c 0.83 and 0.84, W6a 0.93 and 0.95. At load
 // 7-8 the same runs gave W6c 0.80 and 0.82 by CPU, and wall times that moved by 2x:
 // the load moves these figures by more than the change; the instruction counts do not.
+// W6b since #15's third round: every write is copied before Node gets it (Node keeps a
+// reference to what it queues; a program reusing its buffer changed bytes in flight), which
+// took W6b from 1.03x to 1.55x of Node's time in one A/B (node-network.ts says why all of
+// it). Before that:
 // W6b (256 MiB through one echo connection): no byte is copied in yieldio; every
 // read(65536) returns the socket's own chunk (ChunkBuffer._take; counted on 32 MiB:
 // 2,058 reads, no copy), so the gap is the same per-event work as (c), per 64 KiB chunk.
