@@ -71,37 +71,33 @@ describe('createDatagramEndpoint', () => {
     expect(messages).toEqual([]);
   });
 
+  /** An IPv4 receiver on loopback and an unconnected sender; `send(st, port)` sends, then what arrived first. */
+  function* firstReceived(send: (st: DatagramTransport, port: number) => void): Coro<string> {
+    const loop = getRunningLoop();
+    const receiver = new Recorder(loop);
+    const [rt] = yield* loop.createDatagramEndpoint(() => receiver, { localAddr: ['127.0.0.1', 0] });
+    const port = rt.getExtraInfo<[string, number]>('sockname')![1];
+    const [st] = yield* loop.createDatagramEndpoint(() => new Recorder(loop), { family: AF_INET });
+    send(st, port);
+    yield* until(() => receiver.datagrams.length === 1);
+    st.close();
+    rt.close();
+    return receiver.datagrams[0][0];
+  }
+
   it('an unconnected endpoint sends to any address, including localhost by name', async () => {
-    const { result } = await runNet(function* () {
-      const loop = getRunningLoop();
-      const receiver = new Recorder(loop);
-      const [rt] = yield* loop.createDatagramEndpoint(() => receiver, { localAddr: ['127.0.0.1', 0] });
-      const port = rt.getExtraInfo<[string, number]>('sockname')![1];
-      const [st] = yield* loop.createDatagramEndpoint(() => new Recorder(loop), { family: AF_INET });
-      st.sendto(bytes('hi'), ['localhost', port]);
-      yield* until(() => receiver.datagrams.length === 1);
-      st.close();
-      rt.close();
-      return receiver.datagrams[0][0];
-    });
+    const { result } = await runNet(() => firstReceived((st, port) => st.sendto(bytes('hi'), ['localhost', port])));
     expect(result).toBe('hi');
   });
 
   it('sendto() keeps the bytes as they were: the buffer reused at once changes nothing sent', async () => {
-    const { result } = await runNet(function* () {
-      const loop = getRunningLoop();
-      const receiver = new Recorder(loop);
-      const [rt] = yield* loop.createDatagramEndpoint(() => receiver, { localAddr: ['127.0.0.1', 0] });
-      const port = rt.getExtraInfo<[string, number]>('sockname')![1];
-      const [st] = yield* loop.createDatagramEndpoint(() => new Recorder(loop), { family: AF_INET });
-      const buffer = bytes('first');
-      st.sendto(buffer, ['127.0.0.1', port]); // Node sends it on a later tick
-      buffer.set(bytes('later'));
-      yield* until(() => receiver.datagrams.length === 1);
-      st.close();
-      rt.close();
-      return receiver.datagrams[0][0];
-    });
+    const { result } = await runNet(() =>
+      firstReceived((st, port) => {
+        const buffer = bytes('first');
+        st.sendto(buffer, ['127.0.0.1', port]); // Node sends it on a later tick
+        buffer.set(bytes('later'));
+      }),
+    );
     expect(result).toBe('first');
   });
 
