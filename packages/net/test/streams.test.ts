@@ -48,6 +48,20 @@ function* stop(server: Server): Coro<void> {
 }
 
 /**
+ * Drain `writer` while the gated peer does not read, then let it read: whether drain()
+ * waited for the peer (it had not returned 50 ms in), once it has returned.
+ */
+function* drainWhileGated(writer: StreamWriter, startReading: Future<void>, drained: Future<void>): Coro<boolean> {
+  const draining = createTask(writer.drain());
+  yield* sleep(0.05);
+  const waitedForThePeer = !draining.done();
+  startReading.setResult();
+  yield* draining;
+  drained.setResult();
+  return waitedForThePeer;
+}
+
+/**
  * A server that reads nothing until `start` is set, then reads `size` bytes (their count
  * goes to `received`), and stays open until `release` is set, so that its EOF is not
  * what wakes a writer's drain().
@@ -364,12 +378,7 @@ describe('closing', () => {
       const [, writer] = yield* openConnection('127.0.0.1', portOf(server));
       writer.write(new Uint8Array(size).fill(3));
       const queued = writer.transport.getWriteBufferSize();
-      const draining = createTask(writer.drain());
-      yield* sleep(0.05);
-      const waitedForThePeer = !draining.done();
-      startReading.setResult();
-      yield* draining;
-      drained.setResult();
+      const waitedForThePeer = yield* drainWhileGated(writer, startReading, drained);
       const n = yield* received;
       writer.close();
       yield* writer.waitClosed();
@@ -392,12 +401,7 @@ describe('closing', () => {
       writer.writeEof();
       // Only now over the limit: the transport starts watching a write side already ended.
       writer.transport.setWriteBufferLimits(1024);
-      const draining = createTask(writer.drain());
-      yield* sleep(0.05);
-      const waitedForThePeer = !draining.done();
-      startReading.setResult();
-      yield* draining;
-      drained.setResult();
+      const waitedForThePeer = yield* drainWhileGated(writer, startReading, drained);
       const left = writer.transport.getWriteBufferSize();
       writer.close();
       yield* stop(server);

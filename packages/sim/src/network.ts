@@ -27,7 +27,8 @@
  * `host.spawn((function* () {...})())`, made per seed) points at that function, and so
  * at the world its closure sees; a WeakMap keyed by a host kept its value; an arrow stored
  * on a per-run object and called from shared code (this module's `decide` closure, net's
- * transport callbacks) kept its closure. Whatever they reach survives each scavenge, is
+ * transport callbacks) kept its closure (each found by removing it and measuring; V8's
+ * reasons are its own). Whatever they reach survives each scavenge, is
  * copied, then promoted, and waits for a full collection: at 3.5 MB promoted per scavenge
  * and 12-20 ms pauses, GC was a quarter of a seed's time. So the world keeps no per-run
  * closure or WeakMap (the virtual host is the chooser links ask; listeners and datagram
